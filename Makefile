@@ -1,0 +1,54 @@
+# netwarden: `make demo` and `make test` install what they need on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := nftables iproute2 conntrack iperf3 procps graphviz chromium
+PYTEST_ARGS ?=
+
+.PHONY: all install system-deps demo test lint unit lab bench clean
+
+all: test
+
+# System packages are installed only when one is missing, so a warm machine skips apt.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing system packages:$$missing (run as root)"; exit 1; fi; \
+	  echo "installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev,kube]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+demo: install
+	$(VENV)/bin/netwarden demo examples/seed-prod-dev
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+
+# The whole suite; pytest's exit code 5 (no tests collected) fails like any other.
+test: install lint
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+unit: install
+	$(PY) -m pytest -q -m "not lab" $(PYTEST_ARGS)
+
+lab: install
+	$(PY) -m pytest -q -m lab $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/run.py --write docs/performance.md
+
+clean:
+	-$(VENV)/bin/netwarden lab down --all 2>/dev/null
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,111 @@
+"""Exceptions raised by netwarden.
+
+Every error a user can cause derives from one root, so a caller (the CLI, the
+agent) can catch ``NetwardenError`` and print it without a traceback::
+
+    NetwardenError
+    ├── ValidationError        a manifest is not a valid object (file, line, field)
+    │   └── InvalidManifests   several ValidationErrors gathered from one load
+    ├── SelectorError          a Calico selector does not parse (also a ValueError)
+    ├── CompileError           valid resources that cannot be turned into the IR
+    ├── LookupFailed           an endpoint named on the command line does not exist
+    ├── NftError               nft refused a ruleset; the previous one stays in force
+    └── LabError               the lab cannot be built or used on this machine
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "CompileError",
+    "InvalidManifests",
+    "LabError",
+    "LookupFailed",
+    "NetwardenError",
+    "NftError",
+    "Position",
+    "SelectorError",
+    "ValidationError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a value came from: a file (or ``<stdin>``) and a 1-based line."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+class NetwardenError(Exception):
+    """Root of every error netwarden raises on bad input or a failed operation."""
+
+
+class ValidationError(NetwardenError):
+    """One invalid field, reported as ``file:line: field.path: message``."""
+
+    def __init__(self, position: Position | None, field: str, message: str) -> None:
+        self.position = position
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}{what}{self.message}"
+
+
+class InvalidManifests(ValidationError):
+    """Every problem found in one load, so a user fixes them all in one pass."""
+
+    def __init__(self, errors: Iterable[ValidationError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0]
+        super().__init__(first.position, first.field, first.message)
+
+    def __str__(self) -> str:
+        return "\n".join(ValidationError.__str__(e) for e in self.errors)
+
+
+class SelectorError(NetwardenError, ValueError):
+    """A Calico selector that does not parse; ``position`` is the 0-based offset."""
+
+    def __init__(self, text: str, position: int, message: str) -> None:
+        self.text = text
+        self.position = position
+        self.message = message
+        super().__init__(f"invalid selector {text!r} at position {position}: {message}")
+
+
+class CompileError(NetwardenError):
+    """Resources that validate one by one but cannot be compiled together."""
+
+
+class LookupFailed(NetwardenError):
+    """An endpoint or address given by the user that the cluster does not have."""
+
+
+class NftError(NetwardenError):
+    """nft rejected a transaction; nothing of it was applied."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        self.stderr = stderr
+        super().__init__(message + (f"\n{stderr.strip()}" if stderr.strip() else ""))
+
+    @property
+    def is_not_found(self) -> bool:
+        return "No such file or directory" in self.stderr
+
+    @property
+    def already_exists(self) -> bool:
+        return "File exists" in self.stderr
+
+
+class LabError(NetwardenError):
+    """The lab cannot run here (no root, no nft) or was used wrongly."""

@@ -1,0 +1,51 @@
+"""The normalized policy IR: the only place where policy semantics live."""
+
+from .cluster import DEFAULT_TIER, NAME_LABEL, Cluster
+from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, NamedPort, Namespace
+from .policy import (
+    EPHEMERAL_PORT,
+    Action,
+    Direction,
+    EntityMatch,
+    IcmpMatch,
+    Origin,
+    Peer,
+    Policy,
+    PolicyKind,
+    PortSpec,
+    Rule,
+    Scope,
+    Tier,
+    sort_key,
+)
+from .selector import Selector
+from .services import ServiceSet
+
+__all__ = [
+    "DEFAULT_TIER",
+    "EPHEMERAL_PORT",
+    "NAME_LABEL",
+    "Action",
+    "Cluster",
+    "Direction",
+    "Endpoint",
+    "EndpointKind",
+    "EntityMatch",
+    "IPAddress",
+    "IPNetwork",
+    "IcmpMatch",
+    "Labels",
+    "NamedPort",
+    "Namespace",
+    "Origin",
+    "Peer",
+    "Policy",
+    "PolicyKind",
+    "PortSpec",
+    "Rule",
+    "Scope",
+    "Selector",
+    "ServiceSet",
+    "Tier",
+    "sort_key",
+]

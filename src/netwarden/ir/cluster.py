@@ -1,0 +1,104 @@
+"""The compiled cluster: endpoints, namespaces and policies in evaluation order."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .endpoints import Endpoint, EndpointKind, IPAddress, Labels, Namespace
+from .policy import Policy, Tier, sort_key
+
+__all__ = ["DEFAULT_TIER", "Cluster"]
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+# Calico places Kubernetes policies, and Calico ones without a tier, in the
+# "default" tier, which sorts after every tier a user orders explicitly.
+DEFAULT_TIER = Tier("default", order=1_000_000)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Everything the engine and the dataplane need, and nothing raw.
+
+    ``namespaces`` holds the declared ones; a namespace that is only
+    referenced still exists with its ``kubernetes.io/metadata.name`` label.
+    """
+
+    endpoints: tuple[Endpoint, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    namespaces: Mapping[str, Namespace] = field(default_factory=dict)
+    tiers: tuple[Tier, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def ns_labels(self, name: str) -> Labels:
+        ns = self.namespaces.get(name)
+        return ns.labels if ns is not None else self._implicit_labels(name)
+
+    def _implicit_labels(self, name: str) -> Labels:
+        cache = self.__dict__.setdefault("_implicit", {})
+        if name not in cache:
+            cache[name] = Labels({NAME_LABEL: name})
+        return cache[name]  # type: ignore[no-any-return]
+
+    @cached_property
+    def all_namespaces(self) -> tuple[str, ...]:
+        names = set(self.namespaces)
+        names.update(e.namespace for e in self.endpoints if e.namespace)
+        names.update(p.namespace for p in self.policies if p.namespace)
+        return tuple(sorted(names))
+
+    @cached_property
+    def evaluation_order(self) -> tuple[tuple[Tier, tuple[Policy, ...]], ...]:
+        """Tiers by order then name, each with its policies by order then name.
+
+        The one place that fixes the order in which policies are consulted.
+        """
+        tiers = {t.name: t for t in self.tiers}
+        tiers.setdefault(DEFAULT_TIER.name, DEFAULT_TIER)
+        grouped: dict[str, list[Policy]] = {name: [] for name in tiers}
+        for policy in self.policies:
+            grouped.setdefault(policy.tier, []).append(policy)
+            tiers.setdefault(policy.tier, Tier(policy.tier))
+        ordered = sorted(tiers.values(), key=lambda t: sort_key(t.order, t.name))
+        return tuple(
+            (tier, tuple(sorted(grouped[tier.name], key=lambda p: sort_key(p.order, p.id))))
+            for tier in ordered
+            if grouped[tier.name]
+        )
+
+    @cached_property
+    def pods(self) -> tuple[Endpoint, ...]:
+        return tuple(e for e in self.endpoints if e.kind is EndpointKind.POD)
+
+    @cached_property
+    def network_sets(self) -> tuple[Endpoint, ...]:
+        return tuple(e for e in self.endpoints if e.kind is EndpointKind.NETWORK_SET)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Endpoint]:
+        return {e.key: e for e in self.endpoints}
+
+    @cached_property
+    def _by_ip(self) -> dict[IPAddress, Endpoint]:
+        out: dict[IPAddress, Endpoint] = {}
+        for e in self.endpoints:
+            if e.kind is EndpointKind.NETWORK_SET:
+                continue
+            for ip in e.ips:
+                out.setdefault(ip, e)
+        return out
+
+    def endpoint(self, key: str) -> Endpoint | None:
+        return self._by_key.get(key)
+
+    def endpoint_at(self, ip: IPAddress) -> Endpoint | None:
+        return self._by_ip.get(ip)
+
+    def network_sets_at(self, ip: IPAddress) -> tuple[Endpoint, ...]:
+        return tuple(s for s in self.network_sets if any(ip in n for n in s.nets))
+
+    def parse_address(self, text: str) -> IPAddress:
+        return ipaddress.ip_address(text)

@@ -1,0 +1,335 @@
+"""The normalized policy model: tiers of ordered policies of ordered rules.
+
+Kubernetes NetworkPolicy is one producer of this model (a policy of Allow
+rules in the ``default`` tier at order 1000); Calico resources are another.
+Both the engine and the nftables renderer read only these classes, and the
+matching methods below are the single definition of what a rule matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .._errors import Position
+from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels
+from .selector import Selector
+from .services import PORT_PROTOCOLS, ServiceSet
+
+__all__ = [
+    "Action",
+    "Direction",
+    "EntityMatch",
+    "IcmpMatch",
+    "Origin",
+    "Peer",
+    "Policy",
+    "PolicyKind",
+    "PortSpec",
+    "Rule",
+    "Scope",
+    "Tier",
+]
+
+NamespaceLabels = Callable[[str], Labels]
+
+# Clients pick their source port from Linux's ephemeral range (32768-60999);
+# the model uses one fixed port of that range wherever a rule matches source
+# ports, so the matrix, `check` and the lab all agree.
+EPHEMERAL_PORT = 40000
+
+
+class Direction(Enum):
+    INGRESS = "Ingress"
+    EGRESS = "Egress"
+
+    @property
+    def lower(self) -> str:
+        return self.value.lower()
+
+
+class Action(Enum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+    PASS = "Pass"
+    LOG = "Log"
+
+
+class PolicyKind(Enum):
+    K8S = "NetworkPolicy"
+    CALICO = "projectcalico NetworkPolicy"
+    CALICO_GLOBAL = "GlobalNetworkPolicy"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which endpoints a selector may look at, by namespace.
+
+    Exactly one restriction at most: one namespace, namespaces whose labels
+    match, or only non-namespaced endpoints; none means everywhere.
+    """
+
+    namespace: str | None = None
+    namespace_selector: Selector | None = None
+    global_only: bool = False
+
+    def admits(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
+        if self.global_only:
+            return endpoint.namespace is None
+        if self.namespace is not None:
+            return endpoint.namespace == self.namespace
+        if self.namespace_selector is not None:
+            return endpoint.namespace is not None and self.namespace_selector.matches(
+                ns_labels(endpoint.namespace)
+            )
+        return True
+
+    def __str__(self) -> str:
+        if self.global_only:
+            return "non-namespaced endpoints"
+        if self.namespace is not None:
+            return f"namespace {self.namespace}"
+        if self.namespace_selector is not None:
+            if self.namespace_selector.is_all:
+                return "every namespace"
+            return f"namespaces where {self.namespace_selector}"
+        return "anywhere"
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """Port numbers and ranges, and port names resolved against an endpoint."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+    names: tuple[str, ...] = ()
+
+    def resolve(self, protocol: int | None, endpoint: Endpoint | None) -> ServiceSet:
+        protocols = (protocol,) if protocol is not None else tuple(sorted(PORT_PROTOCOLS))
+        out = ServiceSet.none()
+        for proto in protocols:
+            values = list(self.ranges)
+            if endpoint is not None:
+                for name in self.names:
+                    values.extend((p, p) for p in endpoint.named_ports(name, proto))
+            out = out | ServiceSet.ports(proto, values)
+        return out
+
+    def __str__(self) -> str:
+        parts = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.ranges]
+        return ", ".join(parts + list(self.names))
+
+
+@dataclass(frozen=True, slots=True)
+class IcmpMatch:
+    type: int | None = None
+    code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """The far side of a connection as one rule sees it: an address, and what owns it."""
+
+    ip: IPAddress | None
+    endpoint: Endpoint | None = None
+    network_sets: tuple[Endpoint, ...] = ()
+
+    def labelled(self) -> Iterable[Endpoint]:
+        if self.endpoint is not None:
+            yield self.endpoint
+        yield from self.network_sets
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    """One side (source or destination) of a rule. Empty matches everything.
+
+    ``kinds`` limits which labelled things the selector may match: Kubernetes
+    peers select pods only, Calico selectors also match host endpoints and
+    network sets.
+    """
+
+    selector: Selector | None = None
+    not_selector: Selector | None = None
+    scope: Scope = field(default_factory=Scope)
+    kinds: frozenset[EndpointKind] = frozenset(EndpointKind)
+    nets: tuple[IPNetwork, ...] = ()
+    not_nets: tuple[IPNetwork, ...] = ()
+    ports: PortSpec | None = None
+    not_ports: PortSpec | None = None
+    service_accounts: frozenset[str] = frozenset()
+
+    @property
+    def has_identity(self) -> bool:
+        """Whether matching depends on who owns the address, not only the address."""
+        return (
+            self.selector is not None
+            or self.not_selector is not None
+            or bool(self.service_accounts)
+        )
+
+    def selects(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
+        """Whether ``selector`` (within scope and kinds) matches this labelled thing."""
+        return (
+            endpoint.kind in self.kinds
+            and (endpoint.kind is not EndpointKind.POD or not endpoint.host_network)
+            and self.scope.admits(endpoint, ns_labels)
+            and (self.selector is None or self.selector.matches(endpoint.labels))
+        )
+
+    def matches_peer(self, peer: Peer, ns_labels: NamespaceLabels) -> bool:
+        if self.nets and (peer.ip is None or not any(peer.ip in n for n in self.nets)):
+            return False
+        if self.not_nets and peer.ip is not None and any(peer.ip in n for n in self.not_nets):
+            return False
+        if self.selector is not None or self.service_accounts:
+            owners = [e for e in peer.labelled() if self.selects(e, ns_labels)]
+            if self.service_accounts:
+                owners = [e for e in owners if e.service_account in self.service_accounts]
+            if not owners:
+                return False
+        if self.not_selector is not None and any(
+            e.kind in self.kinds and self.not_selector.matches(e.labels) for e in peer.labelled()
+        ):
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a rule came from, for explanations: ``prod/allow-db ingress[0] from[1]``."""
+
+    policy: str
+    direction: Direction
+    rule: int
+    peer: int | None = None
+    port: int | None = None
+    position: Position | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        text = f"{self.policy} {self.direction.lower}[{self.rule}]"
+        if self.peer is not None:
+            text += f" {'from' if self.direction is Direction.INGRESS else 'to'}[{self.peer}]"
+        if self.port is not None:
+            text += f" ports[{self.port}]"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An ordered rule: when source, destination and service match, take ``action``."""
+
+    action: Action
+    origin: Origin
+    source: EntityMatch = field(default_factory=EntityMatch)
+    destination: EntityMatch = field(default_factory=EntityMatch)
+    protocol: int | None = None
+    not_protocol: int | None = None
+    icmp: IcmpMatch | None = None
+    not_icmp: IcmpMatch | None = None
+    ip_version: int | None = None
+
+    def services(self, destination: Endpoint | None) -> ServiceSet:
+        """What the rule matches of protocol × port towards ``destination``.
+
+        Named ports make this depend on the destination endpoint's ports.
+        """
+        out = ServiceSet.all() if self.protocol is None else ServiceSet.protocol(self.protocol)
+        if self.not_protocol is not None:
+            out = out - ServiceSet.protocol(self.not_protocol)
+        if self.icmp is not None and self.protocol is not None:
+            out = out & ServiceSet.icmp(self.protocol, self.icmp.type, self.icmp.code)
+        if self.not_icmp is not None and self.protocol is not None:
+            out = out - ServiceSet.icmp(self.protocol, self.not_icmp.type, self.not_icmp.code)
+        dst = self.destination
+        if dst.ports is not None:
+            out = out & dst.ports.resolve(self.protocol, destination)
+        if dst.not_ports is not None:
+            out = out - dst.not_ports.resolve(self.protocol, destination)
+        return out
+
+    def matches_source_port(self, source: Endpoint | None, port: int = EPHEMERAL_PORT) -> bool:
+        src = self.source
+        if src.ports is None and src.not_ports is None:
+            return True
+        proto = self.protocol
+        if proto is None:
+            return False
+        if src.ports is not None and not src.ports.resolve(proto, source).contains(proto, port):
+            return False
+        return src.not_ports is None or not src.not_ports.resolve(proto, source).contains(
+            proto, port
+        )
+
+    def matches_family(self, ip: IPAddress | None) -> bool:
+        return self.ip_version is None or ip is None or ip.version == self.ip_version
+
+    @property
+    def depends_on_named_ports(self) -> bool:
+        dst = self.destination
+        return bool(
+            (dst.ports is not None and dst.ports.names)
+            or (dst.not_ports is not None and dst.not_ports.names)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A policy after defaulting: which endpoints it applies to, for which directions.
+
+    ``order`` None sorts last. ``notes`` record decisions a user may want
+    explained, such as how ``types`` was defaulted.
+    """
+
+    name: str
+    kind: PolicyKind
+    namespace: str | None
+    selector: Selector
+    types: frozenset[Direction]
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    tier: str = "default"
+    order: float | None = None
+    scope: Scope = field(default_factory=Scope)
+    applies_to_kinds: frozenset[EndpointKind] = frozenset((EndpointKind.POD,))
+    apply_on_forward: bool = False
+    pre_dnat: bool = False
+    do_not_track: bool = False
+    notes: tuple[str, ...] = ()
+    position: Position | None = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        """Unique name: ``ns/name`` for Kubernetes policies, qualified for Calico's."""
+        base = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        if self.kind is PolicyKind.K8S:
+            return base
+        if self.kind is PolicyKind.CALICO:
+            return f"calico:{base}"
+        return f"global:{base}"
+
+    def applies_to(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
+        return (
+            endpoint.kind in self.applies_to_kinds
+            and endpoint.is_policed
+            and self.scope.admits(endpoint, ns_labels)
+            and self.selector.matches(endpoint.labels)
+        )
+
+    def rules(self, direction: Direction) -> tuple[Rule, ...]:
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """An ordered group of policies; ``default_action`` ends a tier that applied."""
+
+    name: str
+    order: float | None = None
+    default_action: Action = Action.DENY
+    position: Position | None = field(default=None, compare=False)
+
+
+def sort_key(order: float | None, name: str) -> tuple[bool, float, str]:
+    """Calico's ordering: by order ascending, no order last, ties by name."""
+    return (order is None, order if order is not None else 0.0, name)

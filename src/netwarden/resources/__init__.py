@@ -1,0 +1,1 @@
+"""Resources as loaded from manifests: typed, validated, positioned, not yet compiled."""

@@ -1,0 +1,25 @@
+"""A cluster snapshot: every resource loaded from manifests or a live cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .k8s import Namespace, NetworkPolicy, Pod
+
+__all__ = ["Snapshot"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the loader read, validated and defaulted, not yet compiled.
+
+    ``calico`` holds Calico resources (``netwarden.resources.calico``) in load
+    order; ``notes`` are things a user should know but that are not errors,
+    such as kinds that were skipped.
+    """
+
+    namespaces: tuple[Namespace, ...] = ()
+    pods: tuple[Pod, ...] = ()
+    network_policies: tuple[NetworkPolicy, ...] = ()
+    calico: tuple[object, ...] = ()
+    notes: tuple[str, ...] = ()
