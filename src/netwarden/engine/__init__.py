@@ -1,0 +1,18 @@
+"""The engine: verdicts with explanations, and the connectivity map, from the IR."""
+
+from .connectivity import Connectivity
+from .engine import Engine
+from .explain import describe_policy, describe_rule
+from .verdict import Packet, SideVerdict, Step, StepKind, Verdict
+
+__all__ = [
+    "Connectivity",
+    "Engine",
+    "Packet",
+    "SideVerdict",
+    "Step",
+    "StepKind",
+    "Verdict",
+    "describe_policy",
+    "describe_rule",
+]

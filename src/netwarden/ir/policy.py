@@ -188,11 +188,9 @@ class EntityMatch:
                 owners = [e for e in owners if e.service_account in self.service_accounts]
             if not owners:
                 return False
-        if self.not_selector is not None and any(
+        return self.not_selector is None or not any(
             e.kind in self.kinds and self.not_selector.matches(e.labels) for e in peer.labelled()
-        ):
-            return False
-        return True
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,8 +153,8 @@ class ServiceSet:
                 if (v != full_range(p) if others else bool(v))
             )
         )
-        if not kept and not others:
-            return _NONE
+        if not kept:
+            return _ALL if others else _NONE
         return cls(kept, others)
 
     # -- algebra ------------------------------------------------------------
@@ -227,7 +227,11 @@ class ServiceSet:
             for proto, values in sorted(shown.items()):
                 if values:
                     out.append(_entry(proto, values))
-            out.append({"protocol": "other"})
+            other: dict[str, object] = {"protocol": "other"}
+            excluded = [protocol_name(p) for p, v in self.listed if not v]
+            if excluded:
+                other["except"] = excluded
+            out.append(other)
             return out
         return [_entry(p, v) for p, v in self.listed]
 
@@ -236,10 +240,11 @@ class ServiceSet:
             return "all"
         if not self:
             return "none"
-        parts = [_describe(p, v) for p, v in self.listed]
+        parts = [_describe(p, v) for p, v in self.listed if v]
         if self.others:
             listed = ", ".join(protocol_name(p) for p, _ in self.listed)
-            parts.append(f"every other protocol than {listed}" if listed else "every protocol")
+            parts.append(f"every protocol except {listed}" if not parts else
+                         f"every other protocol than {listed}")
         return "; ".join(parts)
 
 

@@ -1,0 +1,63 @@
+"""Manifests → ``Snapshot``: read, validate and default Kubernetes (and Calico) objects.
+
+The loader parses, validates and normalizes, and does nothing more: selectors
+stay selectors, and nothing is resolved against the cluster. Every problem of
+a load is reported at once, as ``InvalidManifests``, each line reading
+``file:line: field.path: message``.
+
+>>> snap = load_texts([("np.yaml", '''
+... apiVersion: networking.k8s.io/v1
+... kind: NetworkPolicy
+... metadata: {name: deny-all, namespace: prod}
+... spec: {podSelector: {}}
+... ''')])
+>>> snap.network_policies[0].meta.namespace, snap.network_policies[0].policy_types
+('prod', ('Ingress',))
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..resources.snapshot import Snapshot
+
+# Importing a parser module registers its kinds.
+from . import networkpolicy, pods  # noqa: F401
+from .loader import SnapshotBuilder
+from .registry import Note, register
+from .sources import read_sources
+
+try:  # optional: registers the Calico kinds when that module is present
+    importlib.import_module(f"{__name__}.calico")
+except ModuleNotFoundError as exc:  # only a missing calico module itself is fine
+    if exc.name != f"{__name__}.calico":
+        raise
+
+__all__ = ["Note", "load_snapshot", "load_texts", "register"]
+
+
+def load_snapshot(
+    paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None
+) -> Snapshot:
+    """Load files, directories (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (stdin).
+
+    Raises ``InvalidManifests`` listing every unreadable path and every
+    invalid field; kinds that do not matter to network policy are skipped
+    with a note in ``Snapshot.notes``.
+    """
+    texts, errors = read_sources(paths, stdin)
+    builder = SnapshotBuilder()
+    builder.errors.extend(errors)
+    builder.add_texts(texts)
+    return builder.build()
+
+
+def load_texts(items: Sequence[tuple[str, str]]) -> Snapshot:
+    """Like ``load_snapshot`` for (file name, text) pairs already in memory."""
+    builder = SnapshotBuilder()
+    builder.add_texts(items)
+    return builder.build()
+

@@ -61,7 +61,7 @@ class Node:
         """The child ``key`` of a mapping, or None when absent (or this is not a mapping)."""
         if not isinstance(self.value, dict):
             return None
-        return self.value.get(key)  # type: ignore[no-any-return]
+        return self.value.get(key)
 
     def child_path(self, key: str | int) -> str:
         if isinstance(key, int):
@@ -85,6 +85,33 @@ class Node:
     def expect_str(self) -> str:
         if not isinstance(self.value, str):
             raise self.error(f"must be a string, got {_kind(self.value)}")
+        return self.value
+
+    def rebased(self, path: str = "") -> Node:
+        """This subtree with field paths starting again at ``path``.
+
+        Items of a ``kind: List`` are objects of their own; their errors name
+        ``spec.ingress`` rather than ``items[3].spec.ingress``.
+        """
+        if isinstance(self.value, dict):
+            value: Any = {
+                k: v.rebased(f"{path}.{k}" if path else k) for k, v in self.value.items()
+            }
+        elif isinstance(self.value, list):
+            value = [v.rebased(f"{path}[{i}]") for i, v in enumerate(self.value)]
+        else:
+            value = self.value
+        return Node(value, self.file, self.line, path)
+
+    def expect_int(self) -> int:
+        # bool is an int in Python but `port: true` is not a port
+        if not isinstance(self.value, int) or isinstance(self.value, bool):
+            raise self.error(f"must be an integer, got {_kind(self.value)}")
+        return self.value
+
+    def expect_bool(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.error(f"must be a boolean, got {_kind(self.value)}")
         return self.value
 
     def plain(self) -> Any:

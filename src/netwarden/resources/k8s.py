@@ -18,11 +18,11 @@ __all__ = [
     "LabelSelector",
     "LabelSelectorRequirement",
     "Meta",
+    "Namespace",
     "NetworkPolicy",
     "NetworkPolicyPeer",
     "NetworkPolicyPort",
     "NetworkPolicyRule",
-    "Namespace",
     "Pod",
 ]
 

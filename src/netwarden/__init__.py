@@ -1,0 +1,43 @@
+"""netwarden: Kubernetes and Calico network policies, analysed and enforced.
+
+>>> import netwarden
+>>> engine = netwarden.load_engine(["examples/seed-prod-dev"])  # doctest: +SKIP
+>>> engine.allows("dev/testserver-1", "prod/webserver-1", "TCP", 80)  # doctest: +SKIP
+True
+"""
+
+from ._api import load_cluster, load_engine
+from ._errors import (
+    CompileError,
+    InvalidManifests,
+    LabError,
+    LookupFailed,
+    NetwardenError,
+    NftError,
+    Position,
+    SelectorError,
+    ValidationError,
+)
+from .compile import compile_snapshot
+from .engine import Connectivity, Engine, Verdict
+from .ir import Cluster
+
+__all__ = [
+    "Cluster",
+    "CompileError",
+    "Connectivity",
+    "Engine",
+    "InvalidManifests",
+    "LabError",
+    "LookupFailed",
+    "NetwardenError",
+    "NftError",
+    "Position",
+    "SelectorError",
+    "ValidationError",
+    "Verdict",
+    "compile_snapshot",
+    "load_cluster",
+    "load_engine",
+]
+__version__ = "0.1.0"

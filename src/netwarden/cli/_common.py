@@ -1,0 +1,85 @@
+"""What every command shares: inputs, formats, consoles, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from .._api import load_cluster
+from ..ir import Cluster
+
+EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_ENV = 0, 1, 2, 3
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the hand-written examples in epilogs as they are."""
+
+
+def console(file: Any = None) -> Console:
+    """Colour only on a TTY (rich checks), never when NO_COLOR is set."""
+    stream = file or sys.stdout
+    # Off a terminal nothing should wrap: lines are read by tools and people alike.
+    width = None if stream.isatty() else 1000
+    return Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False,
+                   soft_wrap=not stream.isatty(), width=width)
+
+
+def error_console() -> Console:
+    return console(sys.stderr)
+
+
+def add_command(
+    sub: Any, name: str, *, help: str, example: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name, help=help, description=description or help, formatter_class=Formatter,
+        epilog=f"Example:\n  {example}",
+    )
+
+
+def add_inputs(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument(
+        "paths", nargs="*" if not required else "+", metavar="PATH",
+        help="manifest files or directories (recursive .yaml/.yml/.json), or - for stdin",
+    )
+    parser.add_argument("--kubeconfig", help="read a live cluster instead of files")
+    parser.add_argument("--context", help="kubeconfig context (with --kubeconfig)")
+
+
+def add_format(parser: argparse.ArgumentParser, *choices: str, default: str = "table") -> None:
+    parser.add_argument("--format", "-o", choices=choices, default=default,
+                        help=f"output format (default: {default})")
+
+
+def load_inputs(args: argparse.Namespace) -> Cluster:
+    if getattr(args, "kubeconfig", None) or (not args.paths and getattr(args, "context", None)):
+        from ..agent.kube import load_live_cluster  # optional: needs the kubernetes client
+
+        return load_live_cluster(args.kubeconfig, args.context)
+    if not args.paths:
+        from .._errors import ValidationError
+
+        raise ValidationError(None, "", "give manifest paths, - for stdin, or --kubeconfig")
+    return load_cluster(args.paths, stdin=sys.stdin)
+
+
+def dump(data: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, sort_keys=False)
+    if fmt == "yaml":
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    raise ValueError(fmt)
+
+
+def write(text: str, output: str | None = None) -> None:
+    if output and output != "-":
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")

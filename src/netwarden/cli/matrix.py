@@ -1,0 +1,126 @@
+"""``netwarden matrix``: who can reach whom, for one port or for every port."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from ..analysis.matrix import full_matrix, port_matrix
+from ..engine import Engine
+from ._common import EXIT_OK, add_command, add_inputs, console, dump, load_inputs, write
+
+# Above this many pods the text table groups pods with identical connectivity.
+TEXT_GROUP_THRESHOLD = 30
+FORMATS = ("table", "json", "yaml", "csv", "md", "dot", "html")
+
+
+def register(sub: Any) -> None:
+    parser = add_command(
+        sub, "matrix", help="connectivity matrix, for one port or for every port",
+        example="netwarden matrix k8s/ --port 80 --protocol TCP\n"
+        "  netwarden matrix k8s/ --format json --grouped\n"
+        "  netwarden matrix k8s/ --format html -o report.html",
+    )
+    add_inputs(parser)
+    parser.add_argument("--port", type=int, help="one destination port (default: every port)")
+    parser.add_argument("--protocol", default="TCP", help="with --port: TCP, UDP, SCTP, ICMP…")
+    parser.add_argument("--grouped", action="store_true",
+                        help="group pods whose connectivity is identical")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="output format (default: table)")
+    parser.add_argument("--output", "-O", dest="output", help="write to a file instead of stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cluster = load_inputs(args)
+    conn = Engine(cluster).connectivity
+    single = args.port is not None or args.protocol.upper() in ("ICMP", "ICMPV6")
+    if args.format in ("json", "yaml"):
+        data = (port_matrix(conn, args.protocol, args.port, grouped=args.grouped) if single
+                else full_matrix(conn, grouped=args.grouped))
+        write(dump(data, args.format), args.output)
+        return EXIT_OK
+    if args.format != "table":
+        from ..analysis import render  # formats for people: csv, md, dot, html
+
+        write(render.matrix(cluster, conn, args.format, protocol=args.protocol,
+                            port=args.port if single else None, grouped=args.grouped),
+              args.output)
+        return EXIT_OK
+    grouped = args.grouped or len(conn.endpoints) > TEXT_GROUP_THRESHOLD
+    if single:
+        data = port_matrix(conn, args.protocol, args.port, grouped=grouped)
+        _print_bool(data, grouped)
+    else:
+        data = full_matrix(conn, grouped=grouped)
+        _print_full(data, grouped)
+    return EXIT_OK
+
+
+def _rows(data: dict[str, Any], grouped: bool) -> list[str]:
+    return list(data["groups"]) if grouped else list(data["endpoints"])
+
+
+def _label(name: str, data: dict[str, Any], grouped: bool) -> str:
+    if not grouped:
+        return name
+    members = data["groups"][name]
+    shown = ", ".join(members[:3]) + (f" +{len(members) - 3}" if len(members) > 3 else "")
+    return f"{name} ({shown})"
+
+
+def _table(title: str, names: list[str], data: dict[str, Any], grouped: bool) -> Table:
+    console().print(title)
+    table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 1))
+    table.add_column("from \\ to", no_wrap=True)
+    for i, _ in enumerate(names, 1):
+        table.add_column(str(i), justify="center", no_wrap=True)
+    return table
+
+
+def _print_bool(data: dict[str, Any], grouped: bool) -> None:
+    names = _rows(data, grouped)
+    port = f"/{data['port']}" if data["port"] is not None else ""
+    table = _table(f"{data['protocol']}{port}: ✓ allowed  · denied", names, data, grouped)
+    for i, src in enumerate(names, 1):
+        cells = ["[green]✓[/]" if data["allowed"][src][dst] else "[red]·[/]" for dst in names]
+        table.add_row(f"{i:>2} {_label(src, data, grouped)}", *cells)
+    console().print(table)
+
+
+def _print_full(data: dict[str, Any], grouped: bool) -> None:
+    names = _rows(data, grouped)
+    legend: dict[str, str] = {}
+    table = _table("all ports: ● everything  · nothing  a,b… see legend", names, data, grouped)
+    for i, src in enumerate(names, 1):
+        cells = []
+        for dst in names:
+            value = data["connections"][src][dst]
+            if value == "all":
+                cells.append("[green]●[/]")
+            elif not value:
+                cells.append("[red]·[/]")
+            else:
+                text = _services_text(value)
+                code = legend.setdefault(text, chr(ord("a") + len(legend) % 26))
+                cells.append(f"[yellow]{code}[/]")
+        table.add_row(f"{i:>2} {_label(src, data, grouped)}", *cells)
+    out = console()
+    out.print(table)
+    for text, code in legend.items():
+        out.print(f"  [yellow]{code}[/] = {text}")
+
+
+def _services_text(value: list[dict[str, Any]]) -> str:
+    parts = []
+    for entry in value:
+        ports = entry.get("ports") or entry.get("types")
+        if ports is None:
+            parts.append(entry["protocol"])
+        else:
+            spans = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ports)
+            parts.append(f"{entry['protocol']} {spans}")
+    return "; ".join(parts)

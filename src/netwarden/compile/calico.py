@@ -1,0 +1,313 @@
+"""Calico resources → the policy IR: tiers, ordered policies, host endpoints, net sets.
+
+The semantics encoded here, and where they come from:
+
+* ``types`` defaulting differs by API group. The projectcalico.org/v3 API
+  server fills in ``[Ingress]``, ``[Egress]`` or both from which rule lists are
+  present; crd.projectcalico.org/v1 objects bypass it, and Felix reads empty
+  ``types`` as both directions. Each policy's ``notes`` say which applied.
+* A namespaced NetworkPolicy applies to pods of its namespace; a
+  GlobalNetworkPolicy to pods and host endpoints, limited by its
+  ``namespaceSelector`` if any.
+* In a rule, as soon as ``selector``, ``notSelector``, ``namespaceSelector`` or
+  ``serviceAccounts`` is used, the positive match is limited to the selected
+  namespaces, or to the policy's own namespace when it is namespaced
+  (libcalico-go ``getEndpointSelector``). ``notSelector`` itself is not
+  limited. ``namespaceSelector: all()`` means every namespaced endpoint,
+  ``global()`` only non-namespaced ones (host endpoints, global network sets).
+* Policy names are tier-qualified (``tier.name``) outside the ``default`` tier,
+  as Calico stores them, so a name with or without the prefix is one policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .._errors import CompileError
+from ..ir import (
+    Action,
+    Direction,
+    Endpoint,
+    EndpointKind,
+    EntityMatch,
+    IcmpMatch,
+    NamedPort,
+    Namespace,
+    Origin,
+    Policy,
+    PolicyKind,
+    PortSpec,
+    Rule,
+    Scope,
+    Tier,
+)
+from ..ir.selector import All, Global, Selector
+from ..ir.services import protocol_number
+from ..resources import calico as res
+
+__all__ = ["DEFAULT_NAMESPACE", "CalicoCompiled", "compile_calico"]
+
+T = TypeVar("T")
+DEFAULT_NAMESPACE = "default"
+_DEFAULT_TIER = "default"
+_BOTH = frozenset((Direction.INGRESS, Direction.EGRESS))
+_POLICY_KINDS = {
+    "NetworkPolicy": (PolicyKind.CALICO, frozenset((EndpointKind.POD,))),
+    "GlobalNetworkPolicy": (PolicyKind.CALICO_GLOBAL,
+                            frozenset((EndpointKind.POD, EndpointKind.HOST))),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CalicoCompiled:
+    """What Calico resources add to a cluster; ``notes`` are for the user, not errors."""
+
+    tiers: tuple[Tier, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def compile_calico(
+    resources: Sequence[object], namespaces: Mapping[str, Namespace] | None = None
+) -> CalicoCompiled:
+    """Compile loaded Calico resources (``netwarden.resources.calico``) into IR.
+
+    ``namespaces`` (the declared ones) is accepted for symmetry with the
+    Kubernetes compiler; undeclared namespaces exist implicitly in the IR.
+    Raises ``CompileError`` for two objects of the same identity.
+
+    >>> from netwarden.resources import calico as res
+    >>> from netwarden.ir.selector import All
+    >>> gnp = res.GlobalNetworkPolicy(res.CalicoMeta("x", "projectcalico.org"),
+    ...                               res.PolicySpec(selector=All(), order=10))
+    >>> compile_calico([gnp]).policies[0].id
+    'global:x'
+    """
+    tiers: dict[str, Tier] = {}
+    policies: dict[str, Policy] = {}
+    endpoints: dict[str, Endpoint] = {}
+    notes: list[str] = []
+    for obj in resources:
+        if isinstance(obj, res.Tier):
+            _add(tiers, obj.meta.name, compile_tier(obj), obj.meta)
+        elif isinstance(obj, res.NetworkPolicy | res.GlobalNetworkPolicy):
+            policy = compile_policy(obj)
+            _add(policies, policy.id, policy, obj.meta)
+        elif isinstance(obj, res.HostEndpoint | res.NetworkSet | res.GlobalNetworkSet):
+            endpoint = compile_endpoint(obj)
+            _add(endpoints, endpoint.key, endpoint, obj.meta)
+    for policy in policies.values():
+        if policy.tier not in tiers and policy.tier != _DEFAULT_TIER:
+            notes.append(f"{policy.position or policy.id}: tier {policy.tier!r} is not "
+                         "declared; Calico would reject the policy, netwarden orders it last")
+    return CalicoCompiled(
+        tiers=tuple(tiers.values()),
+        policies=tuple(policies.values()),
+        endpoints=tuple(endpoints.values()),
+        notes=tuple(notes),
+    )
+
+
+def _add(table: dict[str, T], key: str, value: T, meta: res.CalicoMeta) -> None:
+    if key in table:
+        raise CompileError(f"{meta.position or meta.name}: {key} is defined more than once")
+    table[key] = value
+
+
+# -- tiers and policies ---------------------------------------------------------------
+
+def compile_tier(tier: res.Tier) -> Tier:
+    action = Action.PASS if tier.default_action == "Pass" else Action.DENY
+    return Tier(tier.meta.name, tier.order, action, tier.meta.position)
+
+
+def policy_name(name: str, tier: str) -> str:
+    """The tier-qualified name Calico stores: ``sec.allow`` in tier sec, ``allow`` in default.
+
+    >>> policy_name("allow", "sec"), policy_name("sec.allow", "sec")
+    ('sec.allow', 'sec.allow')
+    >>> policy_name("default.allow", "default")
+    'allow'
+    """
+    prefix = f"{tier}."
+    if tier == _DEFAULT_TIER:
+        return name.removeprefix(prefix) or name
+    return name if name.startswith(prefix) else prefix + name
+
+
+def compile_policy(obj: res.NetworkPolicy | res.GlobalNetworkPolicy) -> Policy:
+    meta, spec = obj.meta, obj.spec
+    kind_name = "NetworkPolicy" if isinstance(obj, res.NetworkPolicy) else "GlobalNetworkPolicy"
+    kind, applies_to = _POLICY_KINDS[kind_name]
+    notes: list[str] = []
+    namespace: str | None = None
+    if kind is PolicyKind.CALICO:
+        namespace = meta.namespace or DEFAULT_NAMESPACE
+        if meta.namespace is None:
+            notes.append(f"no metadata.namespace: placed in {DEFAULT_NAMESPACE!r}, "
+                         "as kubectl would")
+        scope = Scope(namespace=namespace)
+    else:
+        scope = _namespace_scope(spec.namespace_selector, notes, "spec.namespaceSelector")
+    tier = spec.tier or _DEFAULT_TIER
+    name = policy_name(meta.name, tier)
+    types = _types(obj, notes)
+    policy_id = Policy(name, kind, namespace, All(), types).id
+    ingress = _rules(spec.ingress, Direction.INGRESS, policy_id, namespace, notes)
+    egress = _rules(spec.egress, Direction.EGRESS, policy_id, namespace, notes)
+    return Policy(
+        name=name,
+        kind=kind,
+        namespace=namespace,
+        selector=spec.selector,
+        types=types,
+        ingress=ingress,
+        egress=egress,
+        tier=tier,
+        order=spec.order,
+        scope=scope,
+        applies_to_kinds=applies_to,
+        apply_on_forward=spec.apply_on_forward,
+        pre_dnat=spec.pre_dnat,
+        do_not_track=spec.do_not_track,
+        notes=tuple(notes),
+        position=meta.position,
+    )
+
+
+def _types(obj: res.NetworkPolicy | res.GlobalNetworkPolicy, notes: list[str]) -> frozenset[
+    Direction
+]:
+    spec = obj.spec
+    if spec.types:
+        return frozenset(Direction(t) for t in spec.types)
+    if spec.pre_dnat:
+        notes.append("types defaulted to [Ingress]: preDNAT policies only apply to ingress")
+        return frozenset((Direction.INGRESS,))
+    if obj.meta.api_group == res.CRD_GROUP:
+        notes.append("types defaulted to [Ingress, Egress]: crd.projectcalico.org/v1 objects "
+                     "are not defaulted and Felix treats empty types as both")
+        return _BOTH
+    if spec.egress and spec.ingress:
+        chosen, why = _BOTH, "it has ingress and egress rules"
+    elif spec.egress:
+        chosen, why = frozenset((Direction.EGRESS,)), "it has egress rules and no ingress rules"
+    else:
+        chosen, why = frozenset((Direction.INGRESS,)), "it has no egress rules"
+    shown = ", ".join(d.value for d in (Direction.INGRESS, Direction.EGRESS) if d in chosen)
+    notes.append(f"types defaulted to [{shown}] by the projectcalico.org/v3 API: {why}")
+    return chosen
+
+
+def _namespace_scope(selector: Selector | None, notes: list[str], field: str) -> Scope:
+    """``all()`` is every namespace, ``global()`` no namespace, else matching namespaces."""
+    if selector is None:
+        return Scope()
+    if isinstance(selector, Global):
+        return Scope(global_only=True)
+    if not selector.is_all and selector.matches({}):
+        # Calico matches namespace selectors against pcns.-prefixed labels that
+        # non-namespaced endpoints lack, so such a selector would match them too.
+        notes.append(f"{field} {selector} also matches an empty label set; Calico would "
+                     "extend it to non-namespaced endpoints, netwarden does not")
+    return Scope(namespace_selector=selector)
+
+
+# -- rules ------------------------------------------------------------------------------
+
+def _rules(
+    rules: Iterable[res.Rule], direction: Direction, policy_id: str, namespace: str | None,
+    notes: list[str],
+) -> tuple[Rule, ...]:
+    out: list[Rule] = []
+    for index, rule in enumerate(rules):
+        where = f"{direction.lower}[{index}]"
+        out.append(Rule(
+            action=Action(rule.action),
+            origin=Origin(policy_id, direction, index, position=rule.position),
+            source=_entity(rule.source, namespace, notes, f"{where}.source"),
+            destination=_entity(rule.destination, namespace, notes, f"{where}.destination"),
+            protocol=protocol_number(rule.protocol) if rule.protocol is not None else None,
+            not_protocol=(
+                protocol_number(rule.not_protocol) if rule.not_protocol is not None else None
+            ),
+            icmp=IcmpMatch(rule.icmp.type, rule.icmp.code) if rule.icmp else None,
+            not_icmp=IcmpMatch(rule.not_icmp.type, rule.not_icmp.code) if rule.not_icmp else None,
+            ip_version=rule.ip_version,
+        ))
+    return tuple(out)
+
+
+def _entity(
+    entity: res.EntityRule, namespace: str | None, notes: list[str], where: str
+) -> EntityMatch:
+    if entity.namespace_selector is not None:
+        scope = _namespace_scope(entity.namespace_selector, notes, f"{where}.namespaceSelector")
+    elif namespace is not None:
+        scope = Scope(namespace=namespace)
+    else:
+        scope = Scope()
+    selector = entity.selector
+    uses_identity = (
+        selector is not None
+        or entity.not_selector is not None
+        or entity.namespace_selector is not None
+        or bool(entity.service_account_names)
+    )
+    if selector is None and uses_identity and scope != Scope():
+        selector = All()  # "in these namespaces" is itself a positive match
+    return EntityMatch(
+        selector=selector,
+        not_selector=entity.not_selector,
+        scope=scope if uses_identity else Scope(),
+        nets=entity.nets,
+        not_nets=entity.not_nets,
+        ports=_ports(entity.ports),
+        not_ports=_ports(entity.not_ports),
+        service_accounts=frozenset(entity.service_account_names),
+    )
+
+
+def _ports(entries: tuple[res.PortEntry, ...]) -> PortSpec | None:
+    if not entries:
+        return None
+    return PortSpec(
+        ranges=tuple((e.low, e.high) for e in entries if e.name is None),
+        names=tuple(e.name for e in entries if e.name is not None),
+    )
+
+
+# -- endpoints ---------------------------------------------------------------------------
+
+def compile_endpoint(obj: res.HostEndpoint | res.NetworkSet | res.GlobalNetworkSet) -> Endpoint:
+    """Host endpoints are keyed ``host/node/interface``; network sets ``ns/name`` or ``name``."""
+    meta = obj.meta
+    if isinstance(obj, res.HostEndpoint):
+        return Endpoint(
+            key=f"host/{obj.node}/{obj.interface_name or meta.name}",
+            kind=EndpointKind.HOST,
+            name=meta.name,
+            labels=meta.labels,
+            ips=obj.expected_ips,
+            ports=tuple(
+                NamedPort(p.port, protocol_number(p.protocol), p.name) for p in obj.ports
+            ),
+            node=obj.node,
+            interface=obj.interface_name,
+            position=meta.position,
+        )
+    namespace = None
+    if isinstance(obj, res.NetworkSet):
+        namespace = meta.namespace or DEFAULT_NAMESPACE
+    return Endpoint(
+        key=f"{namespace}/{meta.name}" if namespace else meta.name,
+        kind=EndpointKind.NETWORK_SET,
+        name=meta.name,
+        namespace=namespace,
+        labels=meta.labels,
+        nets=obj.nets,
+        position=meta.position,
+    )

@@ -1,0 +1,130 @@
+"""Address sets as sorted, merged integer intervals, one per IP family.
+
+Peers are resolved to addresses before any nft is written, so ``except``
+clauses, ``notNets`` and negated selectors become plain set differences and
+the kernel only ever sees one interval set per rule side and family.
+
+>>> a = AddressSet.of(["10.0.0.0/24"]) - AddressSet.of(["10.0.0.128/25"])
+>>> a.elements(4)
+('10.0.0.0/25',)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..ir import IPAddress, IPNetwork
+
+__all__ = ["AddressSet", "Intervals"]
+
+Intervals = tuple[tuple[int, int], ...]
+_BITS = {4: 32, 6: 128}
+
+
+def _merge(ranges: Iterable[tuple[int, int]]) -> Intervals:
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((lo, hi) for lo, hi in out)
+
+
+def _intersect(a: Intervals, b: Intervals) -> Intervals:
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def _subtract(a: Intervals, b: Intervals) -> Intervals:
+    out: list[tuple[int, int]] = []
+    j = 0
+    for lo, hi in a:
+        while j < len(b) and b[j][1] < lo:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] <= hi:
+            if b[k][0] > lo:
+                out.append((lo, b[k][0] - 1))
+            lo = max(lo, b[k][1] + 1)
+            k += 1
+        if lo <= hi:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSet:
+    """IPv4 and IPv6 intervals; ``AddressSet.everything()`` is both full ranges."""
+
+    v4: Intervals = ()
+    v6: Intervals = ()
+
+    @classmethod
+    def everything(cls) -> AddressSet:
+        return cls(((0, 2**32 - 1),), ((0, 2**128 - 1),))
+
+    @classmethod
+    def of(cls, items: Iterable[IPAddress | IPNetwork | str]) -> AddressSet:
+        v4: list[tuple[int, int]] = []
+        v6: list[tuple[int, int]] = []
+        for item in items:
+            net = ipaddress.ip_network(item, strict=False) if isinstance(item, str) else item
+            if isinstance(net, ipaddress.IPv4Address | ipaddress.IPv6Address):
+                lo = hi = int(net)
+            else:
+                lo, hi = int(net.network_address), int(net.broadcast_address)
+            (v4 if net.version == 4 else v6).append((lo, hi))
+        return cls(_merge(v4), _merge(v6))
+
+    def family(self, version: int) -> Intervals:
+        return self.v4 if version == 4 else self.v6
+
+    def is_full(self, version: int) -> bool:
+        return self.family(version) == ((0, 2 ** _BITS[version] - 1),)
+
+    def __or__(self, other: AddressSet) -> AddressSet:
+        return AddressSet(_merge(self.v4 + other.v4), _merge(self.v6 + other.v6))
+
+    def __and__(self, other: AddressSet) -> AddressSet:
+        return AddressSet(_intersect(self.v4, other.v4), _intersect(self.v6, other.v6))
+
+    def __sub__(self, other: AddressSet) -> AddressSet:
+        return AddressSet(_subtract(self.v4, other.v4), _subtract(self.v6, other.v6))
+
+    def __bool__(self) -> bool:
+        return bool(self.v4 or self.v6)
+
+    def __contains__(self, ip: IPAddress) -> bool:
+        value = int(ip)
+        return any(lo <= value <= hi for lo, hi in self.family(ip.version))
+
+    def elements(self, version: int) -> tuple[str, ...]:
+        """nft interval-set elements: CIDR prefixes where exact, else ``a-b`` ranges."""
+        out: list[str] = []
+        for lo, hi in self.family(version):
+            first, last = _address(version, lo), _address(version, hi)
+            nets: list[IPNetwork] = list(
+                ipaddress.summarize_address_range(first, last)
+            )
+            if len(nets) == 1:
+                net = nets[0]
+                out.append(str(net.network_address) if net.num_addresses == 1 else str(net))
+            else:
+                out.append(f"{first}-{last}")
+        return tuple(out)
+
+
+def _address(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)

@@ -1,0 +1,308 @@
+"""Translate one IR rule, seen from one local endpoint, into nft rule bodies.
+
+The local side of a rule (the destination for ingress, the source for egress)
+is resolved statically against the endpoint: a rule whose local side does not
+match the endpoint is left out, and one that matches only some of its
+addresses is narrowed to them. The remote side becomes a named interval set of
+addresses, and protocol × port a named ``inet_proto . inet_service`` set, so a
+packet costs one lookup per side whatever the number of peers.
+
+``Registry`` names sets by their content, so equal sets are shared by every
+rule and endpoint and a set's name changes exactly when its content does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..ir import (
+    Action,
+    Cluster,
+    Direction,
+    Endpoint,
+    EndpointKind,
+    EntityMatch,
+    IPAddress,
+    IPNetwork,
+    Peer,
+    Rule,
+)
+from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
+from .addresses import AddressSet, Intervals
+from .nft.objects import Rule as NftRule
+from .nft.objects import Set, quote, set_literal
+
+__all__ = ["Marks", "Registry", "RuleTranslator", "digest"]
+
+_FAMILY = {4: ("ip", "ipv4_addr", "ipv4"), 6: ("ip6", "ipv6_addr", "ipv6")}
+
+
+def digest(*parts: object, size: int = 10) -> str:
+    """A short stable hash of ``parts`` (their ``repr``), for content-derived names."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:size]
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """Packet-mark bits a policy chain sets before ``return``, as Felix does."""
+
+    allow: int = 0x10000
+    pass_: int = 0x20000
+    log_rate: str = "10/second"
+
+    @property
+    def clear(self) -> str:
+        return f"0x{0xFFFFFFFF & ~(self.allow | self.pass_):08x}"
+
+
+@dataclass
+class Registry:
+    """Named sets collected while rendering, keyed by content."""
+
+    sets: dict[str, Set] = field(default_factory=dict)
+    _by_intervals: dict[tuple[int, Intervals], str] = field(default_factory=dict)
+
+    def _named(self, prefix: str, type_: str, elements: tuple[str, ...]) -> str:
+        name = f"{prefix}-{digest(type_, elements)}"
+        if name not in self.sets:
+            self.sets[name] = Set(name, type_, ("interval",), elements)
+        return "@" + name
+
+    def addresses(self, version: int, intervals: Intervals) -> str:
+        key = (version, intervals)
+        ref = self._by_intervals.get(key)
+        if ref is None:
+            elements = AddressSet(intervals, ()).elements(4) if version == 4 else (
+                AddressSet((), intervals).elements(6)
+            )
+            ref = self._by_intervals[key] = self._named(
+                f"a{version}", _FAMILY[version][1], elements
+            )
+        return ref
+
+    def services(self, elements: tuple[str, ...]) -> str:
+        return self._named("svc", "inet_proto . inet_service", elements)
+
+
+def _ranges(values: Intervals) -> list[str]:
+    return [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in values]
+
+
+def _icmp_elements(values: Intervals) -> list[str]:
+    out: list[str] = []
+    for lo, hi in values:
+        for icmp_type in range(lo >> 8, (hi >> 8) + 1):
+            first = lo & 255 if icmp_type == lo >> 8 else 0
+            last = hi & 255 if icmp_type == hi >> 8 else 255
+            codes = str(first) if first == last else f"{first}-{last}"
+            out.append(f"{icmp_type} . {codes}")
+    return out
+
+
+def service_fragments(services: ServiceSet, registry: Registry) -> list[str]:
+    """Disjoint nft matches whose union is ``services`` ([""] for everything)."""
+    if services.is_all:
+        return [""]
+    whole: list[int] = []
+    ports: list[str] = []
+    out: list[str] = []
+    for proto, values in services.protocols():
+        if not values:
+            continue
+        if values == full_range(proto):
+            whole.append(proto)
+        elif proto in PORT_PROTOCOLS:
+            ports.extend(f"{proto} . {r}" for r in _ranges(values))
+        elif proto in ICMP_PROTOCOLS:
+            kind = "icmp" if proto == 1 else "icmpv6"
+            elements = set_literal(_icmp_elements(values))
+            out.append(f"meta l4proto {proto} {kind} type . {kind} code {elements}")
+        else:  # no second coordinate for other protocols: listed means all of it
+            whole.append(proto)
+    if ports:
+        out.insert(0, f"meta l4proto . th dport {registry.services(tuple(ports))}")
+    if whole:
+        out.insert(0, f"meta l4proto {set_literal(str(p) for p in whole)}")
+    if services.others:
+        listed = [str(p) for p, _ in services.protocols()]
+        out.append(f"meta l4proto != {set_literal(listed)}")
+    return out
+
+
+class RuleTranslator:
+    """Rule → nft bodies for one cluster; caches peer resolution across endpoints."""
+
+    def __init__(self, cluster: Cluster, registry: Registry, marks: Marks) -> None:
+        self.cluster = cluster
+        self.registry = registry
+        self.marks = marks
+        self._remote: dict[EntityMatch, AddressSet] = {}
+        self._owned = [e for e in cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+
+    # -- peers --------------------------------------------------------------
+    def remote_addresses(self, match: EntityMatch) -> AddressSet:
+        """Every address ``match`` accepts as the far side, computed once per match."""
+        cached = self._remote.get(match)
+        if cached is None:
+            cached = self._remote[match] = self._resolve(match)
+        return cached
+
+    def _resolve(self, match: EntityMatch) -> AddressSet:
+        ns = self.cluster.ns_labels
+        if match.selector is not None or match.service_accounts:
+            owned: list[IPAddress | IPNetwork] = []
+            for e in self.cluster.endpoints:
+                if not match.selects(e, ns):
+                    continue
+                if match.service_accounts and e.service_account not in match.service_accounts:
+                    continue
+                owned.extend(_addresses(e))
+            out = AddressSet.of(owned)
+        else:
+            out = AddressSet.everything()
+        if match.nets:
+            out = out & AddressSet.of(match.nets)
+        if match.not_nets:
+            out = out - AddressSet.of(match.not_nets)
+        if match.not_selector is not None:
+            excluded = [
+                a
+                for e in self.cluster.endpoints
+                if e.kind in match.kinds and match.not_selector.matches(e.labels)
+                for a in _addresses(e)
+            ]
+            out = out - AddressSet.of(excluded)
+        return out
+
+    def local_addresses(self, match: EntityMatch, endpoint: Endpoint) -> AddressSet:
+        """The endpoint's own addresses that ``match`` accepts."""
+        ns = self.cluster.ns_labels
+        ips = [
+            ip
+            for ip in endpoint.ips
+            if match.matches_peer(Peer(ip, endpoint, self.cluster.network_sets_at(ip)), ns)
+        ]
+        return AddressSet.of(ips)
+
+    # -- rules --------------------------------------------------------------
+    def translate(self, rule: Rule, direction: Direction, endpoint: Endpoint) -> list[NftRule]:
+        """nft rules for ``rule`` in ``endpoint``'s ``direction`` chain (maybe none)."""
+        ingress = direction is Direction.INGRESS
+        local_match, remote_match = (
+            (rule.destination, rule.source) if ingress else (rule.source, rule.destination)
+        )
+        local = self.local_addresses(local_match, endpoint)
+        if not local:
+            return []
+        sport = self._source_ports(rule, None if ingress else endpoint)
+        if sport is None:
+            return []
+        remote = self.remote_addresses(remote_match)
+        groups: list[tuple[AddressSet, ServiceSet]]
+        if ingress or not rule.depends_on_named_ports:
+            target = endpoint if ingress else None
+            groups = [(remote, rule.services(target))]
+        else:
+            groups = self._by_destination(rule, remote)
+        full_local = AddressSet.of(endpoint.ips)
+        out: list[NftRule] = []
+        for remote_part, services in groups:
+            fragments = service_fragments(services, self.registry)
+            if not fragments:
+                continue
+            for body in self._address_bodies(rule, ingress, local, full_local, remote_part):
+                out.extend(
+                    NftRule(_join(body, svc, sport, self._verdict(rule)), _comment(rule))
+                    for svc in fragments
+                )
+        return out
+
+    def _by_destination(
+        self, rule: Rule, remote: AddressSet
+    ) -> list[tuple[AddressSet, ServiceSet]]:
+        """Egress with named ports: ports depend on which endpoint owns the address."""
+        by_services: dict[ServiceSet, list[IPAddress]] = {}
+        owned: list[IPAddress] = []
+        for e in self._owned:
+            ips = [ip for ip in e.ips if ip in remote]
+            if ips:
+                by_services.setdefault(rule.services(e), []).extend(ips)
+                owned.extend(ips)
+        groups = [(AddressSet.of(ips), svc) for svc, ips in by_services.items()]
+        rest = remote - AddressSet.of(owned)
+        if rest:
+            groups.append((rest, rule.services(None)))
+        return groups
+
+    def _source_ports(self, rule: Rule, endpoint: Endpoint | None) -> str | None:
+        """``th sport`` match text, "" for any port, None when the rule cannot match."""
+        src = rule.source
+        if src.ports is None and src.not_ports is None:
+            return ""
+        if rule.protocol is None or rule.protocol not in PORT_PROTOCOLS:
+            return None
+        values = ServiceSet.protocol(rule.protocol)
+        if src.ports is not None:
+            values = values & src.ports.resolve(rule.protocol, endpoint)
+        if src.not_ports is not None:
+            values = values - src.not_ports.resolve(rule.protocol, endpoint)
+        ranges = dict(values.protocols()).get(rule.protocol, ())
+        return f"th sport {set_literal(_ranges(ranges))}" if ranges else None
+
+    def _address_bodies(
+        self, rule: Rule, ingress: bool, local: AddressSet, full_local: AddressSet,
+        remote: AddressSet,
+    ) -> Iterable[str]:
+        remote_dir, local_dir = ("saddr", "daddr") if ingress else ("daddr", "saddr")
+        per_family: list[str] = []
+        unrestricted = 0
+        for version in (4, 6):
+            if rule.ip_version not in (None, version):
+                continue
+            mine, theirs = local.family(version), remote.family(version)
+            if not mine or not theirs:
+                continue
+            kw = _FAMILY[version][0]
+            parts = []
+            if mine != full_local.family(version):
+                parts.append(f"{kw} {local_dir} {_inline(local, version)}")
+            if not remote.is_full(version):
+                parts.append(f"{kw} {remote_dir} {self.registry.addresses(version, theirs)}")
+            if not parts:
+                unrestricted += 1
+                parts.append(f"meta nfproto {_FAMILY[version][2]}")
+            per_family.append(" ".join(parts))
+        if unrestricted == 2:
+            # Both families, no address match: one family-less rule does it.
+            return [""]
+        return per_family
+
+    def _verdict(self, rule: Rule) -> str:
+        marks = self.marks
+        if rule.action is Action.ALLOW:
+            return f"counter meta mark set meta mark | 0x{marks.allow:x} return"
+        if rule.action is Action.PASS:
+            return f"counter meta mark set meta mark | 0x{marks.pass_:x} return"
+        if rule.action is Action.DENY:
+            return "counter drop"
+        prefix = quote(f"nw {rule.origin} "[:60])
+        return f"counter limit rate {marks.log_rate} log prefix {prefix}"
+
+
+def _inline(addresses: AddressSet, version: int) -> str:
+    return set_literal(addresses.elements(version))
+
+
+def _addresses(e: Endpoint) -> tuple[IPAddress | IPNetwork, ...]:
+    return e.nets if e.kind is EndpointKind.NETWORK_SET else e.ips
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _comment(rule: Rule) -> str:
+    text = str(rule.origin)
+    return text if len(text.encode()) <= 120 else text[:117] + "..."

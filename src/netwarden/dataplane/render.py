@@ -1,0 +1,228 @@
+"""Render the IR into one nft table for a node: a pure function, no processes.
+
+Layout of ``table inet netwarden``::
+
+    forward (filter hook, priority 0, policy accept: non-pod traffic passes)
+      ct state established,related accept
+      ct state invalid drop
+      iifname "<prefix>*" iifname != @local_ifaces drop   # unknown pod: fail closed
+      oifname "<prefix>*" oifname != @local_ifaces drop
+      iifname vmap @egress_dispatch     → jump ep-<key>-egress
+      oifname vmap @ingress_dispatch    → jump ep-<key>-ingress
+    ep-<key>-<dir>     per local endpoint: clear marks, anti-spoofing (egress),
+                       then per taking-part tier: jump pol-… ; mark says allow → return;
+                       tier end → counted drop (unless the tier's default is Pass)
+    pol-<policy>-<dir>-<hash>   the policy's rules as seen from such endpoints;
+                       shared by every endpoint for which they come out the same
+
+A policy chain never accepts: Allow sets a mark bit and returns, so that in
+the forward hook the source's egress chain and then the destination's
+ingress chain both run, as in Felix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..ir import Action, Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
+from .matches import Marks, Registry, RuleTranslator, digest
+from .nft.objects import Chain, Map, Rule, Set, Table, quote, set_literal
+
+__all__ = ["RenderOptions", "Ruleset", "endpoint_chain", "render_ruleset"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_./\-]")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Knobs of the layout; the defaults suit the lab."""
+
+    table: str = "netwarden"
+    pod_interface_prefix: str | None = None
+    marks: Marks = field(default_factory=Marks)
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """The desired content of one table: chains and sets/maps.
+
+    Chains are ordered so that a regular chain only jumps to chains after it
+    (base chains first, then endpoint chains, then policy chains); sets
+    never refer to chains, maps may.
+    """
+
+    table: Table
+    chains: tuple[Chain, ...]
+    sets: tuple[Set, ...]
+
+    def chain(self, name: str) -> Chain:
+        for chain in self.chains:
+            if chain.name == name:
+                return chain
+        raise KeyError(name)
+
+    def set(self, name: str) -> Set:
+        for item in self.sets:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def text(self) -> str:
+        """The ruleset as an ``nft -f`` batch that (re)creates the table."""
+        from .writer import full_transaction
+
+        return str(full_transaction(self))
+
+
+def _slug(text: str, limit: int = 60) -> str:
+    clean = _UNSAFE.sub("_", text)
+    if clean != text or len(clean) > limit or not clean[:1].isalpha():
+        clean = f"{clean[:limit]}~{digest(text, size=6)}".replace("~", "_")
+    return clean
+
+
+def endpoint_chain(key: str, direction: Direction) -> str:
+    """Name of an endpoint's chain: ``ep-<ns/pod>-ingress`` (stable per key)."""
+    return f"ep-{_slug(key)}-{direction.lower}"
+
+
+def render_ruleset(
+    cluster: Cluster,
+    node: str | None,
+    interfaces: Mapping[str, str],
+    options: RenderOptions | None = None,
+) -> Ruleset:
+    """Chains and sets enforcing ``cluster`` for the endpoints local to ``node``.
+
+    ``interfaces`` maps an endpoint key (``ns/pod``) to the node-side veth of
+    that pod; only those endpoints get chains. Endpoints whose ``node`` is
+    set and differs from ``node`` are skipped, as are hostNetwork pods.
+
+    >>> rs = render_ruleset(Cluster(), None, {})
+    >>> [c.name for c in rs.chains]
+    ['forward']
+    """
+    opts = options or RenderOptions()
+    registry = Registry()
+    translator = RuleTranslator(cluster, registry, opts.marks)
+    policy_chains: dict[str, Chain] = {}
+    endpoint_chains: list[Chain] = []
+    dispatch: dict[Direction, list[tuple[str, str]]] = {d: [] for d in Direction}
+    for key, ifname in sorted(interfaces.items()):
+        endpoint = cluster.endpoint(key)
+        if endpoint is None or not _local(endpoint, node):
+            continue
+        for direction in Direction:
+            chain = _endpoint_chain(endpoint, direction, cluster, translator, policy_chains, opts)
+            endpoint_chains.append(chain)
+            dispatch[direction].append((quote(ifname), f"jump {chain.name}"))
+    local_ifaces = tuple(sorted({k for d in Direction for k, _ in dispatch[d]}))
+    sets: list[Set] = [
+        Set("local_ifaces", "ifname", elements=local_ifaces),
+        Map("egress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.EGRESS])),
+        Map("ingress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.INGRESS])),
+    ]
+    sets.extend(registry.sets[name] for name in sorted(registry.sets))
+    chains = (
+        _forward_chain(opts),
+        *sorted(endpoint_chains, key=lambda c: c.name),
+        *(policy_chains[n] for n in sorted(policy_chains)),
+    )
+    return Ruleset(Table(opts.table), chains, tuple(sets))
+
+
+def _local(endpoint: Endpoint, node: str | None) -> bool:
+    if endpoint.kind is not EndpointKind.POD or endpoint.host_network:
+        return False
+    return node is None or endpoint.node in (None, node)
+
+
+def _forward_chain(opts: RenderOptions) -> Chain:
+    rules = [
+        Rule("ct state established,related accept"),
+        Rule("ct state invalid counter drop", "conntrack invalid"),
+    ]
+    prefix = opts.pod_interface_prefix
+    if prefix:
+        wildcard = quote(prefix + "*")
+        rules += [
+            Rule(f"{side} {wildcard} {side} != @local_ifaces counter drop", "unknown pod interface")
+            for side in ("iifname", "oifname")
+        ]
+    rules += [
+        Rule("iifname vmap @egress_dispatch"),
+        Rule("oifname vmap @ingress_dispatch"),
+    ]
+    return Chain(
+        "forward", tuple(rules), type="filter", hook="forward", priority=opts.priority,
+        policy="accept",
+    )
+
+
+def _anti_spoofing(endpoint: Endpoint) -> list[Rule]:
+    comment = f"{endpoint.key} anti-spoofing"
+    out = []
+    for version, keyword, family in ((4, "ip", "ipv4"), (6, "ip6", "ipv6")):
+        own = [str(ip) for ip in endpoint.ips if ip.version == version]
+        if own:
+            out.append(Rule(f"{keyword} saddr != {set_literal(own)} counter drop", comment))
+        else:
+            out.append(Rule(f"meta nfproto {family} counter drop", comment))
+    return out
+
+
+def _endpoint_chain(
+    endpoint: Endpoint,
+    direction: Direction,
+    cluster: Cluster,
+    translator: RuleTranslator,
+    policy_chains: dict[str, Chain],
+    opts: RenderOptions,
+) -> Chain:
+    marks = opts.marks
+    rules = [Rule(f"meta mark set meta mark & {marks.clear}")]
+    if direction is Direction.EGRESS:
+        rules += _anti_spoofing(endpoint)
+    ns = cluster.ns_labels
+    taking_part = [
+        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)])
+        for tier, policies in cluster.evaluation_order
+    ]
+    taking_part = [(tier, policies) for tier, policies in taking_part if policies]
+    for index, (tier, policies) in enumerate(taking_part):
+        may_pass = False
+        guard = f"meta mark & 0x{marks.pass_:x} == 0 "
+        for policy in policies:
+            chain = _policy_chain(policy, direction, endpoint, translator)
+            if not chain.rules:
+                continue
+            policy_chains.setdefault(chain.name, chain)
+            rules.append(Rule(f"{guard if may_pass else ''}jump {chain.name}"))
+            actions = {r.action for r in policy.rules(direction)}
+            if Action.ALLOW in actions:
+                rules.append(Rule(f"meta mark & 0x{marks.allow:x} != 0 return"))
+            may_pass = may_pass or Action.PASS in actions
+        what = f"{endpoint.key} {direction.lower} tier {tier.name}"
+        if _tier_drops(tier):
+            rules.append(Rule(f"{guard if may_pass else ''}counter drop", f"{what} default deny"))
+        if may_pass and index + 1 < len(taking_part):
+            rules.append(Rule(f"meta mark set meta mark & 0x{0xFFFFFFFF & ~marks.pass_:08x}"))
+    return Chain(endpoint_chain(endpoint.key, direction), tuple(rules))
+
+
+def _tier_drops(tier: Tier) -> bool:
+    return tier.default_action is not Action.PASS
+
+
+def _policy_chain(
+    policy: Policy, direction: Direction, endpoint: Endpoint, translator: RuleTranslator
+) -> Chain:
+    rules: list[Rule] = []
+    for rule in policy.rules(direction):
+        rules.extend(translator.translate(rule, direction, endpoint))
+    content = tuple((r.body, r.comment) for r in rules)
+    name = f"pol-{_slug(policy.id, 40)}-{direction.lower[0]}-{digest(content, size=8)}"
+    return Chain(name, tuple(rules))

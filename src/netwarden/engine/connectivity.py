@@ -1,0 +1,334 @@
+"""The full connectivity map, computed on equivalence classes of endpoints.
+
+Real pods carry unique labels (pod-template-hash, an index), so grouping by
+identical labels saves nothing. Instead endpoints are grouped by what the
+policies can observe: their namespace, the values of the label keys some
+selector reads, the elementary address range their IP falls in (between the
+boundaries of every CIDR the policies name), the port names they declare and
+a few flags. Members of a class are indistinguishable to every rule, so each
+rule is matched once per class, and each class pair gets a ``ServiceSet``.
+
+The ordered evaluation below is ``evaluate_side`` run on sets of services
+instead of one packet: the same tiers, the same rule matching methods, the
+same end-of-tier and default outcomes; a property test holds them equal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from ..ir import (
+    Action,
+    Cluster,
+    Direction,
+    Endpoint,
+    EndpointKind,
+    EntityMatch,
+    Peer,
+    Rule,
+    ServiceSet,
+)
+from .evaluate import PolicyIndex
+
+__all__ = ["Connectivity", "EndpointClass"]
+
+_ALL = ServiceSet.all()
+_NONE = ServiceSet.none()
+
+
+@dataclass(slots=True)
+class EndpointClass:
+    index: int
+    members: list[Endpoint]
+    peer: Peer
+
+    @property
+    def rep(self) -> Endpoint:
+        return self.members[0]
+
+
+@dataclass(frozen=True, slots=True)
+class SideMap:
+    """Allowed services per peer class; peers not listed get ``default``."""
+
+    default: ServiceSet
+    per: dict[int, ServiceSet]
+
+    def get(self, peer: int) -> ServiceSet:
+        return self.per.get(peer, self.default)
+
+
+class Connectivity:
+    """Connectivity between every pair of pods (and host endpoints) of a cluster."""
+
+    def __init__(self, cluster: Cluster, index: PolicyIndex | None = None) -> None:
+        self.cluster = cluster
+        self.index = index or PolicyIndex(cluster)
+        self.endpoints = tuple(
+            e for e in cluster.endpoints if e.kind is EndpointKind.POD and e.ips
+        )
+        self.classes = _classify(cluster, self.endpoints)
+        self.class_of = {e.key: c.index for c in self.classes for e in c.members}
+        self._by_ns: dict[str | None, list[int]] = defaultdict(list)
+        for c in self.classes:
+            self._by_ns[c.rep.namespace].append(c.index)
+        self._masks: dict[tuple[object, ...], frozenset[int] | None] = {}
+        self._sides: dict[tuple[int, Direction], SideMap | None] = {}
+
+    # -- public queries -------------------------------------------------------
+    def between(self, src: Endpoint, dst: Endpoint) -> ServiceSet:
+        """Services on which ``src`` may open connections to ``dst``."""
+        if src.key == dst.key:
+            return _ALL
+        return self.class_pair(self.class_of[src.key], self.class_of[dst.key])
+
+    def class_pair(self, s: int, d: int) -> ServiceSet:
+        egress = self.side(s, Direction.EGRESS)
+        ingress = self.side(d, Direction.INGRESS)
+        out = egress.get(d) if egress is not None else _ALL
+        if ingress is not None and out:
+            out = out & ingress.get(s)
+        return out
+
+    def class_matrix(self, classes: Sequence[int] | None = None) -> list[list[ServiceSet]]:
+        """``m[i][j]``: services from ``classes[i]`` to ``classes[j]`` (two distinct members).
+
+        A pod talking to itself is not in here; ``pairs`` and ``between`` add it.
+        """
+        chosen = list(range(len(self.classes))) if classes is None else list(classes)
+        egress, ingress = self._all_sides()
+        rows = []
+        for s in chosen:
+            e = egress[s]
+            e_default, e_per = (_ALL, {}) if e is None else (e.default, e.per)
+            row = []
+            for d in chosen:
+                out = e_per.get(d, e_default)
+                i = ingress[d]
+                if i is not None and out:
+                    out = out & i.per.get(s, i.default)
+                row.append(out)
+            rows.append(row)
+        return rows
+
+    def coarse_groups(self) -> list[list[int]]:
+        """Classes that certainly have identical rows and columns, without the full matrix.
+
+        Two classes qualify when their own side maps are equal and every class
+        treats them alike as a peer; this is sufficient, not necessary, so the
+        caller refines the result on the (much smaller) group matrix.
+        """
+        egress, ingress = self._all_sides()
+        as_peer: dict[int, list[tuple[int, int, ServiceSet]]] = defaultdict(list)
+        for x in range(len(self.classes)):
+            for direction, side in ((0, egress[x]), (1, ingress[x])):
+                if side is None:
+                    continue
+                for peer, value in side.per.items():
+                    if value != side.default:
+                        as_peer[peer].append((x, direction, value))
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for c in range(len(self.classes)):
+            key = (_side_key(egress[c]), _side_key(ingress[c]), tuple(as_peer.get(c, ())))
+            groups.setdefault(key, []).append(c)
+        return list(groups.values())
+
+    def pairs(self) -> Iterator[tuple[Endpoint, Endpoint, ServiceSet]]:
+        matrix = self.class_matrix()
+        for src in self.endpoints:
+            row = matrix[self.class_of[src.key]]
+            for dst in self.endpoints:
+                yield src, dst, (_ALL if src.key == dst.key else row[self.class_of[dst.key]])
+
+    def _all_sides(self) -> tuple[list[SideMap | None], list[SideMap | None]]:
+        n = len(self.classes)
+        return ([self.side(c, Direction.EGRESS) for c in range(n)],
+                [self.side(c, Direction.INGRESS) for c in range(n)])
+
+    # -- one side, all peers --------------------------------------------------
+    def side(self, c: int, direction: Direction) -> SideMap | None:
+        """What class ``c`` allows in one direction, per peer class (None: not isolated)."""
+        key = (c, direction)
+        if key not in self._sides:
+            self._sides[key] = self._evaluate(self.classes[c], direction)
+        return self._sides[key]
+
+    def _evaluate(self, local: EndpointClass, direction: Direction) -> SideMap | None:
+        layers = self.index.layers(local.rep, direction)
+        if not layers:
+            return None
+        ingress = direction is Direction.INGRESS
+        ns_labels = self.cluster.ns_labels
+        state = _State(len(self.classes))
+        for tier, policies in layers:
+            for policy in policies:
+                for rule in policy.rules(direction):
+                    if rule.action is Action.LOG:
+                        continue
+                    here = rule.destination if ingress else rule.source
+                    if not here.matches_peer(local.peer, ns_labels):
+                        continue
+                    if not ingress and not rule.matches_source_port(local.rep):
+                        continue
+                    if not rule.matches_family(local.peer.ip):
+                        continue
+                    mask = self._mask(rule, direction)
+                    if ingress or not rule.depends_on_named_ports:
+                        state.apply(rule.action, mask, rule.services(local.rep) if ingress
+                                    else rule.services(None))
+                    else:
+                        by_services: dict[ServiceSet, set[int]] = defaultdict(set)
+                        for peer in mask if mask is not None else range(len(self.classes)):
+                            by_services[rule.services(self.classes[peer].rep)].add(peer)
+                        for services, peers in by_services.items():
+                            state.apply(rule.action, frozenset(peers), services)
+            state.end_tier(pass_through=tier.default_action is Action.PASS)
+        return state.result()
+
+    def _mask(self, rule: Rule, direction: Direction) -> frozenset[int] | None:
+        """Peer classes the rule's far side matches; None means every class."""
+        remote = rule.source if direction is Direction.INGRESS else rule.destination
+        source_ports = direction is Direction.INGRESS and (
+            rule.source.ports is not None or rule.source.not_ports is not None
+        )
+        key: tuple[object, ...] = (remote, rule.ip_version,
+                                   rule.protocol if source_ports else None, source_ports)
+        if key in self._masks:
+            return self._masks[key]
+        hits = [
+            c.index for c in self._candidates(remote)
+            if remote.matches_peer(c.peer, self.cluster.ns_labels)
+            and rule.matches_family(c.peer.ip)
+            and (not source_ports or rule.matches_source_port(c.rep))
+        ]
+        mask = None if len(hits) == len(self.classes) else frozenset(hits)
+        self._masks[key] = mask
+        return mask
+
+    def _candidates(self, remote: EntityMatch) -> Iterable[EndpointClass]:
+        # A selector scoped to one namespace only sees that namespace's pods,
+        # unless network sets (which may be labelled anywhere) hold pod IPs.
+        namespace = remote.scope.namespace
+        if (
+            namespace is not None
+            and remote.selector is not None
+            and not self.cluster.network_sets
+        ):
+            return (self.classes[i] for i in self._by_ns.get(namespace, ()))
+        return self.classes
+
+
+def _side_key(side: SideMap | None) -> object:
+    if side is None:
+        return None
+    return (side.default, frozenset((p, v) for p, v in side.per.items() if v != side.default))
+
+
+class _State:
+    """Peers partitioned by their (undecided, allowed, passed) service sets.
+
+    Most peers share a state, so a rule costs one step per distinct state
+    plus set operations on peer indexes, not one step per peer.
+    """
+
+    def __init__(self, peers: int) -> None:
+        self.buckets: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {
+            (_ALL, _NONE, _NONE): set(range(peers))
+        }
+
+    def apply(self, action: Action, mask: frozenset[int] | None, services: ServiceSet) -> None:
+        if not services:
+            return
+        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {}
+        for state, peers in self.buckets.items():
+            hit = peers if mask is None else peers & mask
+            if hit:
+                new = _step(action, services, *state)
+                out.setdefault(new, set()).update(hit)
+                if len(hit) == len(peers):
+                    continue
+                peers = peers - hit
+            out.setdefault(state, set()).update(peers)
+        self.buckets = out
+
+    def end_tier(self, pass_through: bool) -> None:
+        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {}
+        for (undecided, allowed, passed), peers in self.buckets.items():
+            state = (undecided | passed if pass_through else passed, allowed, _NONE)
+            out.setdefault(state, set()).update(peers)
+        self.buckets = out
+
+    def result(self) -> SideMap:
+        values: dict[ServiceSet, set[int]] = {}
+        for (undecided, allowed, _), peers in self.buckets.items():
+            values.setdefault(allowed | undecided, set()).update(peers)
+        default = max(values, key=lambda v: len(values[v]))
+        per = {p: v for v, peers in values.items() if v != default for p in peers}
+        return SideMap(default, per)
+
+
+def _step(
+    action: Action, services: ServiceSet, undecided: ServiceSet, allowed: ServiceSet,
+    passed: ServiceSet,
+) -> tuple[ServiceSet, ServiceSet, ServiceSet]:
+    hit = undecided & services
+    if not hit:
+        return undecided, allowed, passed
+    if action is Action.ALLOW:
+        allowed = allowed | hit
+    elif action is Action.PASS:
+        passed = passed | hit
+    return undecided - hit, allowed, passed
+
+
+def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[EndpointClass]:
+    keys: set[str] = set()
+    names_used = accounts_used = False
+    boundaries: dict[int, set[int]] = {4: set(), 6: set()}
+
+    def add_net(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+        boundaries[net.version].add(int(net.network_address))
+        boundaries[net.version].add(int(net.broadcast_address) + 1)
+
+    for policy in cluster.policies:
+        keys |= policy.selector.keys()
+        for rule in policy.ingress + policy.egress:
+            names_used = names_used or rule.depends_on_named_ports
+            for side in (rule.source, rule.destination):
+                for sel in (side.selector, side.not_selector):
+                    if sel is not None:
+                        keys |= sel.keys()
+                accounts_used = accounts_used or bool(side.service_accounts)
+                for net in side.nets + side.not_nets:
+                    add_net(net)
+                names_used = names_used or bool(side.ports and side.ports.names)
+    for netset in cluster.network_sets:
+        for net in netset.nets:
+            add_net(net)
+    sorted_keys = sorted(keys)
+    cuts = {v: sorted(b) for v, b in boundaries.items()}
+
+    groups: dict[tuple[object, ...], list[Endpoint]] = {}
+    for e in endpoints:
+        ip = e.ips[0]
+        signature = (
+            e.namespace,
+            e.kind,
+            e.host_network,
+            tuple(e.labels.get(k) for k in sorted_keys),
+            ip.version,
+            bisect.bisect_right(cuts[ip.version], int(ip)),
+            e.ports if names_used else (),
+            e.service_account if accounts_used else None,
+        )
+        groups.setdefault(signature, []).append(e)
+    classes = []
+    for i, members in enumerate(groups.values()):
+        rep = members[0]
+        ip = rep.ips[0]
+        classes.append(EndpointClass(i, members, Peer(ip, rep, cluster.network_sets_at(ip))))
+    return classes

@@ -1,0 +1,141 @@
+"""The engine: is a connection allowed, and why.
+
+>>> from netwarden import load_cluster
+>>> engine = Engine(load_cluster(["examples/seed-prod-dev"]))   # doctest: +SKIP
+>>> engine.check("dev/testserver-1", "prod/webserver-1", "TCP", 80).allowed  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+
+from .._errors import LookupFailed
+from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer
+from ..ir.services import ICMP, ICMPV6, protocol_number
+from .evaluate import PolicyIndex, evaluate_side
+from .verdict import Packet, SideVerdict, Verdict
+
+__all__ = ["Engine", "Subject"]
+
+Subject = Endpoint | IPAddress
+
+# ``check --protocol ICMP`` without a type asks about ping: echo request.
+ECHO_REQUEST = {ICMP: 8 << 8, ICMPV6: 128 << 8}
+
+
+class Engine:
+    """Answers questions about one compiled cluster; build one per cluster."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.index = PolicyIndex(cluster)
+
+    # -- naming things --------------------------------------------------------
+    def resolve(self, name: str | Subject) -> Subject:
+        """``ns/pod``, a pod name in ``default``, a host endpoint key, or an IP address."""
+        if not isinstance(name, str):
+            return name
+        try:
+            ip = ipaddress.ip_address(name)
+        except ValueError:
+            pass
+        else:
+            return self.cluster.endpoint_at(ip) or ip
+        endpoint = self.cluster.endpoint(name) or self.cluster.endpoint(f"default/{name}")
+        if endpoint is None or endpoint.kind is EndpointKind.NETWORK_SET:
+            raise LookupFailed(f"no pod or endpoint named {name!r} (use namespace/pod or an IP)")
+        return endpoint
+
+    def peer(self, subject: Subject, family: int | None = None) -> Peer:
+        if isinstance(subject, Endpoint):
+            ip = _address(subject, family)
+            sets = self.cluster.network_sets_at(ip) if ip is not None else ()
+            return Peer(ip, subject, sets)
+        owner = self.cluster.endpoint_at(subject)
+        return Peer(subject, owner, self.cluster.network_sets_at(subject))
+
+    # -- the question ---------------------------------------------------------
+    def check(
+        self,
+        src: str | Subject,
+        dst: str | Subject,
+        protocol: str | int = "TCP",
+        port: int | None = None,
+    ) -> Verdict:
+        """Would a new connection from ``src`` to ``dst`` be allowed?
+
+        ``port`` None asks about every port of the protocol at once (ICMP:
+        an echo request).
+        """
+        source, destination = self.resolve(src), self.resolve(dst)
+        proto = protocol_number(protocol)
+        if port is None and proto in ECHO_REQUEST:
+            port = ECHO_REQUEST[proto]
+        family = _family(source, destination)
+        src_peer, dst_peer = self.peer(source, family), self.peer(destination, family)
+        packet = Packet(src_peer.ip, dst_peer.ip, proto, port)
+        names = (_name(source), _name(destination))
+        if isinstance(source, Endpoint) and source == destination:
+            note = f"{names[0]} talking to itself goes over loopback, which policy cannot block"
+            return Verdict(True, *names, packet, notes=(note,))
+        notes: list[str] = []
+        egress = self._side(source, Direction.EGRESS, src_peer, dst_peer, packet, notes)
+        ingress = self._side(destination, Direction.INGRESS, src_peer, dst_peer, packet, notes)
+        allowed = all(side is None or side.allowed for side in (egress, ingress))
+        return Verdict(allowed, *names, packet, egress, ingress, tuple(notes))
+
+    def _side(
+        self,
+        subject: Subject,
+        direction: Direction,
+        src: Peer,
+        dst: Peer,
+        packet: Packet,
+        notes: list[str],
+    ) -> SideVerdict | None:
+        if not isinstance(subject, Endpoint):
+            notes.append(f"{subject} is outside the cluster: only the other side's policies apply")
+            return None
+        if subject.host_network:
+            notes.append(f"{subject.key} uses the host network: NetworkPolicy does not apply to it")
+            return None
+        return evaluate_side(self.index, subject, direction, src, dst, packet)
+
+    def allows(
+        self, src: str | Subject, dst: str | Subject, protocol: str | int = "TCP",
+        port: int | None = None,
+    ) -> bool:
+        return self.check(src, dst, protocol, port).allowed
+
+    @cached_property
+    def connectivity(self):  # type: ignore[no-untyped-def]
+        """The full connectivity map (see ``netwarden.engine.connectivity``)."""
+        from .connectivity import Connectivity
+
+        return Connectivity(self.cluster, self.index)
+
+
+def _address(endpoint: Endpoint, family: int | None) -> IPAddress | None:
+    for ip in endpoint.ips:
+        if family is None or ip.version == family:
+            return ip
+    return endpoint.ips[0] if endpoint.ips else None
+
+
+def _family(a: Subject, b: Subject) -> int | None:
+    """The address family both sides have, preferring each pod's primary address."""
+    fa = {ip.version for ip in a.ips} if isinstance(a, Endpoint) else {a.version}
+    fb = {ip.version for ip in b.ips} if isinstance(b, Endpoint) else {b.version}
+    for endpoint in (a, b):
+        if isinstance(endpoint, Endpoint) and endpoint.ips:
+            primary = endpoint.ips[0].version
+            if primary in fa and primary in fb:
+                return primary
+    common = fa & fb
+    return min(common) if common else None
+
+
+def _name(subject: Subject) -> str:
+    return subject.key if isinstance(subject, Endpoint) else str(subject)

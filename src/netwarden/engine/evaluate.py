@@ -1,0 +1,141 @@
+"""Evaluate one side of one connection by walking tiers, policies and rules in order.
+
+This mirrors Calico's model, of which Kubernetes NetworkPolicy is a special
+case: a tier takes part when one of its policies applies to the endpoint for
+the direction; Allow and Deny decide, Pass moves to the next tier, Log goes
+on; a tier that took part and decided nothing drops (unless its default
+action is Pass); an endpoint no tier decided for is allowed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ..ir import Action, Cluster, Direction, Endpoint, Peer, Policy, Rule, Tier
+from .explain import describe_rule
+from .verdict import Packet, SideVerdict, Step, StepKind
+
+__all__ = ["PolicyIndex", "evaluate_side", "rule_matches"]
+
+Layers = tuple[tuple[Tier, tuple[Policy, ...]], ...]
+
+
+class PolicyIndex:
+    """Which policies apply to an endpoint, per direction, in evaluation order.
+
+    Namespaced policies are looked up by namespace first so a check does not
+    test every policy of a large cluster.
+    """
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        by_ns: dict[str | None, list[tuple[int, int, Tier, Policy]]] = defaultdict(list)
+        position = 0
+        for tier_index, (tier, policies) in enumerate(cluster.evaluation_order):
+            for policy in policies:
+                by_ns[policy.scope.namespace].append((position, tier_index, tier, policy))
+                position += 1
+        self._by_ns = dict(by_ns)
+        self._cache: dict[tuple[str, Direction], Layers] = {}
+
+    def layers(self, endpoint: Endpoint, direction: Direction) -> Layers:
+        key = (endpoint.key, direction)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._layers(endpoint, direction)
+        return cached
+
+    def _layers(self, endpoint: Endpoint, direction: Direction) -> Layers:
+        if not endpoint.is_policed:
+            return ()
+        candidates = self._by_ns.get(None, []) + self._by_ns.get(endpoint.namespace, [])
+        candidates.sort(key=lambda item: item[0])
+        ns_labels = self.cluster.ns_labels
+        grouped: dict[int, tuple[Tier, list[Policy]]] = {}
+        for _, tier_index, tier, policy in candidates:
+            if direction in policy.types and policy.applies_to(endpoint, ns_labels):
+                grouped.setdefault(tier_index, (tier, []))[1].append(policy)
+        return tuple(
+            (tier, tuple(policies)) for _, (tier, policies) in sorted(grouped.items())
+        )
+
+
+def rule_matches(
+    rule: Rule,
+    cluster: Cluster,
+    source: Peer,
+    destination: Peer,
+    packet: Packet,
+) -> bool:
+    """Whether ``rule`` matches this packet; the single per-packet definition."""
+    if not rule.matches_family(packet.dst or packet.src):
+        return False
+    ns_labels = cluster.ns_labels
+    if not rule.source.matches_peer(source, ns_labels):
+        return False
+    if not rule.destination.matches_peer(destination, ns_labels):
+        return False
+    if not rule.matches_source_port(source.endpoint):
+        return False
+    return rule.services(destination.endpoint).contains(packet.protocol, packet.port)
+
+
+def evaluate_side(
+    index: PolicyIndex,
+    endpoint: Endpoint,
+    direction: Direction,
+    source: Peer,
+    destination: Peer,
+    packet: Packet,
+) -> SideVerdict:
+    """The verdict of ``endpoint``'s policies for one direction, with its trace."""
+    layers = index.layers(endpoint, direction)
+    if not layers:
+        return SideVerdict(endpoint.key, direction, allowed=True, isolated=False)
+    cluster = index.cluster
+    steps: list[Step] = []
+    applied: list[str] = []
+    for tier, policies in layers:
+        ids = [p.id for p in policies]
+        applied.extend(ids)
+        steps.append(Step(StepKind.TIER, f"tier {tier.name}: {', '.join(ids)} "
+                          f"select {endpoint.key} for {direction.lower}", tier=tier.name))
+        passed = False
+        for policy in policies:
+            for rule in policy.rules(direction):
+                if not rule_matches(rule, cluster, source, destination, packet):
+                    continue
+                text = f"{rule.origin}: {describe_rule(rule)}"
+                if rule.action is Action.LOG:
+                    steps.append(Step(StepKind.LOG, f"logged by {text}", rule, tier.name,
+                                      policy.id))
+                    continue
+                verb = {Action.ALLOW: "allowed", Action.DENY: "denied",
+                        Action.PASS: "passed to the next tier"}[rule.action]
+                steps.append(Step(StepKind.MATCH, f"{verb} by {text}", rule, tier.name,
+                                  policy.id))
+                if rule.action is Action.PASS:
+                    passed = True
+                    break
+                return SideVerdict(endpoint.key, direction, rule.action is Action.ALLOW,
+                                   True, tuple(applied), tuple(steps), rule)
+            if passed:
+                break
+        if passed or tier.default_action is Action.PASS:
+            continue
+        steps.append(Step(StepKind.END_OF_TIER, _end_of_tier(endpoint, direction, tier, ids,
+                                                             packet), tier=tier.name))
+        return SideVerdict(endpoint.key, direction, False, True, tuple(applied), tuple(steps))
+    steps.append(Step(StepKind.DEFAULT, f"no tier decided for {endpoint.key}: allowed "
+                      "(the default for endpoints after their tiers pass)"))
+    return SideVerdict(endpoint.key, direction, True, True, tuple(applied), tuple(steps))
+
+
+def _end_of_tier(
+    endpoint: Endpoint, direction: Direction, tier: Tier, ids: Sequence[str], packet: Packet
+) -> str:
+    return (
+        f"denied: {endpoint.key} is isolated for {direction.lower} by {', '.join(ids)} "
+        f"(tier {tier.name}) and no rule there allows {packet.describe()}"
+    )

@@ -1,0 +1,97 @@
+"""Verdicts and the trace that explains them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..ir import Direction, IPAddress, Rule
+from ..ir.services import PORT_PROTOCOLS, protocol_name
+
+__all__ = ["Packet", "SideVerdict", "Step", "StepKind", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """The first packet of a connection: what policies look at.
+
+    ``port`` is the destination port (TCP/UDP/SCTP) or ``type << 8 | code``
+    for ICMP; None means "any", used by ``check`` without ``--port``.
+    """
+
+    src: IPAddress | None
+    dst: IPAddress | None
+    protocol: int
+    port: int | None = None
+
+    def describe(self) -> str:
+        name = protocol_name(self.protocol)
+        if self.port is None:
+            return name
+        if self.protocol in PORT_PROTOCOLS:
+            return f"{name}/{self.port}"
+        return f"{name} type {self.port >> 8} code {self.port & 255}"
+
+
+class StepKind(Enum):
+    TIER = "tier"            # a tier takes part for this endpoint
+    MATCH = "match"          # a rule matched and decided (Allow, Deny, Pass)
+    LOG = "log"              # a Log rule matched; evaluation goes on
+    END_OF_TIER = "end-of-tier"
+    DEFAULT = "default"      # no tier decided
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: StepKind
+    text: str
+    rule: Rule | None = None
+    tier: str | None = None
+    policy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SideVerdict:
+    """What one side (source egress or destination ingress) decided, and why."""
+
+    endpoint: str
+    direction: Direction
+    allowed: bool
+    isolated: bool
+    policies: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()
+    decided_by: Rule | None = None
+
+    @property
+    def reason(self) -> str:
+        if not self.isolated:
+            return (
+                f"{self.endpoint} is not isolated for {self.direction.lower}: "
+                "no policy selects it for that direction"
+            )
+        return self.steps[-1].text if self.steps else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Allowed iff the source's egress and the destination's ingress both allow.
+
+    A side is None when it is not subject to policy (outside the cluster, a
+    hostNetwork pod, or the connection is a pod talking to itself).
+    """
+
+    allowed: bool
+    source: str
+    destination: str
+    packet: Packet
+    egress: SideVerdict | None = None
+    ingress: SideVerdict | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def reasons(self) -> list[str]:
+        out = list(self.notes)
+        for side in (self.egress, self.ingress):
+            if side is not None:
+                out.append(side.reason)
+        return out

@@ -1,0 +1,148 @@
+"""The lab's one server process: every port of every pod, from one selector loop.
+
+``up`` starts it detached (``python -m netwarden.lab.daemon STATE READY_FD``).
+It enters each pod's namespace only to create a socket (a socket keeps the
+namespace it was created in), binds it to each of the pod's addresses (so a
+UDP reply leaves from the address the probe was sent to) and serves:
+
+* TCP: on accept, write ``nw <key>\\n`` so the prober knows the handshake got
+  through both ways; then echo whatever arrives, so a long-lived connection can
+  be watched until a policy cuts it.
+* UDP: reply ``nw <key> `` followed by the datagram.
+* SCTP, where the kernel has it: as TCP.
+
+It forks once so that nobody has to reap it, reports ``ok <pid> <sockets>``
+(or the error) on READY_FD, and exits on SIGTERM or when its
+state file disappears.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import selectors
+import signal
+import socket
+import sys
+import time
+
+from ..ir.services import SCTP, TCP, UDP
+from . import _ns
+from .topology import Attachment, Topology
+
+__all__ = ["main", "open_servers"]
+
+Server = tuple[socket.socket, str, int]  # socket, endpoint key, protocol
+
+
+def _listen(att: Attachment, port: int, proto: int) -> list[Server]:
+    out: list[Server] = []
+    for ip in att.ips:
+        fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        with _ns.inside(att.netns):
+            if proto == UDP:
+                s = socket.socket(fam, socket.SOCK_DGRAM)
+            elif proto == TCP:
+                s = socket.socket(fam, socket.SOCK_STREAM)
+            else:
+                s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((str(ip), port))
+        if proto != UDP:
+            s.listen(1024)
+        s.setblocking(False)
+        out.append((s, att.key, proto))
+    return out
+
+
+def open_servers(topo: Topology) -> tuple[list[Server], list[str]]:
+    """All listening sockets, and notes about ports that could not be served."""
+    servers: list[Server] = []
+    notes: list[str] = []
+    sctp_ok = True
+    for att in topo.attachments:
+        for port, proto in att.ports:
+            if proto not in (TCP, UDP, SCTP) or (proto == SCTP and not sctp_ok):
+                continue
+            try:
+                servers += _listen(att, port, proto)
+            except OSError as e:
+                if proto == SCTP:
+                    sctp_ok = False
+                    notes.append(f"SCTP unavailable in this kernel: {e.strerror}")
+                else:
+                    notes.append(f"{att.key} {port}/{proto}: {e.strerror}")
+    return servers, notes
+
+
+def _serve(servers: list[Server], state_path: str) -> None:
+    sel = selectors.DefaultSelector()
+    for s, key, proto in servers:
+        sel.register(s, selectors.EVENT_READ, ("listen" if proto != UDP else "udp", key))
+
+    def on_term(*_: object) -> None:
+        raise SystemExit(0)  # interrupts select() at once; the kernel closes the sockets
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    next_check = time.monotonic() + 2.0
+    while True:
+        for sk, _ in sel.select(timeout=1.0):
+            role, key = sk.data
+            sock: socket.socket = sk.fileobj  # type: ignore[assignment]
+            try:
+                if role == "listen":
+                    conn, _addr = sock.accept()
+                    conn.setblocking(False)
+                    conn.send(f"nw {key}\n".encode())
+                    sel.register(conn, selectors.EVENT_READ, ("conn", key))
+                elif role == "udp":
+                    data, addr = sock.recvfrom(2048)
+                    sock.sendto(f"nw {key} ".encode() + data, addr)
+                else:
+                    data = sock.recv(4096)
+                    if data:
+                        sock.send(data)
+                    else:
+                        sel.unregister(sock)
+                        sock.close()
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                if role == "conn":
+                    sel.unregister(sock)
+                    sock.close()
+        if time.monotonic() > next_check:
+            next_check = time.monotonic() + 2.0
+            if not os.path.exists(state_path):  # the lab was removed without us
+                break
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    state_path, ready_fd = args[0], int(args[1])
+    if os.fork() > 0:  # detach: `up` reaps this parent and never owns the daemon
+        os._exit(0)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        with open(state_path) as f:
+            topo = Topology.from_json(json.load(f))
+        servers, notes = open_servers(topo)
+    except Exception as e:  # reported to `up`, which tears the lab down
+        os.write(ready_fd, f"error: {e}\n".encode())
+        os.close(ready_fd)
+        return 1
+    for note in notes:
+        print(note, file=sys.stderr)
+    os.write(ready_fd, f"ok {os.getpid()} {len(servers)}\n".encode())
+    os.close(ready_fd)
+    _serve(servers, state_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,403 @@
+"""What a lab is made of, and how it is built in the kernel and torn down again.
+
+Calico-style routed pods: every pod (and every external ``LabHost``) is its own
+network namespace with ``eth0`` holding its addresses as /32 and /128 and a
+default route via the link-local gateways 169.254.1.1 and fe80::1. The node
+namespace answers for both (169.254.1.1 sits on its ``lo``, fe80::1 on each pod
+veth), routes each pod's /32 and /128 to that pod's veth and forwards. Several
+nodes are joined by a full mesh of veth pairs; a route to a remote pod uses the
+peer node's IPv6 link-local address as next hop, so the underlay needs no
+addresses of its own. Nothing is ever created in the root namespace: both ends
+of every veth are created directly in their target namespaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+from .._errors import LabError
+from ..ir import Cluster, EndpointKind, IPAddress, NamedPort
+from ..ir.services import TCP, UDP, protocol_number
+from . import _ns
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "GATEWAY4",
+    "GATEWAY6",
+    "STATE_DIR",
+    "Attachment",
+    "LabHost",
+    "LabNode",
+    "Topology",
+    "build",
+    "new_lab_id",
+    "parse_host_arg",
+    "parse_lab_hosts",
+    "plan",
+    "teardown",
+]
+
+STATE_DIR = "/run/netwarden/labs"
+GATEWAY4 = "169.254.1.1"
+GATEWAY6 = "fe80::1"
+# Ports served by pods that declare none: the usual web, database and cache ports.
+DEFAULT_PORTS: tuple[tuple[int, int], ...] = tuple(
+    (port, proto) for port in (80, 443, 5432, 3306, 6379, 8080) for proto in (TCP, UDP)
+)
+
+POD, HOST, HOSTNET = "pod", "host", "hostnet"
+
+
+@dataclass(frozen=True, slots=True)
+class LabHost:
+    """A machine outside the cluster (for ipBlock peers), e.g. a backup server."""
+
+    name: str
+    ips: tuple[IPAddress, ...]
+    ports: tuple[NamedPort, ...] = ()
+    node: str | None = None
+
+
+def parse_lab_hosts(texts: Iterable[str]) -> tuple[LabHost, ...]:
+    """``kind: LabHost`` documents (apiVersion ``netwarden.dev/v1``) from YAML texts.
+
+    >>> parse_lab_hosts(['''
+    ... apiVersion: netwarden.dev/v1
+    ... kind: LabHost
+    ... metadata: {name: backup}
+    ... spec: {ip: 192.168.5.10, ports: [{port: 873, protocol: TCP}]}
+    ... '''])[0].ips
+    (IPv4Address('192.168.5.10'),)
+    """
+    hosts: list[LabHost] = []
+    for text in texts:
+        for doc in yaml.safe_load_all(text):
+            if not isinstance(doc, dict) or doc.get("kind") != "LabHost":
+                continue
+            if doc.get("apiVersion") != "netwarden.dev/v1":
+                raise LabError("LabHost needs apiVersion netwarden.dev/v1, "
+                               f"not {doc.get('apiVersion')}")
+            name = (doc.get("metadata") or {}).get("name")
+            spec = doc.get("spec") or {}
+            if not name:
+                raise LabError("LabHost without metadata.name")
+            raw = list(spec.get("ips") or []) + ([spec["ip"]] if spec.get("ip") else [])
+            try:
+                ips = tuple(ipaddress.ip_address(str(ip)) for ip in raw)
+                ports = tuple(
+                    NamedPort(int(p["port"]), protocol_number(str(p.get("protocol", "TCP"))),
+                              p.get("name"))
+                    for p in spec.get("ports") or []
+                )
+            except (ValueError, KeyError, TypeError) as e:
+                raise LabError(f"LabHost {name}: {e}") from None
+            if not ips:
+                raise LabError(f"LabHost {name} has no spec.ip or spec.ips")
+            hosts.append(LabHost(str(name), ips, ports, spec.get("node")))
+    return tuple(hosts)
+
+
+def parse_host_arg(text: str) -> LabHost:
+    """``name=ip[,ip...]`` as given to ``--host``."""
+    name, sep, ips = text.partition("=")
+    if not sep or not name:
+        raise LabError(f"--host wants name=ip, not {text!r}")
+    try:
+        return LabHost(name, tuple(ipaddress.ip_address(i) for i in ips.split(",")))
+    except ValueError as e:
+        raise LabError(f"--host {text}: {e}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class LabNode:
+    name: str
+    index: int
+    netns: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """One thing that answers probes: a pod, an external host or a host-network pod."""
+
+    key: str
+    kind: str
+    node: str
+    netns: str
+    veth: str | None
+    ips: tuple[IPAddress, ...]
+    ports: tuple[tuple[int, int], ...]
+
+    def ip(self, family: int | None = None) -> IPAddress | None:
+        for ip in self.ips:
+            if family is None or ip.version == family:
+                return ip
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    id: str
+    nodes: tuple[LabNode, ...]
+    attachments: tuple[Attachment, ...]
+    by_key: dict[str, Attachment] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_key.update({a.key: a for a in self.attachments})
+
+    @property
+    def prefix(self) -> str:
+        return f"nw{self.id}"
+
+    @property
+    def netns_names(self) -> tuple[str, ...]:
+        return tuple(n.netns for n in self.nodes) + tuple(
+            a.netns for a in self.attachments if a.kind != HOSTNET
+        )
+
+    def node(self, name: str) -> LabNode:
+        for n in self.nodes:
+            if name in (n.name, f"n{n.index}", n.netns):
+                return n
+        raise LabError(f"lab {self.id} has no node {name!r}")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "nodes": [[n.name, n.index, n.netns] for n in self.nodes],
+            "attachments": [
+                {"key": a.key, "kind": a.kind, "node": a.node, "netns": a.netns, "veth": a.veth,
+                 "ips": [str(i) for i in a.ips], "ports": [list(p) for p in a.ports]}
+                for a in self.attachments
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Topology:
+        nodes = tuple(LabNode(str(n[0]), int(n[1]), str(n[2])) for n in data["nodes"])  # type: ignore[attr-defined]
+        atts = tuple(
+            Attachment(a["key"], a["kind"], a["node"], a["netns"], a["veth"],
+                       tuple(ipaddress.ip_address(i) for i in a["ips"]),
+                       tuple((int(p), int(q)) for p, q in a["ports"]))
+            for a in data["attachments"]  # type: ignore[attr-defined]
+        )
+        return cls(str(data["id"]), nodes, atts)
+
+
+def new_lab_id() -> str:
+    """4 hex digits not used by a state file or a namespace on this machine."""
+    taken = {n[2:6] for n in _ns.list_netns() if _ns.LAB_NETNS_RE.match(n)}
+    if os.path.isdir(STATE_DIR):
+        taken.update(f.split(".")[0] for f in os.listdir(STATE_DIR))
+    for _ in range(1000):
+        lab_id = secrets.token_hex(2)
+        if lab_id not in taken:
+            return lab_id
+    raise LabError("no free lab id")
+
+
+def _ports(ports: Sequence[NamedPort]) -> tuple[tuple[int, int], ...]:
+    """Declared ports are served on TCP and UDP both, so a protocol-only rule is tested."""
+    if not ports:
+        return DEFAULT_PORTS
+    out: set[tuple[int, int]] = set()
+    for p in ports:
+        out.add((p.port, p.protocol))
+        if p.protocol in (TCP, UDP):
+            out.update({(p.port, TCP), (p.port, UDP)})
+    return tuple(sorted(out))
+
+
+def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
+         lab_id: str | None = None) -> Topology:
+    """Decide names and placement; pure, so it is testable without root.
+
+    Nodes are the pods' node names (sorted), padded with ``node-<k>`` up to
+    ``nodes``; pods without a node are spread round-robin; hosts sit on their
+    ``node`` or the first node. Pods without an IP are an error.
+    """
+    lab_id = lab_id or new_lab_id()
+    prefix = f"nw{lab_id}"
+    pods = [e for e in cluster.endpoints if e.kind is EndpointKind.POD]
+    names = sorted({e.node for e in pods if e.node})
+    k = 1
+    while len(names) < nodes:
+        if f"node-{k}" not in names:
+            names.append(f"node-{k}")
+        k += 1
+    lab_nodes = tuple(LabNode(n, i, f"{prefix}-n{i}") for i, n in enumerate(names, 1))
+    node_ns = {n.name: n.netns for n in lab_nodes}
+    used: set[str] = set()
+
+    def ns_for(key: str) -> str:
+        digest = hashlib.sha1(key.encode()).hexdigest()
+        for start in range(0, 34):
+            name = f"{prefix}-{digest[start:start + 6]}"
+            if name not in used:
+                used.add(name)
+                return name
+        raise LabError(f"no free namespace name for {key}")
+
+    atts: list[Attachment] = []
+    seen: set[str] = set()
+    rr = 0
+    for e in pods:
+        if not e.ips:
+            raise LabError(f"pod {e.key} has no IP; the lab needs one per pod")
+        if e.key in seen:
+            raise LabError(f"duplicate endpoint {e.key}")
+        seen.add(e.key)
+        node = e.node
+        if node is None:
+            node, rr = names[rr % len(names)], rr + 1
+        if e.host_network:
+            atts.append(Attachment(e.key, HOSTNET, node, node_ns[node], None, e.ips,
+                                   _ports(e.ports)))
+        else:
+            veth = f"{prefix}p{sum(1 for a in atts if a.kind == POD)}"
+            atts.append(Attachment(e.key, POD, node, ns_for(e.key), veth, e.ips, _ports(e.ports)))
+    for i, h in enumerate(hosts):
+        if h.name in seen:
+            raise LabError(f"duplicate lab host {h.name}")
+        seen.add(h.name)
+        node = h.node or names[0]
+        if node not in node_ns:
+            raise LabError(f"lab host {h.name} names unknown node {node}")
+        atts.append(Attachment(h.name, HOST, node, ns_for("host:" + h.name), f"{prefix}h{i}",
+                               h.ips, _ports(h.ports)))
+    owners: dict[IPAddress, Attachment] = {}
+    for a in atts:
+        for ip in a.ips:
+            other = owners.setdefault(ip, a)
+            if other is not a and not (a.kind == other.kind == HOSTNET and a.node == other.node):
+                raise LabError(f"address {ip} is used by both {other.key} and {a.key}")
+    return Topology(lab_id, lab_nodes, tuple(atts))
+
+
+def _pod_lines(a: Attachment) -> list[str]:
+    lines = ["link set lo up", "link set eth0 up"]
+    for ip in a.ips:
+        if ip.version == 4:
+            lines.append(f"addr add {ip}/32 dev eth0")
+        else:
+            lines.append(f"addr add {ip}/128 dev eth0 nodad")
+    if any(ip.version == 4 for ip in a.ips):
+        lines += [f"route add {GATEWAY4} dev eth0 scope link",
+                  f"route add default via {GATEWAY4} dev eth0"]
+    if any(ip.version == 6 for ip in a.ips):
+        lines.append(f"route add default via {GATEWAY6} dev eth0")
+    return lines
+
+
+def _node_lines(topo: Topology, node: LabNode) -> list[str]:
+    lines = ["link set lo up", f"addr add {GATEWAY4}/32 dev lo"]
+    local_ips: set[IPAddress] = set()
+    for a in topo.attachments:
+        if a.node != node.name:
+            continue
+        if a.kind == HOSTNET:
+            for ip in a.ips:
+                if ip not in local_ips:
+                    local_ips.add(ip)
+                    lines.append(f"addr add {ip}/{ip.max_prefixlen} dev lo nodad"
+                                 if ip.version == 6 else f"addr add {ip}/32 dev lo")
+            continue
+        lines += [f"link set {a.veth} up", f"addr add {GATEWAY6}/64 dev {a.veth} nodad"]
+        lines += [f"route add {ip}/{ip.max_prefixlen} dev {a.veth}" for ip in a.ips]
+    for peer in topo.nodes:
+        if peer is node:
+            continue
+        dev = f"{topo.prefix}l{peer.index}"
+        lines += [f"link set {dev} up", f"addr add fe80::a:{node.index}/64 dev {dev} nodad"]
+        done: set[IPAddress] = set()
+        for a in topo.attachments:
+            if a.node != peer.name:
+                continue
+            for ip in a.ips:
+                if ip in done:
+                    continue
+                done.add(ip)
+                via = f"inet6 fe80::a:{peer.index}" if ip.version == 4 else f"fe80::a:{peer.index}"
+                lines.append(f"route add {ip}/{ip.max_prefixlen} via {via} dev {dev}")
+    return lines
+
+
+NODE_SYSCTLS = {
+    "net.ipv4.ip_forward": "1",
+    "net.ipv6.conf.all.forwarding": "1",
+    "net.netfilter.nf_conntrack_tcp_loose": "0",
+    "net.ipv6.conf.default.accept_dad": "0",
+}
+POD_SYSCTLS = {
+    # eth0's link-local must be usable at once, or the first IPv6 probes stall on DAD.
+    "net.ipv6.conf.default.accept_dad": "0",
+    "net.ipv6.conf.all.accept_dad": "0",
+    "net.ipv6.conf.default.accept_ra": "0",
+}
+
+
+def build(topo: Topology) -> None:
+    """Create every namespace, veth, address and route; on failure remove them all."""
+    _ns.require_root_and_tools("ip")
+    names = topo.netns_names
+    clash = _ns.list_netns() & set(names)
+    if clash:
+        raise LabError(f"namespaces already exist: {sorted(clash)}")
+    try:
+        _ns.ip_batch([f"netns add {n}" for n in names])
+        for n in topo.nodes:
+            _ns.write_sysctls(n.netns, NODE_SYSCTLS)
+        for a in topo.attachments:
+            if a.kind != HOSTNET:
+                _ns.write_sysctls(a.netns, POD_SYSCTLS)
+        links = [
+            f"link add {a.veth} netns {topo.node(a.node).netns} type veth "
+            f"peer name eth0 netns {a.netns}"
+            for a in topo.attachments if a.kind != HOSTNET
+        ]
+        for n in topo.nodes:
+            for m in topo.nodes:
+                if n.index < m.index:
+                    links.append(f"link add {topo.prefix}l{m.index} netns {n.netns} type veth "
+                                 f"peer name {topo.prefix}l{n.index} netns {m.netns}")
+        _ns.ip_batch(links)
+        batches = [(n.netns, _node_lines(topo, n)) for n in topo.nodes]
+        batches += [(a.netns, _pod_lines(a)) for a in topo.attachments if a.kind != HOSTNET]
+        _ns.ip_batches(batches)
+    except BaseException:
+        teardown(topo)
+        raise
+
+
+def teardown(topo: Topology) -> None:
+    """Delete the lab's namespaces; the veths inside go with them."""
+    _ns.netns_delete(topo.netns_names)
+
+
+def state_path(lab_id: str) -> str:
+    return os.path.join(STATE_DIR, f"{lab_id}.json")
+
+
+def write_state(topo: Topology, extra: dict[str, object]) -> str:
+    os.makedirs(STATE_DIR, exist_ok=True)
+    path = state_path(topo.id)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({**topo.to_json(), **extra}, f)
+    os.replace(tmp, path)
+    return path
+
+
+def read_state(lab_id: str) -> dict[str, object]:
+    try:
+        with open(state_path(lab_id)) as f:
+            return json.load(f)  # type: ignore[no-any-return]
+    except FileNotFoundError:
+        raise LabError(f"no lab {lab_id} (no {state_path(lab_id)})") from None

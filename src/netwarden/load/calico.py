@@ -1,0 +1,471 @@
+"""Parse and validate Calico objects of both API groups into ``resources.calico``.
+
+The checks are the ones Calico's API validation makes, so a manifest
+netwarden accepts is one Calico would accept too; each problem is reported as
+``file:line: field.path: message``, and every problem of one object is
+reported at once. Fields netwarden cannot model yet (``http``, ``services``,
+service-account selectors) are rejected rather than silently ignored, since
+ignoring a match condition would widen what a rule matches.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from .._errors import InvalidManifests, SelectorError, ValidationError
+from ..calico.selector import parse_selector
+from ..ir.endpoints import IPAddress, IPNetwork, Labels
+from ..ir.selector import All, Global, Selector
+from ..ir.services import ICMP, ICMPV6, PORT_PROTOCOLS, PROTOCOL_NAMES
+from ..resources import calico as res
+from .registry import api_group, register
+from .yamlpos import Node
+
+__all__ = ["KINDS", "parse_calico"]
+
+KINDS = ("NetworkPolicy", "GlobalNetworkPolicy", "Tier", "HostEndpoint", "NetworkSet",
+         "GlobalNetworkSet")
+_NAMESPACED = frozenset(("NetworkPolicy", "NetworkSet"))
+_ACTIONS = ("Allow", "Deny", "Pass", "Log")
+_PROTOCOLS = {name: number for number, name in PROTOCOL_NAMES.items()}  # case-sensitive
+_PROTOCOL_HINT = "TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"
+_PORT_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_RANGE = re.compile(r"^(\d+):(\d+)$")
+
+_POLICY_KEYS = frozenset(("tier", "order", "selector", "types", "ingress", "egress",
+                          "serviceAccountSelector", "performanceHints"))
+_GLOBAL_POLICY_KEYS = _POLICY_KEYS | {"namespaceSelector", "applyOnForward", "preDNAT",
+                                      "doNotTrack"}
+_RULE_KEYS = frozenset(("action", "protocol", "notProtocol", "icmp", "notICMP", "ipVersion",
+                        "source", "destination", "metadata", "http"))
+_ENTITY_KEYS = frozenset(("nets", "notNets", "selector", "notSelector", "namespaceSelector",
+                          "ports", "notPorts", "serviceAccounts", "services"))
+_UNSUPPORTED = {
+    "http": "HTTP matches need an application-layer proxy; netwarden does not model them",
+    "services": "Kubernetes Service matches are not supported by netwarden yet",
+}
+
+T = TypeVar("T")
+
+
+class _Errors:
+    """Collects every problem of one object; ``done()`` raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def add(self, error: ValidationError) -> None:
+        self.errors.append(error)
+
+    def add_all(self, exc: ValidationError) -> None:
+        self.errors.extend(exc.errors if isinstance(exc, InvalidManifests) else (exc,))
+
+    def check(self, fn: Callable[[], T]) -> T | None:
+        """``fn()``, or None after recording the ValidationError it raised."""
+        try:
+            return fn()
+        except ValidationError as exc:
+            self.add_all(exc)
+            return None
+
+    def done(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidManifests(self.errors)
+
+
+# -- scalars -------------------------------------------------------------------
+
+def _mapping(node: Node, allowed: frozenset[str], errs: _Errors) -> dict[str, Node]:
+    fields = node.expect_map()
+    for key in fields:
+        if key in _UNSUPPORTED and key in allowed:
+            errs.add(fields[key].error(_UNSUPPORTED[key]))
+        elif key not in allowed:
+            errs.add(fields[key].error(f"unknown field {key!r}"))
+    return fields
+
+
+def _bool(node: Node | None) -> bool:
+    if node is None or node.value is None:
+        return False
+    if not isinstance(node.value, bool):
+        raise node.error(f"must be true or false, got {node.value!r}")
+    return node.value
+
+
+def _number(node: Node | None) -> float | None:
+    if node is None or node.value is None:
+        return None
+    if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+        raise node.error(f"must be a number, got {node.value!r}")
+    return float(node.value)
+
+
+def _int(node: Node, low: int, high: int) -> int:
+    if isinstance(node.value, bool) or not isinstance(node.value, int):
+        raise node.error(f"must be an integer {low}-{high}, got {node.value!r}")
+    if not low <= node.value <= high:
+        raise node.error(f"must be {low}-{high}, got {node.value}")
+    return node.value
+
+
+def _str(node: Node | None) -> str | None:
+    return None if node is None or node.value is None else node.expect_str()
+
+
+def _selector(node: Node | None, what: str = "selector") -> Selector | None:
+    text = _str(node)
+    if text is None or node is None:
+        return None
+    try:
+        sel = parse_selector(text)
+    except SelectorError as exc:
+        raise node.error(str(exc)) from None
+    if what != "namespaceSelector" and _has_global(sel):
+        raise node.error(f"global() is only valid as a whole namespaceSelector, not in a {what}")
+    if what == "namespaceSelector" and _has_global(sel) and not isinstance(sel, Global):
+        raise node.error("global() must be the whole namespaceSelector")
+    return sel
+
+
+def _has_global(sel: Selector) -> bool:
+    if isinstance(sel, Global):
+        return True
+    children = getattr(sel, "operands", None) or (
+        (sel.operand,) if hasattr(sel, "operand") else ()
+    )
+    return any(_has_global(child) for child in children)
+
+
+def _protocol(node: Node | None) -> str | int | None:
+    if node is None or node.value is None:
+        return None
+    value = node.value
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 255:
+        return value
+    if isinstance(value, str) and value in _PROTOCOLS:
+        return value
+    raise node.error(f"must be one of {_PROTOCOL_HINT}, got {value!r}")
+
+
+def _protocol_num(protocol: str | int) -> int:
+    return protocol if isinstance(protocol, int) else _PROTOCOLS[protocol]
+
+
+def _net(node: Node) -> IPNetwork:
+    text = node.expect_str()
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise node.error(f"invalid CIDR {text!r}") from None
+
+
+def _ip(node: Node) -> IPAddress:
+    text = node.expect_str()
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise node.error(f"invalid IP address {text!r}") from None
+
+
+def _list(node: Node | None, item: Callable[[Node], T], errs: _Errors) -> tuple[T, ...]:
+    if node is None:
+        return ()
+    items: list[Node] = errs.check(node.expect_list) or []
+    out: list[T] = []
+    for i in items:
+        try:
+            out.append(item(i))
+        except ValidationError as exc:
+            errs.add_all(exc)
+    return tuple(out)
+
+
+def _port(node: Node) -> res.PortEntry:
+    value = node.value
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= 65535:
+            raise node.error(f"port must be 1-65535, got {value}")
+        return res.PortEntry(value, value)
+    if not isinstance(value, str):
+        raise node.error(f"must be a port number, a range 'min:max' or a port name, got {value!r}")
+    match = _RANGE.match(value)
+    if match:
+        low, high = int(match[1]), int(match[2])
+        if not (1 <= low <= 65535 and 1 <= high <= 65535):
+            raise node.error(f"port range {value!r} must be within 1-65535")
+        if low > high:
+            raise node.error(f"port range {value!r}: minimum is greater than maximum")
+        return res.PortEntry(low, high)
+    if not _PORT_NAME.match(value):
+        raise node.error(f"invalid port or port name {value!r}")
+    return res.PortEntry(name=value)
+
+
+def _icmp(node: Node | None, errs: _Errors) -> res.IcmpFields | None:
+    if node is None or node.value is None:
+        return None
+    fields = _mapping(node, frozenset(("type", "code")), errs)
+    type_, code = fields.get("type"), fields.get("code")
+    icmp_type = errs.check(lambda: _int(type_, 0, 254)) if type_ is not None else None
+    icmp_code = errs.check(lambda: _int(code, 0, 255)) if code is not None else None
+    if code is not None and type_ is None:
+        errs.add(code.error("an ICMP code needs an ICMP type"))
+    return res.IcmpFields(icmp_type, icmp_code)
+
+
+# -- rules -----------------------------------------------------------------------
+
+def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
+    if node is None or node.value is None:
+        return res.EntityRule()
+    fields = _mapping(node, _ENTITY_KEYS, errs)
+    accounts: tuple[str, ...] = ()
+    if (sa := fields.get("serviceAccounts")) is not None:
+        sa_fields = _mapping(sa, frozenset(("names", "selector")), errs)
+        if (sa_sel := sa_fields.get("selector")) is not None and sa_sel.value:
+            errs.add(sa_sel.error("service account selectors are not supported by netwarden yet"))
+        accounts = _list(sa_fields.get("names"), Node.expect_str, errs)
+    return res.EntityRule(
+        nets=_list(fields.get("nets"), _net, errs),
+        not_nets=_list(fields.get("notNets"), _net, errs),
+        selector=errs.check(lambda: _selector(fields.get("selector"))),
+        not_selector=errs.check(lambda: _selector(fields.get("notSelector"), "notSelector")),
+        namespace_selector=errs.check(
+            lambda: _selector(fields.get("namespaceSelector"), "namespaceSelector")
+        ),
+        ports=_list(fields.get("ports"), _port, errs),
+        not_ports=_list(fields.get("notPorts"), _port, errs),
+        service_account_names=accounts,
+        position=node.position,
+    )
+
+
+def _rule(node: Node, errs: _Errors) -> res.Rule:
+    fields = _mapping(node, _RULE_KEYS, errs)
+    action = fields.get("action")
+    if action is None:
+        errs.add(node.error(f"required: one of {', '.join(_ACTIONS)}", node.child_path("action")))
+    elif action.value not in _ACTIONS:
+        errs.add(action.error(f"must be one of {', '.join(_ACTIONS)}, got {action.value!r}"))
+    ip_version_node = fields.get("ipVersion")
+    ip_version = None
+    if ip_version_node is not None and ip_version_node.value is not None:
+        if ip_version_node.value in (4, 6) and not isinstance(ip_version_node.value, bool):
+            ip_version = ip_version_node.value
+        else:
+            errs.add(ip_version_node.error(f"must be 4 or 6, got {ip_version_node.value!r}"))
+    rule = res.Rule(
+        action=str(action.value) if action is not None else "",
+        protocol=errs.check(lambda: _protocol(fields.get("protocol"))),
+        not_protocol=errs.check(lambda: _protocol(fields.get("notProtocol"))),
+        icmp=_icmp(fields.get("icmp"), errs),
+        not_icmp=_icmp(fields.get("notICMP"), errs),
+        ip_version=ip_version,
+        source=_entity(fields.get("source"), errs),
+        destination=_entity(fields.get("destination"), errs),
+        position=node.position,
+    )
+    _check_rule(node, fields, rule, errs)
+    return rule
+
+
+def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: _Errors) -> None:
+    """Cross-field checks: what Calico's validator rejects about a rule as a whole."""
+    proto = _protocol_num(rule.protocol) if rule.protocol is not None else None
+    if proto not in PORT_PROTOCOLS:
+        for side in ("source", "destination"):
+            entity = fields.get(side)
+            for key in ("ports", "notPorts"):
+                ports = entity.get(key) if entity is not None else None
+                if ports is not None and ports.value:
+                    errs.add(ports.error(
+                        "ports need protocol TCP, UDP, SCTP or UDPLite"
+                        + (f", not {rule.protocol}" if rule.protocol is not None else "")
+                    ))
+    for key, icmp in (("icmp", rule.icmp), ("notICMP", rule.not_icmp)):
+        if icmp is not None and proto not in (ICMP, ICMPV6):
+            errs.add(fields[key].error(f"{key} needs protocol ICMP or ICMPv6"))
+    not_proto = _protocol_num(rule.not_protocol) if rule.not_protocol is not None else None
+    version_node = fields.get("ipVersion")
+    if rule.ip_version is not None and version_node is not None:
+        if ICMP in (proto, not_proto) and rule.ip_version != 4:
+            errs.add(version_node.error("must be 4 with protocol ICMP"))
+        if ICMPV6 in (proto, not_proto) and rule.ip_version != 6:
+            errs.add(version_node.error("must be 6 with protocol ICMPv6"))
+    seen: set[int] = set()
+    for side, parsed in (("source", rule.source), ("destination", rule.destination)):
+        side_node = fields.get(side)
+        for key, nets in (("nets", parsed.nets), ("notNets", parsed.not_nets)):
+            where = side_node.get(key) if side_node is not None else None
+            if where is None or not nets:
+                continue
+            versions = {n.version for n in nets}
+            if rule.ip_version is not None and versions - {rule.ip_version}:
+                errs.add(where.error(f"CIDR versions do not match ipVersion {rule.ip_version}"))
+            seen |= versions
+            if len(seen) > 1:
+                errs.add(where.error("a rule cannot mix IPv4 and IPv6 CIDRs"))
+                seen = set()  # report the mix once
+
+
+# -- objects ----------------------------------------------------------------------
+
+def _meta(node: Node, kind: str, group: str, errs: _Errors) -> res.CalicoMeta:
+    meta_node = node.get("metadata")
+    if meta_node is None:
+        raise node.error("required", "metadata")
+    fields = meta_node.expect_map()
+    name = fields.get("name")
+    if name is None or not name.value:
+        raise meta_node.error("required", meta_node.child_path("name"))
+    labels: dict[str, str] = {}
+    if (label_node := fields.get("labels")) is not None:
+        for key, value in (errs.check(label_node.expect_map) or {}).items():
+            text = errs.check(value.expect_str)
+            if text is not None:
+                labels[key] = text
+    namespace = _str(fields.get("namespace")) if kind in _NAMESPACED else None
+    if kind in ("NetworkSet", "GlobalNetworkSet") and "projectcalico.org/namespace" in labels:
+        errs.add(label_node.error("projectcalico.org/namespace is not a valid label name")
+                 if label_node is not None else meta_node.error("invalid label"))
+    return res.CalicoMeta(name.expect_str(), group, namespace, Labels(labels), node.position)
+
+
+def _identity(node: Node) -> Node:
+    return node
+
+
+def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
+    is_global = kind == "GlobalNetworkPolicy"
+    fields = _mapping(spec, _GLOBAL_POLICY_KEYS if is_global else _POLICY_KEYS, errs)
+    if (sas := fields.get("serviceAccountSelector")) is not None and sas.value:
+        errs.add(sas.error("service account selectors are not supported by netwarden yet"))
+    types: list[str] = []
+    for item in _list(fields.get("types"), _identity, errs):
+        if item.value not in ("Ingress", "Egress"):
+            errs.add(item.error(f"must be Ingress or Egress, got {item.value!r}"))
+        elif item.value in types:
+            errs.add(item.error(f"{item.value!r} is listed more than once"))
+        else:
+            types.append(item.value)
+    def rule(node: Node) -> res.Rule:
+        return _rule(node, errs)
+
+    ingress = _list(fields.get("ingress"), rule, errs)
+    egress = _list(fields.get("egress"), rule, errs)
+    flags: dict[str, bool] = {}
+    for key in ("applyOnForward", "preDNAT", "doNotTrack"):
+        if not is_global:  # reported above as unknown fields
+            flags[key] = False
+            continue
+        try:
+            flags[key] = _bool(fields.get(key))
+        except ValidationError as exc:
+            errs.add(exc)
+            flags[key] = False
+    if flags["preDNAT"] and flags["doNotTrack"]:
+        errs.add(fields["preDNAT"].error("preDNAT and doNotTrack cannot both be true"))
+    for key in ("preDNAT", "doNotTrack"):
+        if flags[key] and not flags["applyOnForward"]:
+            errs.add(fields[key].error(f"{key} needs applyOnForward: true"))
+    if flags["preDNAT"]:
+        if egress:
+            errs.add(fields["egress"].error("a preDNAT policy cannot have egress rules"))
+        if "Egress" in types:
+            errs.add(fields["types"].error("a preDNAT policy cannot have type Egress"))
+    tier = errs.check(lambda: _str(fields.get("tier")))
+    selector: Selector | None = errs.check(lambda: _selector(fields.get("selector")))
+    return res.PolicySpec(
+        selector=selector or All(),
+        tier=tier or None,
+        order=errs.check(lambda: _number(fields.get("order"))),
+        types=tuple(types),
+        ingress=ingress,
+        egress=egress,
+        namespace_selector=errs.check(
+            lambda: _selector(fields.get("namespaceSelector"), "namespaceSelector")
+        ),
+        apply_on_forward=flags["applyOnForward"],
+        pre_dnat=flags["preDNAT"],
+        do_not_track=flags["doNotTrack"],
+    )
+
+
+def _tier(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.Tier:
+    fields = _mapping(spec, frozenset(("order", "defaultAction")), errs)
+    action = fields.get("defaultAction")
+    default_action = "Deny"
+    if action is not None and action.value is not None:
+        if action.value in ("Deny", "Pass"):
+            default_action = action.value
+        else:
+            errs.add(action.error(f"must be Deny or Pass, got {action.value!r}"))
+    return res.Tier(meta, errs.check(lambda: _number(fields.get("order"))), default_action)
+
+
+def _endpoint_port(node: Node) -> res.EndpointPort:
+    fields = node.expect_map()
+    name, port, proto = fields.get("name"), fields.get("port"), fields.get("protocol")
+    if name is None or port is None:
+        raise node.error("a host endpoint port needs a name and a port")
+    protocol = _str(proto) or "TCP"
+    if protocol not in ("TCP", "UDP", "SCTP") and proto is not None:
+        raise proto.error(f"must be TCP, UDP or SCTP, got {protocol!r}")
+    return res.EndpointPort(name.expect_str(), _int(port, 1, 65535), protocol)
+
+
+def _host_endpoint(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.HostEndpoint:
+    fields = _mapping(spec, frozenset(("node", "interfaceName", "expectedIPs", "ports",
+                                       "profiles")), errs)
+    node = errs.check(lambda: _str(fields.get("node")))
+    if fields.get("node") is None:
+        errs.add(spec.error("required", spec.child_path("node")))
+    interface = errs.check(lambda: _str(fields.get("interfaceName")))
+    ips = _list(fields.get("expectedIPs"), _ip, errs)
+    if not interface and not ips:
+        errs.add(spec.error("a host endpoint needs interfaceName or expectedIPs"))
+    ports = _list(fields.get("ports"), _endpoint_port, errs)
+    return res.HostEndpoint(meta, node or "", interface or None, ips, ports)
+
+
+def parse_calico(node: Node) -> object:
+    """One Calico object of either API group, validated; every problem reported at once."""
+    errs = _Errors()
+    version = node.get("apiVersion")
+    group = api_group(str(version.value)) if version is not None else ""
+    kind = node.get("kind")
+    kind_name = str(kind.value) if kind is not None else ""
+    meta = _meta(node, kind_name, group, errs)
+    spec = node.get("spec") or Node({}, node.file, node.line, "spec")
+    out: object
+    if kind_name in ("NetworkPolicy", "GlobalNetworkPolicy"):
+        policy_spec = _policy_spec(spec, kind_name, errs)
+        cls = res.NetworkPolicy if kind_name == "NetworkPolicy" else res.GlobalNetworkPolicy
+        out = cls(meta, policy_spec)
+    elif kind_name == "Tier":
+        out = _tier(meta, spec, errs)
+    elif kind_name == "HostEndpoint":
+        out = _host_endpoint(meta, spec, errs)
+    else:
+        fields = _mapping(spec, frozenset(("nets",)), errs)
+        nets = _list(fields.get("nets"), _net, errs)
+        set_cls = res.NetworkSet if kind_name == "NetworkSet" else res.GlobalNetworkSet
+        out = set_cls(meta, nets)
+    errs.done()
+    return out
+
+
+def _register(groups: Iterable[str]) -> None:
+    for group in groups:
+        register(group, *KINDS)(parse_calico)
+
+
+_register(res.API_GROUPS)

@@ -1,0 +1,52 @@
+"""Throwaway ``nwt-`` network namespaces for kernel tests; nothing touches the root netns."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+
+NetnsFactory = Callable[[], str]
+
+
+def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=check, timeout=30)
+
+
+def in_ns(ns: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return sh("ip", "netns", "exec", ns, *argv, check=check)
+
+
+def lab_available() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root"
+    for tool in ("nft", "ip", "conntrack"):
+        if shutil.which(tool) is None:
+            return f"{tool} missing"
+    return None
+
+
+@pytest.fixture
+def netns() -> Iterator[NetnsFactory]:
+    """Creates ``nwt-<random>`` namespaces on demand and deletes all of them afterwards."""
+    reason = lab_available()
+    if reason:
+        pytest.skip(reason)
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"nwt-{secrets.token_hex(4)}"
+        sh("ip", "netns", "add", name)
+        made.append(name)
+        in_ns(name, "ip", "link", "set", "lo", "up")
+        return name
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            sh("ip", "netns", "del", name, check=False)
