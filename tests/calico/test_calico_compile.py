@@ -143,7 +143,7 @@ TYPES = [
 def test_types_defaulting(api: str, spec: str, types: set[Direction], note: str | None):
     policy = one_policy(gnp(spec, api=api))
     assert policy.types == types
-    assert policy.notes == ((note,) if note else ())
+    assert policy.notes[:1] == ((note,) if note else ())
 
 
 # -- scoping ---------------------------------------------------------------------------
@@ -322,7 +322,9 @@ def test_seed_allow_metrics_prom():
 def test_seed_block_icmp_and_host_endpoint():
     block = compile_fixture("block-icmp.yaml").policies[0]
     out = compile_fixture("deny-icmp-kube-02.yaml")
-    (allow,) = out.policies
+    failsafe, allow, host_default = out.policies  # Felix's built-ins around the user's
+    assert (failsafe.tier, host_default.tier) == ("felix:failsafe",
+                                                   "felix:host-endpoint-default")
     (hep,) = out.endpoints
     assert (block.order, block.types, block.notes) == (200.0, {INGRESS, EGRESS}, ())
     assert [r.action for r in block.ingress + block.egress] == [Action.DENY, Action.DENY]
@@ -339,7 +341,9 @@ def test_seed_block_icmp_and_host_endpoint():
 
 def test_seed_vpn_rules():
     out = compile_fixture("vpn-rules.yaml")
-    (policy,) = out.policies
+    _, policy, _ = out.policies
+    assert policy.tier == "felix:pre-dnat.default"
+    assert policy.applies_to_kinds == {HOST}
     (hep,) = out.endpoints
     assert (hep.key, hep.interface, hep.labels) == (
         "host/kube-02/*", "*", {"role": "vpnclient", "environment": "production"})

@@ -29,8 +29,8 @@ from builders import make_namespace, make_pod, make_policy, to_yaml
 __all__ = [
     "BASE_CLUSTER_YAML",
     "NAMESPACES",
-    "POD_IPS",
     "PODS",
+    "POD_IPS",
     "Case",
     "cluster_yaml",
     "deny_all",

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 from builders import load_engine, make_namespace, make_pod, make_policy, to_yaml
@@ -28,7 +29,9 @@ CONTAINER_PORTS = [(80, "TCP", "http"), (81, "TCP", "alt"), (80, "UDP", "dns"),
 SERVICES = [("TCP", n) for n in (1, 79, 80, 81, 82, 65535)] + [
     ("UDP", 80), ("UDP", 81), ("SCTP", 81)]
 
-PROPERTY = settings(max_examples=60, deadline=None,
+# NETWARDEN_PROPERTY_EXAMPLES raises the bound for a longer bug hunt.
+PROPERTY = settings(max_examples=int(os.environ.get("NETWARDEN_PROPERTY_EXAMPLES", "60")),
+                    deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 labels = st.dictionaries(st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), max_size=2)

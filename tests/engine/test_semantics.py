@@ -22,6 +22,7 @@ from builders import (
 )
 
 import netwarden
+from netwarden.ir.services import protocol_number
 
 PORTS = [(80, "TCP", "http"), (53, "UDP", "dns"), (7000, "SCTP", "sctp")]
 
@@ -43,7 +44,7 @@ def allowed(engine: netwarden.Engine, src: str, dst: str, proto: str = "TCP",
         a, b = engine.cluster.endpoint(src), engine.cluster.endpoint(dst)
         assert a is not None and b is not None
         services = engine.connectivity.between(a, b)
-        assert services.contains(netwarden.ir.services.protocol_number(proto), number) == (
+        assert services.contains(protocol_number(proto), number) == (
             verdict.allowed), "Connectivity.between disagrees with Engine.check"
     return verdict.allowed
 

@@ -158,9 +158,16 @@ def test_icmp_type_is_type_times_256_plus_every_code() -> None:
             {"protocol": "SCTP", "ports": [[1, 65535]]},
             {"protocol": "other", "except": ["TCP"]},
         ]),
+        (ALL - ServiceSet.protocol(ICMP), [
+            {"protocol": "TCP", "ports": [[1, 65535]]},
+            {"protocol": "UDP", "ports": [[1, 65535]]},
+            {"protocol": "SCTP", "ports": [[1, 65535]]},
+            {"protocol": "other", "except": ["ICMP"]},
+        ]),
     ],
     ids=["all", "none", "tcp-ranges", "udp-whole", "two-protocols", "icmp-type",
-         "icmpv6-type-code", "icmp-whole", "other-protocol", "all-but-tcp-80", "all-but-tcp"],
+         "icmpv6-type-code", "icmp-whole", "other-protocol", "all-but-tcp-80", "all-but-tcp",
+         "all-but-icmp"],
 )
 def test_to_json(services: ServiceSet, json: object) -> None:
     assert services.to_json() == json
@@ -183,6 +190,7 @@ def test_to_json_tells_apart_sets_that_exclude_different_protocols() -> None:
         (ServiceSet.icmp(ICMP, 8, None), "ICMP type 8"),
         (ServiceSet.icmp(ICMP, 3, 4), "ICMP type 3 code 4"),
         (ALL - tcp((80, 80)), "TCP 1-79, 81-65535; every other protocol than TCP"),
+        (ALL - ServiceSet.protocol(TCP), "every protocol except TCP"),
     ],
 )
 def test_str(services: ServiceSet, text: str) -> None:

@@ -42,13 +42,20 @@ def test_the_same_input_always_gets_the_same_addresses() -> None:
     assert sorted(addresses(pods)) == sorted(addresses(list(reversed(pods))))
 
 
-def test_a_full_node_subnet_is_reported_not_overflowed() -> None:
-    pods = [pod(f"p{i:03}") for i in range(254)]
+def test_a_full_node_subnet_continues_in_the_next_unowned_block() -> None:
+    pods = [pod(f"p{i:03}") for i in range(254)] + [pod("other", "default", "zz")]
     assigned, errors = assign_addresses(pods)
+    assert errors == []
     assert str(assigned[252].ips[0]) == "10.244.1.254"
+    assert str(assigned[253].ips[0]) == "10.244.3.2"  # node-1 owns 1.0/24, zz owns 2.0/24
+    assert str(assigned[254].ips[0]) == "10.244.2.2"
+
+
+def test_an_exhausted_pod_cidr_is_reported() -> None:
+    pods = [pod(f"p{i:05}") for i in range(255 * 253 + 1)]
+    _, errors = assign_addresses(pods)
     assert [str(e) for e in errors] == [
-        "status.podIP: no free address left in 10.244.1.0/24 for node node-1; "
-        "declare status.podIP"
+        "status.podIP: no free address left in 10.244.0.0/16; declare status.podIP"
     ]
 
 

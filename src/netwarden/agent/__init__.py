@@ -1,0 +1,29 @@
+"""The enforcement agent: sources → reconciler → nft, with metrics.
+
+Import what you need from the submodules; this package stays importable
+without the ``kubernetes`` client (only ``agent.kube`` needs it).
+"""
+
+from .cache import ManifestCache
+from .interfaces import CalicoInterfaces, InterfaceResolver, LabInterfaces, StaticInterfaces
+from .metrics import Metrics, MetricsServer
+from .reconcile import Reconciler, Result
+from .runner import Agent, AgentConfig
+from .sources import DirectorySource, Source, parse_source
+
+__all__ = [
+    "Agent",
+    "AgentConfig",
+    "CalicoInterfaces",
+    "DirectorySource",
+    "InterfaceResolver",
+    "LabInterfaces",
+    "ManifestCache",
+    "Metrics",
+    "MetricsServer",
+    "Reconciler",
+    "Result",
+    "Source",
+    "StaticInterfaces",
+    "parse_source",
+]

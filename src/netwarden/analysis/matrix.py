@@ -30,9 +30,9 @@ class Groups:
         coded = [[ids.setdefault(cell, len(ids)) for cell in row] for row in matrix]
         n = len(coarse)
         merged: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
+        columns = list(zip(*coded, strict=True)) if coded else []
         for i in range(n):
-            signature = (tuple(coded[i]), tuple(coded[x][i] for x in range(n)))
-            merged.setdefault(signature, []).append(i)
+            merged.setdefault((tuple(coded[i]), columns[i]), []).append(i)
         ordered = sorted(
             merged.values(),
             key=lambda gs: min(e.key for g in gs for c in coarse[g]

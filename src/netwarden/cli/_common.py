@@ -69,9 +69,14 @@ def load_inputs(args: argparse.Namespace) -> Cluster:
     return load_cluster(args.paths, stdin=sys.stdin)
 
 
-def dump(data: Any, fmt: str) -> str:
+def dump(data: Any, fmt: str, *, pretty: bool | None = None) -> str:
+    """JSON is indented for a person at a terminal, compact for programs and files."""
     if fmt == "json":
-        return json.dumps(data, indent=2, sort_keys=False)
+        if pretty is None:
+            pretty = sys.stdout.isatty()
+        if pretty:
+            return json.dumps(data, indent=2)
+        return json.dumps(data, separators=(",", ":"))
     if fmt == "yaml":
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
     raise ValueError(fmt)

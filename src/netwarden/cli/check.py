@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from ..engine import Engine, SideVerdict, Verdict
-from ..ir import Endpoint
-from ..ir.services import protocol_name, protocol_number
+from ..ir import Endpoint, ServiceSet
+from ..ir.services import PORT_PROTOCOLS, protocol_name, protocol_number
 from ._common import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -22,7 +22,7 @@ from ._common import (
 
 def register(sub: Any) -> None:
     parser = add_command(
-        sub, "check", help="check one connection and explain the verdict (exit 0 allowed, 1 denied)",
+        sub, "check", help="check one connection and explain why (exit 0 allowed, 1 denied)",
         example="netwarden check k8s/ --from prod/web --to prod/db --port 5432\n"
         "  netwarden check k8s/ --from 192.168.5.10 --to prod/db --port 3306 --protocol TCP",
     )
@@ -40,30 +40,27 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(load_inputs(args))
     protocol = protocol_number(args.protocol)
     verdict = engine.check(args.src, args.dst, protocol, args.port)
-    services = None
-    src, dst = engine.resolve(args.src), engine.resolve(args.dst)
-    if args.port is None and isinstance(src, Endpoint) and isinstance(dst, Endpoint) and src.ips \
-            and dst.ips and protocol in (6, 17, 132):
-        services = engine.connectivity.between(src, dst)
-        allowed_ports = [list(r) for p, r in services.protocols() if p == protocol]
-        verdict_allowed = bool(services & _protocol_set(protocol))
-    else:
-        allowed_ports = None
-        verdict_allowed = verdict.allowed
-    data = _json(verdict, verdict_allowed, args.port)
-    if allowed_ports is not None:
+    services = _services_between(engine, args, protocol)
+    allowed = verdict.allowed if services is None else bool(
+        services & ServiceSet.protocol(protocol))
+    data = _json(verdict, allowed, args.port)
+    if services is not None:
         data["allowed_services"] = services.to_json() if services else []
     if args.format != "text":
         print(dump(data, args.format))
     else:
-        _print(verdict, verdict_allowed, services, args.port)
-    return EXIT_OK if verdict_allowed else EXIT_NEGATIVE
+        _print(verdict, allowed, services, args.port)
+    return EXIT_OK if allowed else EXIT_NEGATIVE
 
 
-def _protocol_set(protocol: int):  # type: ignore[no-untyped-def]
-    from ..ir import ServiceSet
-
-    return ServiceSet.protocol(protocol)
+def _services_between(engine: Engine, args: argparse.Namespace, protocol: int) -> ServiceSet | None:
+    """Without ``--port``, two pods are compared on every port at once."""
+    if args.port is not None or protocol not in PORT_PROTOCOLS:
+        return None
+    src, dst = engine.resolve(args.src), engine.resolve(args.dst)
+    if not (isinstance(src, Endpoint) and isinstance(dst, Endpoint) and src.ips and dst.ips):
+        return None
+    return engine.connectivity.between(src, dst)
 
 
 def _side_json(side: SideVerdict | None) -> dict[str, Any] | None:
@@ -92,7 +89,9 @@ def _json(verdict: Verdict, allowed: bool, port: int | None) -> dict[str, Any]:
     }
 
 
-def _print(verdict: Verdict, allowed: bool, services: Any, port: int | None) -> None:
+def _print(
+    verdict: Verdict, allowed: bool, services: ServiceSet | None, port: int | None
+) -> None:
     out = console()
     mark = "[bold green]ALLOWED[/]" if allowed else "[bold red]DENIED[/]"
     what = verdict.packet.describe() if port is not None or services is None else (

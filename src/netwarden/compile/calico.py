@@ -15,6 +15,10 @@ The semantics encoded here, and where they come from:
   (libcalico-go ``getEndpointSelector``). ``notSelector`` itself is not
   limited. ``namespaceSelector: all()`` means every namespaced endpoint,
   ``global()`` only non-namespaced ones (host endpoints, global network sets).
+* Host endpoints: Felix's failsafe ports, untracked and pre-DNAT stages and
+  the default deny for host endpoints are added as tiers around the user's
+  (``netwarden.calico.hostendpoints``); untracked and pre-DNAT policies move
+  to those stages and apply to host endpoints only.
 * Policy names are tier-qualified (``tier.name``) outside the ``default`` tier,
   as Calico stores them, so a name with or without the prefix is one policy.
 """
@@ -103,9 +107,16 @@ def compile_calico(
         if policy.tier not in tiers and policy.tier != _DEFAULT_TIER:
             notes.append(f"{policy.position or policy.id}: tier {policy.tier!r} is not "
                          "declared; Calico would reject the policy, netwarden orders it last")
+    # Imported here: netwarden.calico imports this module at package import.
+    from ..calico.hostendpoints import host_endpoint_stages
+
+    has_hosts = any(e.kind is EndpointKind.HOST for e in endpoints.values())
+    staged_tiers, staged = host_endpoint_stages(
+        tuple(tiers.values()), tuple(policies.values()), has_hosts
+    )
     return CalicoCompiled(
-        tiers=tuple(tiers.values()),
-        policies=tuple(policies.values()),
+        tiers=staged_tiers,
+        policies=staged,
         endpoints=tuple(endpoints.values()),
         notes=tuple(notes),
     )

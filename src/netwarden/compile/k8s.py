@@ -139,14 +139,33 @@ def compile_network_policy(np: k8s.NetworkPolicy) -> Policy:
     )
 
 
+# Labels Calico adds to every workload endpoint and namespace, so Calico
+# selectors such as ``projectcalico.org/namespace == 'prod'`` or
+# ``projectcalico.org/name == 'kube-system'`` work as in a real cluster
+# (libcalico-go apis/v3 constants; Calico docs, "Calico automatic labels").
+# Kubernetes selectors never name them, so NetworkPolicy semantics are unchanged.
+CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace"
+CALICO_ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+CALICO_SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+CALICO_NAME_LABEL = "projectcalico.org/name"
+
+
 def compile_pod(pod: k8s.Pod) -> Endpoint:
+    """A pod as a workload endpoint, with Calico's implicit labels added.
+
+    The service-account label is only set when the manifest names one (the
+    API server would default it to ``default``; netwarden does not guess).
+    """
     namespace = pod.meta.namespace or "default"
+    implicit = {CALICO_NAMESPACE_LABEL: namespace, CALICO_ORCHESTRATOR_LABEL: "k8s"}
+    if pod.service_account:
+        implicit[CALICO_SERVICE_ACCOUNT_LABEL] = pod.service_account
     return Endpoint(
         key=f"{namespace}/{pod.meta.name}",
         kind=EndpointKind.POD,
         name=pod.meta.name,
         namespace=namespace,
-        labels=pod.meta.labels,
+        labels=pod.meta.labels.with_(**implicit),
         ips=pod.ips,
         ports=tuple(NamedPort(p.port, protocol_number(p.protocol), p.name) for p in pod.ports),
         node=pod.node,
@@ -158,4 +177,6 @@ def compile_pod(pod: k8s.Pod) -> Endpoint:
 
 
 def compile_namespace(ns: k8s.Namespace) -> Namespace:
-    return Namespace(ns.meta.name, ns.meta.labels, ns.meta.position)
+    """A namespace with Calico's ``projectcalico.org/name`` label added."""
+    labels = ns.meta.labels.with_(**{CALICO_NAME_LABEL: ns.meta.name})
+    return Namespace(ns.meta.name, labels, ns.meta.position)

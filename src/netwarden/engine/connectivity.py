@@ -53,10 +53,14 @@ class EndpointClass:
 
 @dataclass(frozen=True, slots=True)
 class SideMap:
-    """Allowed services per peer class; peers not listed get ``default``."""
+    """Allowed services per peer class; peers not listed get ``default``.
+
+    ``buckets`` holds the same information grouped by value, for grouping.
+    """
 
     default: ServiceSet
     per: dict[int, ServiceSet]
+    buckets: tuple[tuple[ServiceSet, frozenset[int]], ...] = ()
 
     def get(self, peer: int) -> ServiceSet:
         return self.per.get(peer, self.default)
@@ -123,14 +127,15 @@ class Connectivity:
         caller refines the result on the (much smaller) group matrix.
         """
         egress, ingress = self._all_sides()
-        as_peer: dict[int, list[tuple[int, int, ServiceSet]]] = defaultdict(list)
-        for x in range(len(self.classes)):
-            for direction, side in ((0, egress[x]), (1, ingress[x])):
-                if side is None:
-                    continue
-                for peer, value in side.per.items():
-                    if value != side.default:
-                        as_peer[peer].append((x, direction, value))
+        as_peer: dict[int, list[int]] = defaultdict(list)
+        token = 0
+        for side in egress + ingress:
+            if side is None:
+                continue
+            for _, peers in side.buckets:
+                token += 1  # "treated like this by that side"
+                for peer in peers:
+                    as_peer[peer].append(token)
         groups: dict[tuple[object, ...], list[int]] = {}
         for c in range(len(self.classes)):
             key = (_side_key(egress[c]), _side_key(ingress[c]), tuple(as_peer.get(c, ())))
@@ -223,9 +228,7 @@ class Connectivity:
 
 
 def _side_key(side: SideMap | None) -> object:
-    if side is None:
-        return None
-    return (side.default, frozenset((p, v) for p, v in side.per.items() if v != side.default))
+    return None if side is None else (side.default, frozenset(side.buckets))
 
 
 class _State:
@@ -267,8 +270,9 @@ class _State:
         for (undecided, allowed, _), peers in self.buckets.items():
             values.setdefault(allowed | undecided, set()).update(peers)
         default = max(values, key=lambda v: len(values[v]))
-        per = {p: v for v, peers in values.items() if v != default for p in peers}
-        return SideMap(default, per)
+        buckets = tuple((v, frozenset(peers)) for v, peers in values.items() if v != default)
+        per = {p: v for v, peers in buckets for p in peers}
+        return SideMap(default, per, buckets)
 
 
 def _step(

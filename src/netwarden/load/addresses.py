@@ -10,7 +10,9 @@ deterministic, so a report or an nft ruleset does not change between runs:
    pod CIDR ``10.244.0.0/16``.
 2. In each subnet, pods without an address take hosts ``.2``, ``.3``, ... in
    order of (namespace, name) (``.1`` is left for the node's gateway).
-3. An address that some pod declared is never given out again.
+3. A node whose subnet is full continues in the next /24 that no node owns
+   (after the last node's), as an IPAM hands a node another block.
+4. An address that some pod declared is never given out again.
 
 Pods that declare addresses keep all of them (dual-stack pods keep both).
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .._errors import ValidationError
 from ..ir.endpoints import IPAddress
@@ -40,8 +42,8 @@ _FIRST_HOST = 2
 def assign_addresses(pods: Sequence[Pod]) -> tuple[list[Pod], list[ValidationError]]:
     """``pods`` in the same order, each with at least one address.
 
-    Errors (more than 255 nodes, or more than 253 pods to address on one node)
-    come back instead of being raised, so the loader reports them with the rest.
+    Errors (the /16 exhausted) come back instead of being raised, so the loader
+    reports them with the rest.
     """
     nodes = sorted({p.node or DEFAULT_NODE for p in pods})
     taken: set[IPAddress] = {ip for p in pods for ip in p.ips}
@@ -51,26 +53,41 @@ def assign_addresses(pods: Sequence[Pod]) -> tuple[list[Pod], list[ValidationErr
     )
     out = list(pods)
     errors: list[ValidationError] = []
+    blocks: dict[str, list[int]] = {n: [i + 1] for i, n in enumerate(nodes)}
+    spare = iter(range(len(nodes) + 1, 256))
     next_host: dict[str, int] = {}
     for i in waiting:
         pod = pods[i]
         node = pod.node or DEFAULT_NODE
-        index = nodes.index(node) + 1
-        if index > 255:
-            errors.append(_error(pod, f"too many nodes to give node {node} a /24 of {POD_CIDR}"))
+        address = _next_free(node, blocks, next_host, taken, spare)
+        if address is None:
+            errors.append(_error(pod, f"no free address left in {POD_CIDR}; declare status.podIP"))
             continue
+        taken.add(address)
+        out[i] = dataclasses.replace(pod, ips=(address,))
+    return out, errors
+
+
+def _next_free(
+    node: str,
+    blocks: dict[str, list[int]],
+    next_host: dict[str, int],
+    taken: set[IPAddress],
+    spare: Iterator[int],
+) -> ipaddress.IPv4Address | None:
+    while True:
+        index = blocks[node][-1]
+        if index > 255:
+            return None
         subnet = ipaddress.IPv4Network(f"10.244.{index}.0/24")
         host = next_host.get(node, _FIRST_HOST)
         while host < 255 and subnet[host] in taken:
             host += 1
-        if host >= 255:
-            errors.append(_error(pod, f"no free address left in {subnet} for node {node}; "
-                                      "declare status.podIP"))
-            continue
-        next_host[node] = host + 1
-        taken.add(subnet[host])
-        out[i] = dataclasses.replace(pod, ips=(subnet[host],))
-    return out, errors
+        if host < 255:
+            next_host[node] = host + 1
+            return subnet[host]
+        blocks[node].append(next(spare, 256))
+        next_host[node] = _FIRST_HOST
 
 
 def _error(pod: Pod, message: str) -> ValidationError:

@@ -137,12 +137,22 @@ def _kind(value: Any) -> str:
     return "an object"
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _scalar(node: yaml.Node, constructor: Any) -> Any:
+    # Most scalars are plain strings: skip the constructor's dispatch for them.
+    if node.tag == _STR_TAG:
+        return node.value
+    return constructor.construct_object(node, deep=True)
+
+
 def _convert(node: yaml.Node, file: str, path: str, constructor: Any) -> Node:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+            key = _scalar(key_node, constructor)
             key = str(key) if not isinstance(key, str) else key
             child = f"{path}.{key}" if path else key
             out[key] = _convert(value_node, file, child, constructor)
@@ -152,7 +162,7 @@ def _convert(node: yaml.Node, file: str, path: str, constructor: Any) -> Node:
             _convert(item, file, f"{path}[{i}]", constructor) for i, item in enumerate(node.value)
         ]
         return Node(items, file, line, path)
-    return Node(constructor.construct_object(node, deep=True), file, line, path)
+    return Node(_scalar(node, constructor), file, line, path)
 
 
 def parse_documents(text: str, file: str) -> Iterator[Node]:
@@ -168,6 +178,7 @@ def parse_documents(text: str, file: str) -> Iterator[Node]:
             if node is None:
                 continue
             yield _convert(node, file, "", loader)
+            loader.constructed_objects = {}  # per document, as PyYAML's own loop does
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0

@@ -1,0 +1,280 @@
+"""Keep the kernel's table equal to what the cluster view asks for.
+
+The loop, in one thread:
+
+* **debounce**: after an event, wait until ``quiet`` seconds pass without
+  another one (at most ``debounce`` after the first), then take the latest
+  view: a burst costs one apply, a lone change almost no delay;
+* **reconcile**: view → ``Cluster`` (``ManifestCache``) → ``render_ruleset``
+  for this node's endpoints → ``TableWriter.apply``: one nft batch, only the
+  chains and elements that changed, atomic in the kernel;
+* **revoke**: conntrack entries of local pods that the engine now denies are
+  deleted (``revoke=False`` to skip);
+* **resync** every ``resync`` seconds: read the table back; if its shape
+  differs (someone flushed it), ``mark_drift`` and rewrite it whole.
+
+Start-up never opens a window: rules stay in the kernel when an agent stops,
+nothing is written until the source delivered a complete view, and the first
+apply *adopts* a table whose shape already matches (no write at all) or
+replaces it in the same atomic batch that deletes it (``full_transaction``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .._errors import InvalidManifests, NetwardenError, NftError
+from ..dataplane import Conntrack, ConntrackEntry, RenderOptions, TableWriter, render_ruleset
+from ..dataplane.nft.backend import NftBackend
+from ..dataplane.render import Ruleset
+from ..engine import Engine
+from ..ir import Cluster
+from ..ir.services import ICMP, ICMPV6
+from .cache import ManifestCache
+from .interfaces import InterfaceResolver
+from .metrics import Metrics
+from .sources import Items
+from .table import kernel_shape, read_counters, ruleset_shape, summarize
+
+__all__ = ["Reconciler", "Result"]
+
+log = logging.getLogger("netwarden.agent.reconcile")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One reconcile: what it did and how long it took since the event."""
+
+    generation: int
+    observed_at: float
+    applied_at: float
+    full: bool
+    adopted: bool
+    operations: int
+    revoked: int
+
+    @property
+    def latency(self) -> float:
+        return self.applied_at - self.observed_at
+
+
+class Reconciler:
+    """Owns the ``TableWriter`` of one node; feed it with ``submit`` (a source's sink)."""
+
+    def __init__(self, backend: NftBackend, node: str | None, resolver: InterfaceResolver, *,
+                 options: RenderOptions | None = None, conntrack: Conntrack | None = None,
+                 revoke: bool = True, metrics: Metrics | None = None,
+                 cache: ManifestCache | None = None, quiet: float = 0.005,
+                 debounce: float = 0.05, resync: float = 30.0,
+                 on_result: Callable[[Result], None] | None = None) -> None:
+        self.backend = backend
+        self.writer = TableWriter(backend)
+        self.node = node
+        self.resolver = resolver
+        self.options = options or RenderOptions()
+        self.conntrack = conntrack
+        self.revoke = revoke and conntrack is not None
+        self.metrics = metrics or Metrics()
+        self.cache = cache or ManifestCache()
+        self.quiet, self.debounce, self.resync = quiet, debounce, resync
+        self.on_result = on_result
+        self.ready = threading.Event()  # the first full view is enforced
+        self.cluster: Cluster | None = None
+        self.desired: Ruleset | None = None
+        self._cond = threading.Condition()
+        self._pending: Items | None = None
+        self._first_event: float | None = None
+        self._last_event = 0.0
+        self._generation = 0
+        self._dirty = False  # the last apply failed: retry at the next tick
+        self.metrics.collectors.append(self._collect_counters)
+
+    # -- input -----------------------------------------------------------------
+    def submit(self, items: Items, observed_at: float) -> None:
+        """A source's sink: remember the newest view and wake the loop."""
+        with self._cond:
+            self._pending = items
+            if self._first_event is None:
+                self._first_event = observed_at
+            self._last_event = time.monotonic()
+            self._generation += 1
+            self._cond.notify()
+
+    def _take(self, stop: threading.Event, timeout: float) -> tuple[Items, float, int] | None:
+        with self._cond:
+            if self._pending is None:
+                self._cond.wait(timeout)
+            if self._pending is None:
+                return None
+            first = self._first_event or time.monotonic()
+            while not stop.is_set():  # debounce: until quiet, or the cap
+                now = time.monotonic()
+                wait = min(self._last_event + self.quiet, first + self.debounce) - now
+                if wait <= 0:
+                    break
+                self._cond.wait(wait)
+            items, self._pending, self._first_event = self._pending, None, None
+            return items, first, self._generation
+
+    # -- the loop ----------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        next_resync = time.monotonic() + self.resync
+        while not stop.is_set():
+            timeout = max(0.0, min(next_resync - time.monotonic(), 1.0 if self._dirty else 1e9))
+            taken = self._take(stop, timeout)
+            if stop.is_set():
+                return
+            if taken is not None:
+                self.reconcile(*taken)
+            elif self._dirty and self.desired is not None:
+                self._apply(self.desired, time.monotonic(), self._generation)
+            if time.monotonic() >= next_resync:
+                self.check_drift()
+                next_resync = time.monotonic() + self.resync
+
+    def reconcile(self, items: Items, observed_at: float, generation: int = 0) -> Result | None:
+        """One view to the kernel; keeps the previous ruleset if the view is invalid."""
+        try:
+            cluster = self.cache.cluster(items)
+        except InvalidManifests as exc:
+            self.metrics.inc("netwarden_source_errors_total")
+            log.error("invalid cluster view, keeping the enforced ruleset: %s", exc,
+                      extra={"errors": len(exc.errors)})
+            return None
+        for skipped in self.cache.skipped:
+            log.warning("skipped invalid object: %s", skipped)
+        interfaces = self.resolver.interfaces(cluster, self.node)
+        desired = render_ruleset(cluster, self.node, interfaces, self.options)
+        self.cluster = cluster
+        self.metrics.set("netwarden_policies", len(cluster.policies))
+        self.metrics.set("netwarden_endpoints", len(interfaces))
+        return self._apply(desired, observed_at, generation)
+
+    def _apply(self, desired: Ruleset, observed_at: float, generation: int) -> Result | None:
+        self.desired = desired
+        adopted = False
+        if self.writer.applied is None and not self._dirty:
+            adopted = self._adopt(desired)
+        started = time.monotonic()
+        try:
+            stats = None if adopted else self.writer.apply(desired)
+        except NftError as exc:
+            self._dirty = True
+            self.metrics.inc("netwarden_apply_errors_total")
+            log.error("nft refused the update, previous rules stay: %s", exc)
+            return None
+        applied_at = time.monotonic()
+        self._dirty = False
+        full = bool(stats and stats.full)
+        self.metrics.observe("netwarden_reconcile_duration_seconds", applied_at - observed_at)
+        self.metrics.inc("netwarden_reconciles_total",
+                         kind="adopt" if adopted else "full" if full else "incremental")
+        self.metrics.set("netwarden_rules", sum(len(c.rules) for c in desired.chains))
+        self.metrics.set("netwarden_sets", len(desired.sets))
+        revoked = self._revoke() if self.revoke else 0
+        if not self.ready.is_set():
+            self.ready.set()
+            self.metrics.set("netwarden_ready", 1)
+        result = Result(generation, observed_at, applied_at, full, adopted,
+                        stats.operations if stats else 0, revoked)
+        log.info("reconciled", extra={
+            "generation": generation, "full": full, "adopted": adopted,
+            "operations": result.operations, "revoked": revoked,
+            "latency_ms": round(result.latency * 1000, 2),
+            "apply_ms": round((applied_at - started) * 1000, 2),
+        })
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    def _adopt(self, desired: Ruleset) -> bool:
+        """A table already in the kernel with the desired shape becomes ours as it is."""
+        try:
+            shape = kernel_shape(self.backend, desired)
+        except (NetwardenError, ValueError) as exc:
+            log.warning("cannot read the existing table: %s", exc)
+            return False
+        if shape is not None and shape == ruleset_shape(desired):
+            self.writer.applied = desired
+            log.info("adopted the existing table")
+            return True
+        if shape is not None:
+            log.info("existing table differs; replacing it in one atomic batch")
+        return False
+
+    def check_drift(self) -> bool:
+        """Resync: if the kernel's table no longer has our shape, rewrite it whole."""
+        if self.desired is None or self._dirty:
+            return False
+        try:
+            shape = kernel_shape(self.backend, self.desired)
+        except (NetwardenError, ValueError) as exc:
+            log.warning("resync cannot read the table: %s", exc)
+            return False
+        if shape == ruleset_shape(self.desired):
+            return False
+        log.warning("drift: the kernel table differs from the desired one; rewriting it")
+        self.metrics.inc("netwarden_drift_repairs_total")
+        self.writer.mark_drift()
+        self._apply(self.desired, time.monotonic(), self._generation)
+        return True
+
+    # -- revocation --------------------------------------------------------------
+    def _revoke(self) -> int:
+        """Delete conntrack entries of local pods whose connection policy now denies."""
+        cluster = self.cluster
+        if cluster is None or self.conntrack is None:
+            return 0
+        local = {ip for key in self.resolver.interfaces(cluster, self.node)
+                 if (ep := cluster.endpoint(key)) is not None for ip in ep.ips}
+        try:
+            entries = [e for e in self.conntrack.list() if e.src in local or e.dst in local]
+        except NetwardenError as exc:
+            log.warning("cannot list conntrack: %s", exc)
+            return 0
+        if not entries:
+            return 0
+        engine = Engine(cluster)
+        revoked = 0
+        for entry in entries:
+            if _allowed(engine, entry):
+                continue
+            try:
+                self.conntrack.delete(entry)
+            except NetwardenError as exc:
+                log.warning("cannot delete conntrack entry: %s", exc)
+                continue
+            revoked += 1
+            log.info("revoked connection", extra={
+                "src": str(entry.src), "dst": str(entry.dst), "protocol": entry.protocol,
+                "dport": entry.dport})
+        if revoked:
+            self.metrics.inc("netwarden_revoked_connections_total", revoked)
+        return revoked
+
+    # -- metrics -----------------------------------------------------------------
+    def _collect_counters(self, metrics: Metrics) -> None:
+        if self.desired is None:
+            return
+        totals = summarize(read_counters(self.backend, self.desired))
+        packets, octets = {}, {}
+        for (policy, direction, verdict), (p, b) in totals.items():
+            key = (("direction", direction), ("policy", policy), ("verdict", verdict))
+            packets[key], octets[key] = float(p), float(b)
+        metrics.replace("netwarden_policy_packets_total", packets)
+        metrics.replace("netwarden_policy_bytes_total", octets)
+
+
+def _allowed(engine: Engine, entry: ConntrackEntry) -> bool:
+    if entry.protocol in (ICMP, ICMPV6):
+        port = ((entry.icmp_type or 0) << 8) | (entry.icmp_code or 0)
+    else:
+        port = entry.dport
+    try:
+        return engine.allows(entry.src, entry.dst, entry.protocol, port)
+    except NetwardenError:
+        return True  # not something policy speaks about (unknown protocol)

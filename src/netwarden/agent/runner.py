@@ -1,0 +1,128 @@
+"""The agent process: one source, one reconciler, the metrics server, signals.
+
+Stopping (SIGTERM, SIGINT) leaves the table in the kernel on purpose: pods
+stay isolated while the agent is restarted or upgraded, and the next agent
+adopts the table (see ``reconcile``).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+
+from .._errors import LabError
+from ..dataplane import Conntrack, RenderOptions
+from ..dataplane.nft.backend import SystemNft
+from .cache import ManifestCache
+from .interfaces import CalicoInterfaces, InterfaceResolver, LabInterfaces
+from .metrics import Metrics, MetricsServer
+from .reconcile import Reconciler
+from .sources import Source, parse_source
+
+__all__ = ["Agent", "AgentConfig"]
+
+log = logging.getLogger("netwarden.agent")
+
+
+@dataclass
+class AgentConfig:
+    """Everything ``netwarden agent`` takes on its command line."""
+
+    source: str
+    node: str | None = None
+    netns: str | None = None
+    lab: str | None = None
+    in_current_netns: bool = False
+    kubeconfig: str | None = None
+    context: str | None = None
+    metrics_address: str | None = "127.0.0.1:9808"
+    resync: float = 30.0
+    debounce: float = 0.05
+    revoke: bool = True
+    interface_prefix: str = "cali"
+    table: str = "netwarden"
+
+
+class Agent:
+    """Wires a source to a reconciler; ``run`` blocks until ``stop`` is set."""
+
+    def __init__(self, source: Source, reconciler: Reconciler,
+                 server: MetricsServer | None = None) -> None:
+        self.source = source
+        self.reconciler = reconciler
+        self.server = server
+        self.stop_event = threading.Event()
+
+    @classmethod
+    def from_config(cls, cfg: AgentConfig) -> Agent:
+        netns, resolver, options = _placement(cfg)
+        source = parse_source(cfg.source, kubeconfig=cfg.kubeconfig, context=cfg.context)
+        metrics = Metrics()
+        reconciler = Reconciler(
+            SystemNft(netns), cfg.node, resolver, options=options,
+            conntrack=Conntrack(netns) if cfg.revoke else None, revoke=cfg.revoke,
+            metrics=metrics, cache=ManifestCache(strict=source.name != "kubernetes"),
+            debounce=cfg.debounce, resync=cfg.resync,
+        )
+        server = None
+        if cfg.metrics_address:
+            server = MetricsServer(metrics, cfg.metrics_address, reconciler.ready.is_set)
+        return cls(source, reconciler, server)
+
+    def install_signals(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop_event.set())
+
+    def run(self) -> None:
+        if self.server is not None:
+            self.server.start()
+            log.info("serving metrics", extra={"address": self.server.address})
+        thread = threading.Thread(target=self.source.run,
+                                  args=(self.reconciler.submit, self.stop_event),
+                                  daemon=True, name="nw-source")
+        thread.start()
+        log.info("agent started", extra={"source": self.source.name,
+                                         "node": self.reconciler.node or ""})
+        try:
+            self.reconciler.run(self.stop_event)
+        finally:
+            self.stop_event.set()
+            thread.join(timeout=3)
+            if self.server is not None:
+                self.server.stop()
+            log.info("agent stopped; the table stays in force")
+
+    def start_background(self) -> threading.Thread:
+        """Run in a thread (tests, several agents in one process)."""
+        thread = threading.Thread(target=self.run, daemon=True, name="nw-agent")
+        thread.start()
+        return thread
+
+    def stop(self, thread: threading.Thread | None = None) -> None:
+        self.stop_event.set()
+        with self.reconciler._cond:
+            self.reconciler._cond.notify_all()
+        if thread is not None:
+            thread.join(timeout=5)
+
+
+def _placement(cfg: AgentConfig) -> tuple[str | None, InterfaceResolver, RenderOptions]:
+    """Where the table goes and how pod interfaces are named, from --lab/--netns."""
+    if cfg.lab:
+        from ..lab import Lab
+
+        lab = Lab.load(cfg.lab)
+        node = cfg.node or lab.nodes[0]
+        if cfg.node is None:
+            cfg.node = node
+        return (lab.node_netns(node), LabInterfaces.of(lab, node),
+                RenderOptions(table=cfg.table, pod_interface_prefix=lab.pod_veth_prefix))
+    options = RenderOptions(table=cfg.table, pod_interface_prefix=cfg.interface_prefix)
+    if cfg.netns:
+        return cfg.netns, CalicoInterfaces(cfg.interface_prefix), options
+    if not cfg.in_current_netns:
+        raise LabError("refusing to write nft rules into the current network namespace: "
+                       "pass --netns NAME, --lab ID, or --in-current-netns (the DaemonSet does)")
+    return None, CalicoInterfaces(cfg.interface_prefix), options

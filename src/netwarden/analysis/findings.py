@@ -1,0 +1,143 @@
+"""Lint findings: what was found, where, why it matters and how to fix it.
+
+A finding is plain data so every output format (table, JSON, YAML, CSV,
+Markdown) is a view of the same records, and tests compare records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from .._errors import Position
+
+__all__ = ["CATALOG", "Check", "Finding", "Severity", "findings_csv", "findings_md",
+           "to_records"]
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One kind of finding: a stable id, a short name and why it matters."""
+
+    id: str
+    name: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    severity: Severity
+    message: str
+    fix: str
+    location: Position | None = None
+    subject: str = ""  # the policy, rule or namespace concerned
+    related: tuple[str, ...] = field(default=())
+
+    @property
+    def check(self) -> Check:
+        return CATALOG[self.id]
+
+    def record(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["location"] = str(self.location) if self.location else None
+        data["name"] = self.check.name
+        data["why"] = self.check.why
+        data["related"] = list(self.related)
+        order = ("id", "name", "severity", "location", "subject", "message", "why", "fix",
+                 "related")
+        return {k: data[k] for k in order}
+
+
+_CHECKS = [
+    Check("NW001", "peer-or-meant-and",
+          "Two items of one from/to list are OR-ed: a namespaceSelector item admits every pod "
+          "of those namespaces, a podSelector item admits matching pods of the policy's own "
+          "namespace. Written with one dash too many, 'pods with this label in that "
+          "namespace' becomes 'that whole namespace, or those pods here'."),
+    Check("NW002", "peer-and-meant-or",
+          "A podSelector and a namespaceSelector in one item are AND-ed. When the pods exist "
+          "only outside the selected namespaces, the peer matches nothing and the traffic it "
+          "was written for is dropped."),
+    Check("NW003", "selector-matches-nothing",
+          "A selector that matches nothing makes its rule dead: the traffic it was meant to "
+          "allow is denied, usually because a label is missing or misspelt."),
+    Check("NW004", "no-default-deny",
+          "Policies isolate only the pods they select. Other pods of the namespace stay open "
+          "to every connection, which is rarely what the author of an allow-list meant."),
+    Check("NW005", "dns-blocked",
+          "Egress isolation applies to DNS too. Pods that cannot reach UDP 53 fail to resolve "
+          "service names, which looks like a network outage."),
+    Check("NW006", "policy-selects-nothing",
+          "A policy whose podSelector matches no pod has no effect."),
+    Check("NW007", "redundant-rule",
+          "A rule whose removal changes no connection adds review burden and hides what "
+          "actually grants access; it often marks a forgotten or mistaken edit."),
+    Check("NW008", "ipblock-covers-pods",
+          "ipBlock is meant for addresses outside the cluster. Pod addresses change when pods "
+          "restart, and whether ipBlocks match pod traffic depends on the network plugin."),
+    Check("NW009", "named-port-undeclared",
+          "A port name resolves against the destination pod's containerPorts. When no pod "
+          "declares it, the rule matches nothing."),
+    Check("NW010", "host-network-pod",
+          "Pods with hostNetwork: true share the node's network namespace; NetworkPolicy "
+          "does not apply to them, so the policy gives a false sense of protection."),
+    Check("NW011", "pod-not-isolated",
+          "Pods that no policy selects accept (or open) every connection."),
+    Check("NW012", "deny-shadowed-by-allow",
+          "Calico evaluates rules in order: a Deny after an Allow that already matches the "
+          "same traffic never takes effect."),
+    Check("NW013", "pass-in-last-tier",
+          "Pass hands the decision to the next tier. In the last tier there is none, so the "
+          "endpoint's profile decides (allow for Kubernetes pods)."),
+    Check("NW014", "unreachable-rule",
+          "A rule that matches every packet decides everything; the rules after it in the "
+          "same policy are never reached."),
+]
+CATALOG: dict[str, Check] = {c.id: c for c in _CHECKS}
+
+
+def to_records(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [f.record() for f in findings]
+
+
+_COLUMNS = ("id", "name", "severity", "location", "subject", "message", "why", "fix")
+
+
+def findings_csv(findings: list[Finding]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*_COLUMNS, "related"], lineterminator="\n")
+    writer.writeheader()
+    for record in to_records(findings):
+        record["related"] = "; ".join(record["related"])
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return out.getvalue()
+
+
+def findings_md(findings: list[Finding]) -> str:
+    if not findings:
+        return "No findings.\n"
+    lines = ["| severity | id | location | finding | fix |", "|---|---|---|---|---|"]
+    for f in findings:
+        cells = [f.severity.value, f"{f.id} {f.check.name}", str(f.location or ""),
+                 f.message, f.fix]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")

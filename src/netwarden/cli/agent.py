@@ -1,0 +1,61 @@
+"""``netwarden agent``: enforce a directory's or a live cluster's policies on one node."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ._common import EXIT_OK, add_command
+
+
+def register(sub: Any) -> None:
+    parser = add_command(
+        sub, "agent", help="run the enforcement agent for one node (runs until SIGTERM)",
+        example="netwarden agent --source dir:./cluster/ --node node-1 --lab 3f2a\n"
+        "  netwarden agent --source kubernetes --node $NODE_NAME --in-current-netns",
+        description="Watch a directory or the Kubernetes API and keep this node's nft table "
+        "equal to the policies; rules stay in the kernel when the agent stops.",
+    )
+    parser.add_argument("--source", required=True,
+                        help="dir:PATH (manifests, re-read on change) or kubernetes")
+    parser.add_argument("--node", default=os.environ.get("NODE_NAME"),
+                        help="node whose pods to enforce (default: $NODE_NAME)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--netns", help="write the table in this network namespace")
+    where.add_argument("--lab", help="enforce a node of this lab (its node namespace and veths)")
+    where.add_argument("--in-current-netns", action="store_true",
+                       help="write the table in the agent's own namespace (hostNetwork pod)")
+    parser.add_argument("--kubeconfig", help="with --source kubernetes (default: in-cluster)")
+    parser.add_argument("--context", help="kubeconfig context")
+    parser.add_argument("--metrics-address", default="127.0.0.1:9808",
+                        help="host:port for /metrics /healthz /readyz ('' to disable)")
+    parser.add_argument("--resync", type=float, default=30.0,
+                        help="seconds between drift checks (default 30)")
+    parser.add_argument("--debounce", type=float, default=0.05,
+                        help="longest wait to batch a burst of changes (default 0.05 s)")
+    parser.add_argument("--no-revoke", action="store_true",
+                        help="do not delete conntrack entries of connections no longer allowed")
+    parser.add_argument("--interface-prefix", default="cali",
+                        help="host-side pod veth prefix outside the lab (default cali)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument("--log-level", default="info")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..agent.logs import setup_logging
+    from ..agent.runner import Agent, AgentConfig
+
+    setup_logging(args.log_format, args.log_level)
+    cfg = AgentConfig(
+        source=args.source, node=args.node, netns=args.netns, lab=args.lab,
+        in_current_netns=args.in_current_netns, kubeconfig=args.kubeconfig,
+        context=args.context, metrics_address=args.metrics_address or None,
+        resync=args.resync, debounce=args.debounce, revoke=not args.no_revoke,
+        interface_prefix=args.interface_prefix,
+    )
+    agent = Agent.from_config(cfg)
+    agent.install_signals()
+    agent.run()
+    return EXIT_OK

@@ -1,0 +1,354 @@
+"""``netwarden lab``: pods as network namespaces, policies enforced with nftables.
+
+Every subcommand but ``up``, ``run``, ``list`` and ``down --all`` works on the
+current lab (``--lab ID``, else ``$NETWARDEN_LAB``, else the newest one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from typing import Any
+
+from rich.table import Table
+
+from .._errors import LabError
+from ._common import (
+    EXIT_ENV,
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    Formatter,
+    add_format,
+    console,
+    dump,
+    error_console,
+    write,
+)
+
+EPILOG = """Examples:
+  sudo netwarden lab up examples/seed-prod-dev/cluster.yaml \
+      examples/seed-prod-dev/policies/07-default-deny-all.yaml
+  sudo netwarden lab probe --port 80
+  sudo netwarden lab apply examples/seed-prod-dev/policies/08-allow-from-dev-namespace.yaml
+  sudo netwarden lab exec prod/webserver-1 -- ip addr
+  sudo netwarden lab stats
+  sudo netwarden lab down
+  sudo netwarden lab run examples/seed-prod-dev --port 80 --protocol TCP --format json
+
+Exit codes: 0 ok (probe/run: no mismatch), 1 mismatches, 2 invalid input,
+3 the machine cannot do it (no root, no nft, no such lab)."""
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "lab", help="run the cluster's pods as network namespaces and enforce its policies",
+        description="A local lab: every pod is a network namespace, every node a router "
+        "namespace running netwarden's nftables ruleset. Needs root, ip, nft and conntrack.",
+        formatter_class=Formatter, epilog=EPILOG,
+    )
+    parser.set_defaults(func=lambda _args: (parser.print_help(), 2)[1])
+    cmds = parser.add_subparsers(dest="lab_command", metavar="SUBCOMMAND")
+
+    def cmd(name: str, help: str, example: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = cmds.add_parser(
+            name, help=help, description=help, formatter_class=Formatter,
+            epilog=f"Example:\n  {example}")
+        return p
+
+    p = cmd("up", "build a lab from manifests and enforce their policies",
+            "sudo netwarden lab up k8s/ --nodes 2 --host backup=192.168.5.10")
+    _paths(p)
+    p.add_argument("--nodes", type=int, default=1, help="node namespaces (default 1)")
+    p.add_argument("--host", action="append", default=[], metavar="NAME=IP[,IP]",
+                   help="an external host (also: kind: LabHost manifests in PATHS)")
+    p.add_argument("--serve", action="append", default=[], metavar="PORT[/PROTO]",
+                   help="extra port every pod serves (besides declared and default ports)")
+    add_format(p, "table", "json")
+    p.set_defaults(func=_up)
+
+    p = cmd("exec", "run a command in a pod's namespace (like kubectl exec)",
+            "sudo netwarden lab exec prod/web -- curl -s 10.244.1.12")
+    _lab_opt(p)
+    p.add_argument("pod", metavar="NS/POD")
+    p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD...")
+    p.set_defaults(func=_exec)
+
+    p = cmd("probe", "connect every pod to every pod and compare with the engine",
+            "sudo netwarden lab probe --port 5432 --protocol TCP --format json")
+    _lab_opt(p)
+    _service(p)
+    add_format(p, "table", "json")
+    p.set_defaults(func=_probe)
+
+    p = cmd("apply", "replace the lab's policies (pods stay) and revoke denied connections",
+            "sudo netwarden lab apply policies/ --no-revoke")
+    _lab_opt(p)
+    _paths(p)
+    p.add_argument("--no-revoke", action="store_true",
+                   help="keep established connections the new policies deny")
+    add_format(p, "table", "json")
+    p.set_defaults(func=_apply)
+
+    p = cmd("stats", "packets per policy rule, from the nft counters",
+            "sudo netwarden lab stats --format json")
+    _lab_opt(p)
+    p.add_argument("--all", action="store_true", help="also rules that matched nothing")
+    add_format(p, "table", "json")
+    p.set_defaults(func=_stats)
+
+    p = cmd("down", "remove the lab (namespaces, daemon, state)", "sudo netwarden lab down --all")
+    _lab_opt(p)
+    p.add_argument("--all", action="store_true", help="remove every lab on this machine")
+    p.set_defaults(func=_down)
+
+    p = cmd("list", "labs on this machine", "sudo netwarden lab list")
+    add_format(p, "table", "json")
+    p.set_defaults(func=_list)
+
+    p = cmd("run", "one shot: up, probe every pair, compare with the engine, down",
+            "sudo netwarden lab run examples/seed-prod-dev --port 80 --protocol TCP --format json")
+    _paths(p)
+    _service(p)
+    p.add_argument("--nodes", type=int, default=1, help="node namespaces (default 1)")
+    add_format(p, "table", "json")
+    p.set_defaults(func=_run)
+
+
+def _paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="manifest files or directories, or - for stdin")
+
+
+def _lab_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lab", metavar="ID", help="lab id (default: $NETWARDEN_LAB or the newest)")
+
+
+def _service(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=80, help="destination port (default 80)")
+    p.add_argument("--protocol", default="TCP", help="TCP, UDP or ICMP (SCTP: not in this kernel)")
+    p.add_argument("--family", type=int, choices=(4, 6), help="address family (default: each "
+                   "pod's first address)")
+
+
+def _lab(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ..lab import Lab
+
+    return Lab.load(args.lab) if args.lab else Lab.current()
+
+
+def _serve_ports(values: list[str]) -> list[tuple[int, int]]:
+    from ..ir.services import TCP, UDP, protocol_number
+
+    out: list[tuple[int, int]] = []
+    for v in values:
+        port, _, proto = v.partition("/")
+        try:
+            number = int(port)
+        except ValueError:
+            raise LabError(f"--serve wants PORT[/PROTO], not {v!r}") from None
+        protos = [protocol_number(proto)] if proto else [TCP, UDP]
+        out += [(number, p) for p in protos]
+    return out
+
+
+# -- subcommands ----------------------------------------------------------------
+def _up(args: argparse.Namespace) -> int:
+    from ..lab import enforce
+
+    ports = _serve_ports(args.serve)
+    lab, cluster = enforce.up(args.paths, hosts=args.host, nodes=args.nodes, ports=ports,
+                              keep=True)
+    rows = [{"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
+             "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
+    if args.format == "json":
+        write(dump({"lab": lab.id, "policies": len(cluster.policies), "endpoints": rows}, "json"))
+        return EXIT_OK
+    out = console()
+    out.print(f"lab [bold]{lab.id}[/] is up: {len(rows)} endpoints on {len(lab.nodes)} node(s), "
+              f"{len(cluster.policies)} policies enforced")
+    table = Table(box=None, pad_edge=False, padding=(0, 2))
+    for col in ("endpoint", "kind", "node", "IPs", "netns"):
+        table.add_column(col, no_wrap=True)
+    for r in rows:
+        table.add_row(r["endpoint"], r["kind"], r["node"], ", ".join(r["ips"]), r["netns"])
+    out.print(table)
+    out.print(f"next: netwarden lab probe --port 80   (NETWARDEN_LAB={lab.id} picks this lab)")
+    return EXIT_OK
+
+
+def _exec(args: argparse.Namespace) -> int:
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        error_console().print("error: give a command after --")
+        return 2
+    lab = _lab(args)
+    netns = lab.netns(args.pod)
+    try:
+        return subprocess.run(["ip", "netns", "exec", netns, *argv], check=False).returncode
+    except FileNotFoundError:
+        raise LabError("ip (iproute2) is not on PATH") from None
+
+
+def _observe(lab: Any, cluster: Any, args: argparse.Namespace) -> Any:
+    from ..lab import ProbeUnsupported, enforce
+
+    proto = args.protocol.upper()
+    port = None if proto in ("ICMP", "ICMPV6") else args.port
+    missing = enforce.unserved(lab, proto, port)
+    if missing:
+        error_console().print(f"warning: {', '.join(missing)} do not serve {proto}/{port}: "
+                              "those cells read blocked (lab up --serve PORT)")
+    try:
+        return enforce.observe(lab, cluster, proto, port, family=args.family)
+    except ProbeUnsupported as e:
+        error_console().print(f"skipped: {e}")
+        return None
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from ..lab import enforce
+
+    lab = _lab(args)
+    obs = _observe(lab, enforce.current_cluster(lab.id), args)
+    if obs is None:
+        return EXIT_ENV
+    return _report(obs, args.format)
+
+
+def _report(obs: Any, fmt: str) -> int:
+    if fmt == "json":
+        write(dump(obs.to_json(), "json"))
+    else:
+        print_observation(obs)
+    return EXIT_NEGATIVE if obs.mismatches else EXIT_OK
+
+
+def print_observation(obs: Any) -> None:
+    """Observed matrix; a cell differing from the engine is marked ``!``."""
+    out = console()
+    port = f"/{obs.port}" if obs.port is not None else ""
+    out.print(f"{obs.protocol}{port} observed with real packets: ✓ connected  · blocked  "
+              "[bold red]![/] differs from the engine")
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    table.add_column("from \\ to", no_wrap=True)
+    for i, _ in enumerate(obs.endpoints, 1):
+        table.add_column(str(i), justify="center", no_wrap=True)
+    for i, src in enumerate(obs.endpoints, 1):
+        cells = []
+        for dst in obs.endpoints:
+            seen, want = obs.observed[src][dst], obs.expected[src][dst]
+            mark = "✓" if seen else "·"
+            cells.append(f"[green]{mark}[/]" if seen == want and seen else
+                         f"[red]{mark}[/]" if seen == want else f"[bold red]{mark}![/]")
+        table.add_row(f"{i:>2} {src}", *cells)
+    out.print(table)
+    if obs.mismatches:
+        out.print(f"[bold red]{len(obs.mismatches)} mismatch(es)[/] with the engine:")
+        for s, d, want, seen in obs.mismatches:
+            out.print(f"  {s} -> {d}: engine {'allows' if want else 'denies'}, "
+                      f"lab {'connected' if seen else 'blocked'}")
+    else:
+        out.print("lab and engine agree on every pair")
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from ..lab import enforce
+
+    lab = _lab(args)
+    report = enforce.apply_policies(lab, args.paths, revoke_flows=not args.no_revoke)
+    if args.format == "json":
+        write(dump(report.to_json(), "json"))
+        return EXIT_OK
+    out = console()
+    for what, names in (("added", report.added), ("removed", report.removed),
+                        ("changed", report.changed)):
+        for name in names:
+            out.print(f"  {what:<8} {name}")
+    if not (report.added or report.removed or report.changed):
+        out.print("  no policy changed")
+    ops = ", ".join(f"{n}: {'full rewrite' if s.full else 'incremental'} "
+                    f"({s.operations} operations)" for n, s in report.stats.items())
+    out.print(f"applied atomically on {ops}")
+    if args.no_revoke:
+        out.print("established connections kept (--no-revoke)")
+    else:
+        out.print(f"revoked {len(report.revoked)} connection(s) the new policies deny")
+        for node, e in report.revoked:
+            port = f":{e.dport}" if e.dport is not None else ""
+            out.print(f"  {node}: {e.proto_name} {e.src} -> {e.dst}{port}")
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from ..lab import enforce
+
+    counters = [c for c in enforce.rule_counters(_lab(args)) if args.all or c.packets]
+    if args.format == "json":
+        write(dump([c.__dict__ for c in counters], "json"))
+        return EXIT_OK
+    table = Table(box=None, pad_edge=False, padding=(0, 2))
+    for col, just in (("packets", "right"), ("bytes", "right"), ("verdict", "left"),
+                      ("rule", "left")):
+        table.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    for c in counters:
+        table.add_row(str(c.packets), str(c.bytes), c.verdict, c.origin)
+    out = console()
+    out.print(table if counters else "no rule has counted a packet yet")
+    return EXIT_OK
+
+
+def _down(args: argparse.Namespace) -> int:
+    from ..lab import Lab, enforce
+
+    if args.all:
+        gone = Lab.down_all()
+        enforce.prune()
+        console().print(f"removed {len(gone)} lab(s){': ' + ', '.join(gone) if gone else ''}")
+        return EXIT_OK
+    lab = _lab(args)
+    enforce.down(lab)
+    console().print(f"lab {lab.id} removed")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ..lab import Lab, enforce
+
+    rows = []
+    for lab_id in Lab.ids():
+        try:
+            lab = Lab.load(lab_id)
+        except (LabError, ValueError, KeyError):
+            continue
+        src = enforce.sources_of(lab_id)
+        rows.append({"lab": lab_id, "nodes": len(lab.nodes), "endpoints": len(lab.keys),
+                     "manifests": src.get("cluster", []), "policies": src.get("policies")})
+    if args.format == "json":
+        write(dump(rows, "json"))
+        return EXIT_OK
+    out = console()
+    if not rows:
+        out.print("no lab is up")
+    for r in rows:
+        pol = r["policies"] if r["policies"] is not None else "as in the manifests"
+        out.print(f"{r['lab']}  {r['nodes']} node(s), {r['endpoints']} endpoints  "
+                  f"manifests: {' '.join(r['manifests'])}  policies: {pol}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..ir.services import protocol_number
+    from ..lab import enforce
+
+    proto = args.protocol.upper()
+    extra = [(args.port, protocol_number(proto))] if proto in ("TCP", "UDP") else []
+    lab, cluster = enforce.up(args.paths, nodes=args.nodes, ports=extra)
+    try:
+        obs = _observe(lab, cluster, args)
+    finally:
+        enforce.down(lab)
+    if obs is None:
+        return EXIT_ENV
+    return _report(obs, args.format)
