@@ -168,3 +168,24 @@ def test_stdin_is_read_with_a_dash(monkeypatch, capsys) -> None:
 def test_no_command_prints_help_and_exits_2(capsys) -> None:
     code, out, _ = run(capsys)
     assert code == 2 and "check" in out
+
+
+def test_a_30_pod_table_fits_a_120_column_terminal(tmp_path: Path, monkeypatch, capsys) -> None:
+    docs = [f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: frontend-{i}-7d9f8c6b5-x{i:02d}, namespace: team-{i % 3}, labels: {{app: a{i}}}}}
+""" for i in range(30)]
+    docs.append("""\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: team-0}
+spec: {podSelector: {}}
+""")
+    (tmp_path / "c.yaml").write_text("---\n".join(docs))
+    monkeypatch.setenv("COLUMNS", "120")
+    for extra in ((), ("--port", "80")):
+        code, out, _ = run(capsys, "matrix", str(tmp_path), *extra)
+        assert code == 0
+        assert max(len(line) for line in out.splitlines()) <= 120
+        assert "7d9f8c6b5-x29" in out  # not grouped, and the distinguishing suffix is kept

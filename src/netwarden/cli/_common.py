@@ -24,8 +24,9 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
 def console(file: Any = None) -> Console:
     """Colour only on a TTY (rich checks), never when NO_COLOR is set."""
     stream = file or sys.stdout
-    # Off a terminal nothing should wrap: lines are read by tools and people alike.
-    width = None if stream.isatty() else 1000
+    # Off a terminal nothing should wrap: lines are read by tools and people alike
+    # (COLUMNS still wins, so a caller can ask for a width).
+    width = None if stream.isatty() or "COLUMNS" in os.environ else 1000
     return Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False,
                    soft_wrap=not stream.isatty(), width=width)
 

@@ -64,20 +64,33 @@ def _rows(data: dict[str, Any], grouped: bool) -> list[str]:
     return list(data["groups"]) if grouped else list(data["endpoints"])
 
 
-def _label(name: str, data: dict[str, Any], grouped: bool) -> str:
-    if not grouped:
-        return name
-    members = data["groups"][name]
-    shown = ", ".join(members[:3]) + (f" +{len(members) - 3}" if len(members) > 3 else "")
-    return f"{name} ({shown})"
+def _label(name: str, data: dict[str, Any], grouped: bool, room: int) -> str:
+    if grouped:
+        members = data["groups"][name]
+        shown = ", ".join(members[:3]) + (f" +{len(members) - 3}" if len(members) > 3 else "")
+        name = f"{name} ({shown})"
+    return _shorten(name, room)
+
+
+def _shorten(text: str, room: int) -> str:
+    """Cut the middle, keeping the namespace and the distinguishing suffix."""
+    if len(text) <= room or room < 8:
+        return text
+    head = (room - 1) // 2
+    return text[:head] + "…" + text[len(text) - (room - 1 - head):]
+
+
+def _room(count: int) -> int:
+    return console().width - 3 * count - 4
 
 
 def _table(title: str, names: list[str], data: dict[str, Any], grouped: bool) -> Table:
     console().print(title)
-    table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 1))
+    # Three characters a column: 30 pods fit a 120-column terminal with their names.
+    table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 0))
     table.add_column("from \\ to", no_wrap=True)
     for i, _ in enumerate(names, 1):
-        table.add_column(str(i), justify="center", no_wrap=True)
+        table.add_column(str(i), justify="center", no_wrap=True, min_width=3)
     return table
 
 
@@ -87,7 +100,7 @@ def _print_bool(data: dict[str, Any], grouped: bool) -> None:
     table = _table(f"{data['protocol']}{port}: ✓ allowed  · denied", names, data, grouped)
     for i, src in enumerate(names, 1):
         cells = ["[green]✓[/]" if data["allowed"][src][dst] else "[red]·[/]" for dst in names]
-        table.add_row(f"{i:>2} {_label(src, data, grouped)}", *cells)
+        table.add_row(f"{i:>2} {_label(src, data, grouped, _room(len(names)))} ", *cells)
     console().print(table)
 
 
@@ -107,7 +120,7 @@ def _print_full(data: dict[str, Any], grouped: bool) -> None:
                 text = _services_text(value)
                 code = legend.setdefault(text, chr(ord("a") + len(legend) % 26))
                 cells.append(f"[yellow]{code}[/]")
-        table.add_row(f"{i:>2} {_label(src, data, grouped)}", *cells)
+        table.add_row(f"{i:>2} {_label(src, data, grouped, _room(len(names)))} ", *cells)
     out = console()
     out.print(table)
     for text, code in legend.items():

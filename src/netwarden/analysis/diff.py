@@ -1,0 +1,237 @@
+"""Semantic diff: which connections one set of manifests allows and the other does not.
+
+Both clusters are mapped (pods and the address ranges either names, cut at
+the boundaries of both so their range nodes coincide). Endpoints present in
+both are grouped by their pair of classes (class in A, class in B); each
+pair of groups is compared once. Groups whose changes are identical are then
+merged, so a new default deny reads as one line, not one line per pod pair.
+
+Pods present on one side only are listed, not diffed: every connection of a
+new pod is "new", and a CI gate would fail on every added workload.
+
+>>> report = diff(cluster_a, cluster_b)          # doctest: +SKIP
+>>> [c.text for c in report.changes]             # doctest: +SKIP
+['gained: dev/* -> prod/db : TCP 5432']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ..ir import Cluster, Endpoint, ServiceSet
+from ..ir.services import protocol_name
+from .external import ExternalConnectivity, named_nets
+
+__all__ = ["Change", "DiffReport", "describe_group", "diff", "service_rows"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # "gained" or "lost"
+    sources: tuple[Endpoint, ...]
+    destinations: tuple[Endpoint, ...]
+    services: ServiceSet
+    source_label: str
+    destination_label: str
+
+    @property
+    def text(self) -> str:
+        return (f"{self.kind}: {self.source_label} -> {self.destination_label} : "
+                f"{self.services}")
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "change": self.kind,
+            "from": self.source_label,
+            "to": self.destination_label,
+            "services": self.services.to_json(),
+            "text": str(self.services),
+            "from_members": [e.key for e in self.sources],
+            "to_members": [e.key for e in self.destinations],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    changes: tuple[Change, ...]
+    only_in_a: tuple[str, ...]
+    only_in_b: tuple[str, ...]
+    ranges: tuple[str, ...]
+
+    @property
+    def gained(self) -> bool:
+        return any(c.kind == "gained" for c in self.changes)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "summary": {
+                "gained": sum(c.kind == "gained" for c in self.changes),
+                "lost": sum(c.kind == "lost" for c in self.changes),
+                "pods_only_in_a": list(self.only_in_a),
+                "pods_only_in_b": list(self.only_in_b),
+                "external_ranges": list(self.ranges),
+            },
+            "changes": [c.record() for c in self.changes],
+        }
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["change", "from", "to", "protocol", "ports", "from_members",
+                         "to_members"])
+        for c in self.changes:
+            for protocol, ports in service_rows(c.services):
+                writer.writerow([c.kind, c.source_label, c.destination_label, protocol, ports,
+                                 " ".join(e.key for e in c.sources),
+                                 " ".join(e.key for e in c.destinations)])
+        return out.getvalue()
+
+    def to_markdown(self) -> str:
+        lines = [f"**netwarden diff**: {sum(c.kind == 'gained' for c in self.changes)} gained, "
+                 f"{sum(c.kind == 'lost' for c in self.changes)} lost", ""]
+        if self.changes:
+            lines += ["| change | from | to | services |", "|---|---|---|---|"]
+            for c in self.changes:
+                mark = "➕ gained" if c.kind == "gained" else "➖ lost"
+                lines.append(f"| {mark} | {_md(c.source_label)} | {_md(c.destination_label)} "
+                             f"| {_md(str(c.services))} |")
+        else:
+            lines.append("No connection gained or lost.")
+        for side, pods in (("A", self.only_in_a), ("B", self.only_in_b)):
+            if pods:
+                lines += ["", f"Pods only in {side}: " + ", ".join(f"`{p}`" for p in pods)]
+        return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def service_rows(services: ServiceSet) -> list[tuple[str, str]]:
+    """(protocol, ports) rows: ``("TCP", "80,8000-8100")``, ``("any", "")`` for all."""
+    if services.is_all:
+        return [("any", "")]
+    rows: list[tuple[str, str]] = []
+    for entry in services.to_json():
+        assert isinstance(entry, dict)
+        spans = entry.get("ports") or entry.get("types") or []
+        text = ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)  # type: ignore[attr-defined]
+        proto = str(entry["protocol"])
+        if "except" in entry:
+            proto += " except " + "/".join(entry["except"])  # type: ignore[arg-type]
+        rows.append((proto, text))
+    return rows
+
+
+def diff(a: Cluster, b: Cluster) -> DiffReport:
+    """Connections gained (allowed in ``b`` only) and lost (allowed in ``a`` only)."""
+    ca = ExternalConnectivity(a, extra_nets=named_nets(b))
+    cb = ExternalConnectivity(b, extra_nets=named_nets(a))
+    keys_a = {e.key: e for e in ca.endpoints}
+    keys_b = {e.key: e for e in cb.endpoints}
+    common = sorted(keys_a.keys() & keys_b.keys(), key=lambda k: (k in _names(ca), k))
+    joint: dict[tuple[int, int], list[Endpoint]] = defaultdict(list)
+    for key in common:
+        joint[(ca.class_of[key], cb.class_of[key])].append(keys_b[key])
+    pairs = list(joint)
+    ma = ca.class_matrix([p[0] for p in pairs])
+    mb = cb.class_matrix([p[1] for p in pairs])
+    n = len(pairs)
+    codes: dict[tuple[ServiceSet, ServiceSet], int] = {}
+    cells: list[list[int]] = []
+    for i in range(n):
+        row_a, row_b, row = ma[i], mb[i], []
+        for j in range(n):
+            x, y = row_a[j], row_b[j]
+            if x is y or x == y:
+                row.append(0)
+            else:
+                row.append(codes.setdefault((y - x, x - y), len(codes) + 1))
+        cells.append(row)
+    rows = _group(range(n), lambda i: tuple(cells[i]))
+    cols = _group(range(n), lambda j: tuple(cells[i][j] for i in range(n)))
+    decode = {code: value for value, code in codes.items()}
+    universe = _universe(common, keys_b, ca)
+    changes: list[Change] = []
+    for src_group in rows:
+        i = src_group[0]
+        if not any(cells[i]):
+            continue
+        sources = tuple(sorted((e for g in src_group for e in joint[pairs[g]]),
+                               key=lambda e: e.key))
+        for dst_group in cols:
+            code = cells[i][dst_group[0]]
+            if not code:
+                continue
+            dests = tuple(sorted((e for g in dst_group for e in joint[pairs[g]]),
+                                 key=lambda e: e.key))
+            gained, lost = decode[code]
+            labels = (describe_group(sources, universe), describe_group(dests, universe))
+            if gained:
+                changes.append(Change("gained", sources, dests, gained, *labels))
+            if lost:
+                changes.append(Change("lost", sources, dests, lost, *labels))
+    changes.sort(key=lambda c: (c.kind != "gained", c.source_label, c.destination_label))
+    pods_a = {e.key for e in ca.pods}
+    pods_b = {e.key for e in cb.pods}
+    return DiffReport(tuple(changes), tuple(sorted(pods_a - pods_b)),
+                      tuple(sorted(pods_b - pods_a)), tuple(r.name for r in cb.ranges))
+
+
+def _names(conn: ExternalConnectivity) -> set[str]:
+    return {e.key for e in conn.external}
+
+
+def _group(items: range, signature: Any) -> list[list[int]]:
+    out: dict[object, list[int]] = {}
+    for i in items:
+        out.setdefault(signature(i), []).append(i)
+    return list(out.values())
+
+
+def _universe(common: list[str], by_key: dict[str, Endpoint],
+              conn: ExternalConnectivity) -> dict[str | None, set[str]]:
+    """Common endpoint keys per namespace, for ``ns/*`` labels."""
+    out: dict[str | None, set[str]] = defaultdict(set)
+    external = _names(conn)
+    for key in common:
+        if key not in external:
+            out[by_key[key].namespace].add(key)
+    return out
+
+
+def describe_group(members: tuple[Endpoint, ...], universe: dict[str | None, set[str]],
+                   limit: int = 4) -> str:
+    """``*`` for every pod, ``prod/*`` for a whole namespace, else the names.
+
+    >>> describe_group((), {})
+    'nothing'
+    """
+    pods = [e for e in members if e.kind.value == "pod"]
+    other = sorted(e.key for e in members if e.kind.value != "pod")
+    total = sum(len(v) for v in universe.values())
+    parts: list[str] = []
+    if pods and len(pods) == total:
+        parts.append("* (every pod)")
+    else:
+        by_ns: dict[str | None, list[Endpoint]] = defaultdict(list)
+        for e in pods:
+            by_ns[e.namespace].append(e)
+        for ns, group in sorted(by_ns.items(), key=lambda kv: kv[0] or ""):
+            if len(group) == len(universe.get(ns, ())) and len(group) > 1:
+                parts.append(f"{ns}/*")
+            else:
+                parts.extend(_pod_name(e) for e in sorted(group, key=lambda e: e.key))
+    parts.extend(other)
+    if not parts:
+        return "nothing"
+    shown = ", ".join(parts[:limit])
+    return shown + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "")
+
+
+def _pod_name(e: Endpoint) -> str:
+    return f"{e.namespace}/{e.workload}" if e.workload and e.namespace else e.key

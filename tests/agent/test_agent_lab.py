@@ -1,0 +1,132 @@
+"""The agent on a real lab: directory events, drift, restart, cross-node revocation."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from netwarden.agent.table import kernel_shape, ruleset_shape
+from netwarden.lab import run_in
+
+from .conftest import wait_matrix
+from .manifests import cluster_of, namespace, pod, policy, text, write_atomic
+
+pytestmark = pytest.mark.lab
+
+NAMESPACES = [namespace("prod", env="prod"), namespace("dev", env="dev")]
+WEB = pod("prod", "web", "10.244.1.10", app="web")
+DB = pod("prod", "db", "10.244.1.11", app="db")
+CLIENT = pod("dev", "client", "10.244.1.12", app="client")
+LATE = pod("prod", "late", "10.244.1.13", app="late")  # in the lab, joins the view later
+FROM_WEB = [{"podSelector": {"matchLabels": {"app": "web"}}}]
+FROM_DEV = [{"namespaceSelector": {"matchLabels": {"env": "dev"}}}]
+
+
+def _keys(docs: list[dict[str, object]]) -> list[str]:
+    out = []
+    for d in docs:
+        meta = d["metadata"]
+        if d["kind"] == "Pod":
+            out.append(f"{meta['namespace']}/{meta['name']}")  # type: ignore[index]
+    return out
+
+
+def test_directory_events_are_enforced_within_two_seconds(make_lab, start_agent,
+                                                          tmp_path: Path) -> None:
+    lab = make_lab([*NAMESPACES, WEB, DB, CLIENT, LATE])
+    base, pols = tmp_path / "base.yaml", tmp_path / "policies.yaml"
+    state: dict[str, object] = {"ns": NAMESPACES, "pods": [WEB, DB, CLIENT], "pols": []}
+
+    def publish() -> tuple[list[dict[str, object]], float]:
+        docs = [*state["ns"], *state["pods"]]  # type: ignore[misc]
+        write_atomic(base, text(*docs))
+        if state["pols"]:
+            write_atomic(pols, text(*state["pols"]))  # type: ignore[misc]
+        elif pols.exists():
+            pols.unlink()
+        return [*docs, *state["pols"]], time.monotonic()  # type: ignore[misc]
+
+    docs, _ = publish()
+    start_agent(tmp_path, lab)
+    steps = [
+        ("create policy", lambda: state.update(pols=[policy("prod", "db-in", {"app": "db"},
+                                                            FROM_WEB)])),
+        ("update policy", lambda: state.update(pols=[policy("prod", "db-in", {"app": "db"},
+                                                            FROM_DEV)])),
+        ("add pod", lambda: state.update(pods=[WEB, DB, CLIENT, LATE])),
+        ("relabel pod", lambda: state.update(pods=[
+            WEB, pod("prod", "db", "10.244.1.11", app="web"), CLIENT, LATE])),
+        ("relabel namespace", lambda: state.update(ns=[namespace("prod", env="prod"),
+                                                       namespace("dev", env="qa")])),
+        ("isolate namespace", lambda: state.update(pols=[
+            policy("prod", "db-in", {"app": "db"}, FROM_DEV),
+            policy("prod", "deny-all", {}, None)])),
+        ("delete policies", lambda: state.update(pols=[])),
+    ]
+    timings = {}
+    for what, change in steps:
+        change()
+        docs, _ = publish()
+        ok, diff, took = wait_matrix(lab, cluster_of(*docs), _keys(docs), within=2.0)
+        assert ok, f"{what}: lab differs from the engine after {took:.2f}s: {diff}"
+        timings[what] = took
+    print("seconds to agreement:", {k: round(v, 2) for k, v in timings.items()})
+
+
+def test_flushed_table_is_restored_at_resync(make_lab, start_agent, tmp_path: Path) -> None:
+    docs = [*NAMESPACES, WEB, DB, CLIENT, policy("prod", "db-in", {"app": "db"}, FROM_WEB)]
+    lab = make_lab(docs)
+    write_atomic(tmp_path / "all.yaml", text(*docs))
+    agent = start_agent(tmp_path, lab, resync=1.0)
+    assert lab.probe([("dev/client", "prod/db")], "TCP", 80, timeout=0.3) == {
+        ("dev/client", "prod/db"): False}
+    netns = lab.node_netns("node-1")
+    run_in(netns, ["nft", "flush", "table", "inet", "netwarden"], check=True)
+    assert lab.probe([("dev/client", "prod/db")], "TCP", 80, timeout=0.3) == {
+        ("dev/client", "prod/db"): True}, "flushing should have opened the pod"
+    deadline = time.monotonic() + 3.0
+    rec = agent.reconciler
+    while time.monotonic() < deadline:
+        if kernel_shape(rec.backend, rec.desired) == ruleset_shape(rec.desired):  # type: ignore[arg-type]
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("table not restored within the resync period")
+    assert rec.metrics.get("netwarden_drift_repairs_total") >= 1
+    ok, diff, _ = wait_matrix(lab, cluster_of(*docs), _keys(docs), within=1.0)
+    assert ok, diff
+
+
+def test_revocation_across_nodes(make_lab, start_agent, tmp_path: Path) -> None:
+    client = pod("dev", "client", "10.244.1.12", node="node-1", app="client")
+    db = pod("prod", "db", "10.244.2.11", node="node-2", app="db")
+    web = pod("prod", "web", "10.244.3.10", node="node-3", app="web")
+    allow = policy("prod", "db-in", {"app": "db"}, FROM_DEV)
+    deny = policy("prod", "db-in", {"app": "db"}, FROM_WEB)
+    docs = [*NAMESPACES, client, db, web]
+    lab = make_lab(docs, nodes=3)
+    write_atomic(tmp_path / "base.yaml", text(*docs))
+    write_atomic(tmp_path / "pol.yaml", text(allow))
+    agents = {n: start_agent(tmp_path, lab, node=n) for n in ("node-1", "node-2", "node-3")}
+    # each agent enforces only its own pods
+    for node, agent in agents.items():
+        chains = {c.name for c in agent.reconciler.desired.chains}  # type: ignore[union-attr]
+        local = {"node-1": "dev/client", "node-2": "prod/db", "node-3": "prod/web"}[node]
+        assert any(local in c for c in chains)
+        assert not any(other in c for c in chains for other in
+                       {"dev/client", "prod/db", "prod/web"} - {local})
+    keys = ["dev/client", "prod/db", "prod/web"]
+    ok, diff, _ = wait_matrix(lab, cluster_of(*docs, allow), keys)
+    assert ok, diff
+    with lab.hold("dev/client", "prod/db", 80, stall=0.5) as conn:
+        time.sleep(0.3)
+        assert conn.alive
+        write_atomic(tmp_path / "pol.yaml", text(deny))
+        assert conn.wait_broken(3.0), "established cross-node connection survived the deny"
+    revoked = sum(a.reconciler.metrics.get("netwarden_revoked_connections_total")
+                  for a in agents.values())
+    assert revoked >= 1
+    ok, diff, _ = wait_matrix(lab, cluster_of(*docs, deny), keys)
+    assert ok, diff

@@ -1,0 +1,36 @@
+"""Helpers for the enforcement tests: build a lab from YAML text, always tear it down."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from netwarden import load_cluster
+from netwarden.ir import Cluster
+from netwarden.lab import Lab, LabHost
+from netwarden.lab import enforce as nwe
+
+
+def cluster_from_text(*texts: str) -> Cluster:
+    import io
+
+    return load_cluster(["-"], stdin=io.StringIO("\n---\n".join(texts)))
+
+
+@contextlib.contextmanager
+def lab_for(cluster: Cluster, *, hosts: Sequence[LabHost] = (),
+            ports: Sequence[tuple[int, int]] = (), nodes: int = 1) -> Iterator[Lab]:
+    """A lab serving ``ports`` besides the defaults, with ``cluster`` enforced."""
+    lab = Lab.up(nwe.serving(cluster, ports), hosts, nodes)
+    try:
+        nwe.enforce(lab, cluster)
+        yield lab
+    finally:
+        nwe.down(lab)
+
+
+def grid(obs: nwe.Observation, which: str) -> str:
+    """A matrix as text rows (``.`` allowed, ``X`` denied) so failures diff by row."""
+    m = obs.observed if which == "observed" else obs.expected
+    return "\n".join(f"{s:<28} " + "".join("." if m[s][d] else "X" for d in obs.endpoints)
+                     for s in obs.endpoints)
