@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate, write  # noqa: E402
+from generate import generate, write
 
 NETWARDEN = str(Path(sys.executable).with_name("netwarden"))
 

@@ -189,3 +189,26 @@ spec: {podSelector: {}}
         assert code == 0
         assert max(len(line) for line in out.splitlines()) <= 120
         assert "7d9f8c6b5-x29" in out  # not grouped, and the distinguishing suffix is kept
+
+
+def test_matrix_external_adds_the_ranges_policies_name(tmp_path: Path, capsys) -> None:
+    (tmp_path / "c.yaml").write_text(CLUSTER + """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-backup, namespace: prod}
+spec:
+  podSelector: {matchLabels: {role: db}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 192.168.5.0/24, except: [192.168.5.128/25]}}]
+    ports: [{port: 80}]
+""")
+    code, out, _ = run(capsys, "matrix", str(tmp_path), "--external", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["endpoints"][2:] == ["192.168.5.0/25", "192.168.5.128/25", "any other address"]
+    assert data["connections"]["prod/db"]["192.168.5.0/25"] == [
+        {"protocol": "TCP", "ports": [[80, 80]]}]
+    assert data["connections"]["prod/db"]["192.168.5.128/25"] == []
+    assert data["connections"]["prod/db"]["any other address"] == []

@@ -56,6 +56,8 @@ class Metrics:
         "netwarden_reconciles_total": ("counter", "Reconciles, by kind (incremental/full)."),
         "netwarden_apply_errors_total": ("counter", "nft batches the kernel refused."),
         "netwarden_source_errors_total": ("counter", "Cluster views rejected as invalid."),
+        "netwarden_reconcile_failures_total": ("counter",
+                                               "Reconciles that raised; retried after 1 s."),
         "netwarden_drift_repairs_total": ("counter", "Resyncs that found and repaired drift."),
         "netwarden_revoked_connections_total": ("counter",
                                                 "Conntrack entries deleted as no longer allowed."),

@@ -83,6 +83,12 @@ class Agent:
                                   args=(self.reconciler.submit, self.stop_event),
                                   daemon=True, name="nw-source")
         thread.start()
+        revoker = None
+        if self.reconciler.revoke:
+            self.reconciler.background_revoke = True
+            revoker = threading.Thread(target=self.reconciler.run_revoker,
+                                       args=(self.stop_event,), daemon=True, name="nw-revoke")
+            revoker.start()
         log.info("agent started", extra={"source": self.source.name,
                                          "node": self.reconciler.node or ""})
         try:
@@ -90,6 +96,8 @@ class Agent:
         finally:
             self.stop_event.set()
             thread.join(timeout=3)
+            if revoker is not None:
+                revoker.join(timeout=3)
             if self.server is not None:
                 self.server.stop()
             log.info("agent stopped; the table stays in force")

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir import Cluster, Endpoint, ServiceSet
-from ..ir.services import protocol_name
 from .external import ExternalConnectivity, named_nets
 
 __all__ = ["Change", "DiffReport", "describe_group", "diff", "service_rows"]

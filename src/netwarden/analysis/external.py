@@ -18,6 +18,7 @@ services, and a range has no policies of its own (it is outside the cluster).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ def ranges(*groups: Iterable[IPNetwork | str]) -> list[AddressRange]:
         cuts = sorted({0, _TOP[version]} | {int(n.network_address) for n in family}
                       | {int(n.broadcast_address) + 1 for n in family})
         by_signature: dict[frozenset[int], list[tuple[int, int]]] = {}
-        for lo, nxt in zip(cuts, cuts[1:], strict=False):
+        for lo, nxt in itertools.pairwise(cuts):
             signature = frozenset(
                 i for i, n in enumerate(family)
                 if int(n.network_address) <= lo <= int(n.broadcast_address)

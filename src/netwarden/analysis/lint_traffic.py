@@ -79,9 +79,9 @@ def dns_blocked(ctx: LintContext) -> Iterator[Finding]:
         first = next(p for p in ctx.policies if p.id == policy_ids[0])
         if servers:
             verdict = ctx.engine.check(pods[0], servers[0], "UDP", 53)
-            side = verdict.egress if verdict.egress and not verdict.egress.allowed \
+            decided = verdict.egress if verdict.egress and not verdict.egress.allowed \
                 else verdict.ingress
-            reason = side.reason if side is not None else "denied"
+            reason = decided.reason if decided is not None else "denied"
             target = f"the DNS server {servers[0].key} on UDP 53 ({reason})"
         else:
             target = "UDP 53 anywhere (no kube-dns pod in the input; checked every destination)"

@@ -103,8 +103,8 @@ class _Finder:
     def _without(self, policy: Policy, direction: Direction, i: int) -> Connectivity:
         rules = policy.rules(direction)
         kept = rules[:i] + rules[i + 1:]
-        field = "ingress" if direction is Direction.INGRESS else "egress"
-        changed = dataclasses.replace(policy, **{field: kept})
+        changed = (dataclasses.replace(policy, ingress=kept) if direction is Direction.INGRESS
+                   else dataclasses.replace(policy, egress=kept))
         cluster = dataclasses.replace(
             self.conn.cluster,
             policies=tuple(changed if p is policy else p for p in self.conn.cluster.policies))

@@ -142,32 +142,36 @@ def _q(text: str) -> str:
 
 def to_dot(v: MatrixView, cluster: Cluster) -> str:
     """Graphviz: namespaces as clusters, an edge per allowed (source, destination) pair."""
-    lines = ["digraph connectivity {", "  rankdir=LR;", '  node [shape=box, style="rounded,'
-             'filled", fillcolor="#eef4ff", fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=9, color="#4a7"];',
+    # newrank avoids graphviz's "trouble in init_rank" with clusters and many edges.
+    lines = ["digraph connectivity {", "  rankdir=LR; newrank=true;",
+             '  node [shape=box, style="rounded,filled", fillcolor="#eef4ff", '
+             'fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9, color="#44aa77"];',
              f"  label={_q('netwarden: ' + v.title)}; labelloc=t;"]
     by_ns: dict[str, list[str]] = {}
     for name in v.names:
-        ns = _namespace(name, v, cluster)
+        ns = namespace_of(name, v, cluster)
         by_ns.setdefault(ns, []).append(name)
     for i, (ns, names) in enumerate(sorted(by_ns.items())):
         if ns:
             lines.append(f"  subgraph cluster_{i} {{ label={_q(ns)}; style=rounded; "
-                         'color="#99a";')
+                         'color="#9999aa";')
         for name in names:
             external = not v.grouped and cluster.endpoint(name) is None
-            attrs = ', fillcolor="#fff3e0", shape=note' if external else ""
-            lines.append(f"    {_q(name)} [label={_q(v.label(name))}{attrs}];")
+            node_attrs = ', fillcolor="#fff3e0", shape=note' if external else ""
+            lines.append(f"    {_q(name)} [label={_q(v.label(name))}{node_attrs}];")
         if ns:
             lines.append("  }")
+    outside = {n for n in v.names if not v.grouped and cluster.endpoint(n) is None}
     for src in v.names:
         for dst in v.names:
-            if src == dst or not v.allowed(src, dst):
-                continue
+            if src == dst or not v.allowed(src, dst) or (
+                    src in outside and dst in outside):
+                continue  # between two outside addresses, no policy applies
             text = v.text(src, dst)
-            attrs = []
+            attrs: list[str] = []
             if text not in ("all", "yes"):
-                attrs.append('color="#d80"')
+                attrs.append('color="#dd8800"')
             if text != "yes":
                 attrs.append(f"label={_q(text)}")
             lines.append(f"  {_q(src)} -> {_q(dst)}"
@@ -176,7 +180,7 @@ def to_dot(v: MatrixView, cluster: Cluster) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _namespace(name: str, v: MatrixView, cluster: Cluster) -> str:
+def namespace_of(name: str, v: MatrixView, cluster: Cluster) -> str:
     spaces = set()
     for member in v.members[name]:
         endpoint = cluster.endpoint(member)

@@ -167,7 +167,7 @@ def host_endpoint_stages(
                     "only; an Allow skips normal host endpoint policy, no default drop")
         out_tiers.setdefault(stage.name, stage)
         out.append(replace(policy, tier=stage.name, applies_to_kinds=_HOSTS_ONLY,
-                           notes=policy.notes + (f"{note} (tier {policy.tier})",)))
+                           notes=(*policy.notes, f"{note} (tier {policy.tier})")))
     if with_hosts:
         out_tiers[FAILSAFE_TIER] = Tier(FAILSAFE_TIER, -3 * _OFFSET, Action.PASS)
         out_tiers[HOST_DEFAULT_TIER] = Tier(HOST_DEFAULT_TIER, float("inf"), Action.DENY)

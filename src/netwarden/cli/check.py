@@ -58,9 +58,11 @@ def _services_between(engine: Engine, args: argparse.Namespace, protocol: int) -
     if args.port is not None or protocol not in PORT_PROTOCOLS:
         return None
     src, dst = engine.resolve(args.src), engine.resolve(args.dst)
-    if not (isinstance(src, Endpoint) and isinstance(dst, Endpoint) and src.ips and dst.ips):
-        return None
-    return engine.connectivity.between(src, dst)
+    conn = engine.connectivity
+    if not (isinstance(src, Endpoint) and isinstance(dst, Endpoint)
+            and src.key in conn.class_of and dst.key in conn.class_of):
+        return None  # the map covers pods; other endpoints are checked per packet
+    return conn.between(src, dst)
 
 
 def _side_json(side: SideVerdict | None) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
         sub, "matrix", help="connectivity matrix, for one port or for every port",
         example="netwarden matrix k8s/ --port 80 --protocol TCP\n"
         "  netwarden matrix k8s/ --format json --grouped\n"
+        "  netwarden matrix k8s/ --external    # with the ranges ipBlocks name\n"
         "  netwarden matrix k8s/ --format html -o report.html",
     )
     add_inputs(parser)
@@ -28,6 +29,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--protocol", default="TCP", help="with --port: TCP, UDP, SCTP, ICMP…")
     parser.add_argument("--grouped", action="store_true",
                         help="group pods whose connectivity is identical")
+    parser.add_argument("--external", action="store_true",
+                        help="also show the address ranges outside the cluster that the "
+                        "policies name (ipBlocks, Calico nets), plus 'any other address'")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="output format (default: table)")
     parser.add_argument("--output", "-O", dest="output", help="write to a file instead of stdout")
@@ -36,7 +40,12 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
-    conn = Engine(cluster).connectivity
+    if args.external:
+        from ..analysis.external import ExternalConnectivity
+
+        conn = ExternalConnectivity(cluster)
+    else:
+        conn = Engine(cluster).connectivity
     single = args.port is not None or args.protocol.upper() in ("ICMP", "ICMPV6")
     if args.format in ("json", "yaml"):
         data = (port_matrix(conn, args.protocol, args.port, grouped=args.grouped) if single

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ir import Cluster
+from ..ir import Cluster, Tier
 from ..resources.snapshot import Snapshot
 from .k8s import compile_namespace, compile_network_policy, compile_pod
 
@@ -17,7 +17,7 @@ def compile_snapshot(snapshot: Snapshot) -> Cluster:
     namespaces = {ns.meta.name: compile_namespace(ns) for ns in snapshot.namespaces}
     endpoints = [compile_pod(p) for p in snapshot.pods]
     policies = [compile_network_policy(np) for np in snapshot.network_policies]
-    tiers = []
+    tiers: list[Tier] = []
     if snapshot.calico:
         from .calico import compile_calico  # Calico support is optional per snapshot
 

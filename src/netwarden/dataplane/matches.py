@@ -193,7 +193,12 @@ class RuleTranslator:
         local_match, remote_match = (
             (rule.destination, rule.source) if ingress else (rule.source, rule.destination)
         )
-        local = self.local_addresses(local_match, endpoint)
+        if endpoint.kind is EndpointKind.HOST and not endpoint.ips:
+            # A host endpoint known by interface only: the interface match in
+            # its base chain identifies it, any address of it is local.
+            local = AddressSet.everything()
+        else:
+            local = self.local_addresses(local_match, endpoint)
         if not local:
             return []
         sport = self._source_ports(rule, None if ingress else endpoint)
@@ -206,7 +211,7 @@ class RuleTranslator:
             groups = [(remote, rule.services(target))]
         else:
             groups = self._by_destination(rule, remote)
-        full_local = AddressSet.of(endpoint.ips)
+        full_local = AddressSet.of(endpoint.ips) if endpoint.ips else local
         out: list[NftRule] = []
         for remote_part, services in groups:
             fragments = service_fragments(services, self.registry)

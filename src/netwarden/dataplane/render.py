@@ -15,6 +15,9 @@ Layout of ``table inet netwarden``::
     pol-<policy>-<dir>-<hash>   the policy's rules as seen from such endpoints;
                        shared by every endpoint for which they come out the same
 
+Calico host endpoints of ``node`` add base chains on other hooks (input,
+output, forward, prerouting before DNAT, raw); see ``hostendpoints``.
+
 A policy chain never accepts: Allow sets a mark bit and returns, so that in
 the forward hook the source's egress chain and then the destination's
 ingress chain both run, as in Felix.
@@ -23,7 +26,7 @@ ingress chain both run, as in Felix.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..ir import Action, Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
@@ -125,10 +128,14 @@ def render_ruleset(
         Map("egress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.EGRESS])),
         Map("ingress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.INGRESS])),
     ]
+    from .hostendpoints import host_endpoint_chains  # uses this module's helpers
+
+    host_base, host_chains = host_endpoint_chains(cluster, node, translator, policy_chains, opts)
     sets.extend(registry.sets[name] for name in sorted(registry.sets))
     chains = (
         _forward_chain(opts),
-        *sorted(endpoint_chains, key=lambda c: c.name),
+        *host_base,
+        *sorted(endpoint_chains + host_chains, key=lambda c: c.name),
         *(policy_chains[n] for n in sorted(policy_chains)),
     )
     return Ruleset(Table(opts.table), chains, tuple(sets))
@@ -181,14 +188,22 @@ def _endpoint_chain(
     translator: RuleTranslator,
     policy_chains: dict[str, Chain],
     opts: RenderOptions,
+    include: Callable[[Tier, Policy], bool] | None = None,
+    name: str | None = None,
 ) -> Chain:
+    """An endpoint's tiers for one direction; ``include`` picks the policies of one stage.
+
+    Host endpoints reuse this for each hook (``netwarden.dataplane.hostendpoints``);
+    they get no anti-spoofing, since a host sends from any of its addresses.
+    """
     marks = opts.marks
     rules = [Rule(f"meta mark set meta mark & {marks.clear}")]
-    if direction is Direction.EGRESS:
+    if direction is Direction.EGRESS and endpoint.kind is EndpointKind.POD:
         rules += _anti_spoofing(endpoint)
     ns = cluster.ns_labels
     taking_part = [
-        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)])
+        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)
+                and (include is None or include(tier, p))])
         for tier, policies in cluster.evaluation_order
     ]
     taking_part = [(tier, policies) for tier, policies in taking_part if policies]
@@ -210,7 +225,7 @@ def _endpoint_chain(
             rules.append(Rule(f"{guard if may_pass else ''}counter drop", f"{what} default deny"))
         if may_pass and index + 1 < len(taking_part):
             rules.append(Rule(f"meta mark set meta mark & 0x{0xFFFFFFFF & ~marks.pass_:08x}"))
-    return Chain(endpoint_chain(endpoint.key, direction), tuple(rules))
+    return Chain(name or endpoint_chain(endpoint.key, direction), tuple(rules))
 
 
 def _tier_drops(tier: Tier) -> bool:

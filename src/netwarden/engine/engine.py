@@ -14,6 +14,7 @@ from functools import cached_property
 from .._errors import LookupFailed
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer
 from ..ir.services import ICMP, ICMPV6, protocol_number
+from .connectivity import Connectivity
 from .evaluate import PolicyIndex, evaluate_side
 from .verdict import Packet, SideVerdict, Verdict
 
@@ -110,10 +111,8 @@ class Engine:
         return self.check(src, dst, protocol, port).allowed
 
     @cached_property
-    def connectivity(self):  # type: ignore[no-untyped-def]
-        """The full connectivity map (see ``netwarden.engine.connectivity``)."""
-        from .connectivity import Connectivity
-
+    def connectivity(self) -> Connectivity:
+        """The full connectivity map, built on first use."""
         return Connectivity(self.cluster, self.index)
 
 

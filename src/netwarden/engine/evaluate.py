@@ -49,7 +49,9 @@ class PolicyIndex:
     def _layers(self, endpoint: Endpoint, direction: Direction) -> Layers:
         if not endpoint.is_policed:
             return ()
-        candidates = self._by_ns.get(None, []) + self._by_ns.get(endpoint.namespace, [])
+        candidates = list(self._by_ns.get(None, ()))
+        if endpoint.namespace is not None:
+            candidates += self._by_ns.get(endpoint.namespace, ())
         candidates.sort(key=lambda item: item[0])
         ns_labels = self.cluster.ns_labels
         grouped: dict[int, tuple[Tier, list[Policy]]] = {}

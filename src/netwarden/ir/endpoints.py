@@ -46,9 +46,6 @@ class Labels(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._data[key]
 
-    def get(self, key: str, default: object = None):  # type: ignore[override]
-        return self._data.get(key, default)
-
     def __contains__(self, key: object) -> bool:
         return key in self._data
 

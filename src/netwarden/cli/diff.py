@@ -1,0 +1,78 @@
+"""``netwarden diff``: connections gained and lost between two sets of manifests."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    add_command,
+    add_format,
+    console,
+    dump,
+    write,
+)
+
+
+def register(sub: Any) -> None:
+    parser = add_command(
+        sub, "diff",
+        help="semantic diff of two sets of manifests (exit 1 when a connection is gained)",
+        example="netwarden diff main/k8s/ pr/k8s/ --format md > comment.md\n"
+        "  netwarden diff old.yaml new.yaml --format json",
+        description="Compare what A allows with what B allows, for every pod pair, protocol "
+        "and port, and for the address ranges the policies name. Several files per side: "
+        "--a FILE... --b FILE...",
+    )
+    parser.add_argument("a", nargs="?", metavar="A", help="the before manifests (file or dir)")
+    parser.add_argument("b", nargs="?", metavar="B", help="the after manifests (file or dir)")
+    parser.add_argument("--a", dest="a_paths", nargs="+", metavar="PATH",
+                        help="several paths for A")
+    parser.add_argument("--b", dest="b_paths", nargs="+", metavar="PATH",
+                        help="several paths for B")
+    add_format(parser, "text", "json", "yaml", "md", "csv", default="text")
+    parser.add_argument("--output", "-O", help="write to a file instead of stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._api import load_cluster
+    from .._errors import ValidationError
+    from ..analysis.diff import diff
+
+    a_paths = args.a_paths or ([args.a] if args.a else [])
+    b_paths = args.b_paths or ([args.b] if args.b else [])
+    if not a_paths or not b_paths:
+        raise ValidationError(None, "", "give the two inputs: netwarden diff A B")
+    report = diff(load_cluster(a_paths), load_cluster(b_paths))
+    if args.format in ("json", "yaml"):
+        write(dump(report.to_data(), args.format), args.output)
+    elif args.format == "md":
+        write(report.to_markdown(), args.output)
+    elif args.format == "csv":
+        write(report.to_csv(), args.output)
+    else:
+        _text(report)
+    return EXIT_NEGATIVE if report.gained else EXIT_OK
+
+
+def _text(report: Any) -> None:
+    out = console()
+    if not report.changes:
+        out.print("[green]no connection gained or lost[/]")
+    for c in report.changes:
+        mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
+        out.print(f"{mark} {_esc(c.source_label)} → {_esc(c.destination_label)} : "
+                  f"{_esc(str(c.services))}")
+    for side, pods in (("A", report.only_in_a), ("B", report.only_in_b)):
+        if pods:
+            out.print(f"pods only in {side} (not compared): {_esc(', '.join(pods))}")
+    gained = sum(c.kind == "gained" for c in report.changes)
+    lost = len(report.changes) - gained
+    out.print(f"{gained} gained, {lost} lost (grouped by endpoints with identical changes)")
+
+
+def _esc(text: str) -> str:
+    return text.replace("[", r"\[")
