@@ -16,6 +16,7 @@ from ._errors import (
     NftError,
     Position,
     SelectorError,
+    SourceError,
     ValidationError,
 )
 from .compile import compile_snapshot
@@ -34,6 +35,7 @@ __all__ = [
     "NftError",
     "Position",
     "SelectorError",
+    "SourceError",
     "ValidationError",
     "Verdict",
     "compile_snapshot",

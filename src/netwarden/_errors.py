@@ -10,7 +10,8 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     ├── CompileError           valid resources that cannot be turned into the IR
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
-    └── LabError               the lab cannot be built or used on this machine
+    ├── LabError               the lab cannot be built or used on this machine
+    └── SourceError            a live cluster cannot be read (kubeconfig, API server)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "NftError",
     "Position",
     "SelectorError",
+    "SourceError",
     "ValidationError",
 ]
 
@@ -109,3 +111,7 @@ class NftError(NetwardenError):
 
 class LabError(NetwardenError):
     """The lab cannot run here (no root, no nft) or was used wrongly."""
+
+
+class SourceError(NetwardenError):
+    """A live cluster could not be read: no kubeconfig, API server unreachable, denied."""

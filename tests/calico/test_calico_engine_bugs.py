@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from calico_helpers import engine_of
 
 from netwarden.cli import main
@@ -29,7 +28,7 @@ spec:
 
 
 def test_a_host_endpoint_sees_each_global_policy_once() -> None:
-    verdict = engine_of(HEP).check("10.0.1.1", "host/n1/eth0", "TCP", 22)
+    verdict = engine_of(HEP).check("10.0.1.1", "host/n1/eth0", "TCP", 8080)  # not failsafe
     side = verdict.ingress
     assert side is not None
     assert side.policies.count("global:nodes") == 1

@@ -84,8 +84,6 @@ def test_vpn_pre_dnat_decides_before_normal_policy() -> None:
     assert verdict.ingress.steps[1].tier == "felix:pre-dnat.default"  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: no path for traffic forwarded through a host "
-                   "endpoint (pre-DNAT/applyOnForward policies of the HEP it arrives on)")
 def test_vpn_pre_dnat_applies_to_traffic_forwarded_to_a_local_pod() -> None:
     scenario = next(s for s in SCENARIOS if s.id == "vpn-rules")
     # A VPN client's packet arrives on kube-02 (HEP interfaceName "*") and is

@@ -212,3 +212,19 @@ spec:
         {"protocol": "TCP", "ports": [[80, 80]]}]
     assert data["connections"]["prod/db"]["192.168.5.128/25"] == []
     assert data["connections"]["prod/db"]["any other address"] == []
+
+
+def test_an_unreadable_live_cluster_is_reported_not_a_traceback(tmp_path: Path, capsys) -> None:
+    (tmp_path / "kubeconfig").write_text("""\
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+users: [{name: u, user: {token: t}}]
+""")
+    code, _, err = run(capsys, "matrix", "--kubeconfig", str(tmp_path / "kubeconfig"))
+    assert code == 3
+    assert f"cannot read the cluster at {tmp_path / 'kubeconfig'}" in err
+    code, _, err = run(capsys, "matrix", "--kubeconfig", str(tmp_path / "missing"))
+    assert code == 3 and "Invalid kube-config file" in err

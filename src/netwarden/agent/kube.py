@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._errors import NetwardenError, SourceError
 from ..ir import Cluster
 from .cache import ManifestCache
 from .sources import Items, Sink
@@ -331,7 +332,20 @@ def load_live_cluster(kubeconfig: str | None = None, context: str | None = None,
 
     >>> cluster = load_live_cluster("~/.kube/config", "kind-dev")  # doctest: +SKIP
     """
-    source = KubeSource(api_client or make_api_client(kubeconfig, context))
-    for spec in source.kinds:
-        source._list(spec, _list_fn(source.api_client, spec))
+    try:
+        source = KubeSource(api_client or make_api_client(kubeconfig, context))
+        for spec in source.kinds:
+            source._list(spec, _list_fn(source.api_client, spec))
+    except NetwardenError:
+        raise
+    except Exception as exc:  # the client raises config, HTTP and urllib3 errors alike
+        where = f"context {context!r} of " if context else ""
+        config = kubeconfig or "the default kubeconfig"
+        raise SourceError(f"cannot read the cluster at {where}{config}: "
+                          f"{_short(exc)}") from exc
     return ManifestCache(strict=False).cluster(source.items())
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) < 300 else text[:297] + "..."

@@ -27,9 +27,9 @@ traffic"):
 Untracked and pre-DNAT policies apply to host endpoints only. The engine
 reads a host endpoint as the host's own addresses: as destination it is
 traffic to a host process (input), as source traffic from one (output).
-Forwarded traffic through a host endpoint (``applyOnForward``) is the
-dataplane's business (``netwarden.dataplane.hostendpoints``); the engine's
-(source, destination) model has no place for it.
+Traffic forwarded through a host endpoint meets only its ``applyOnForward``
+policies: the engine's index filters on that flag (``PolicyIndex.layers(...,
+forwarded=True)``), which leaves out the failsafe and default stages here.
 """
 
 from __future__ import annotations

@@ -44,9 +44,10 @@ def add_command(
     )
 
 
-def add_inputs(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+def add_inputs(parser: argparse.ArgumentParser) -> None:
+    """Manifest paths, or a live cluster with --kubeconfig/--context (one of them)."""
     parser.add_argument(
-        "paths", nargs="*" if not required else "+", metavar="PATH",
+        "paths", nargs="*", metavar="PATH",
         help="manifest files or directories (recursive .yaml/.yml/.json), or - for stdin",
     )
     parser.add_argument("--kubeconfig", help="read a live cluster instead of files")

@@ -81,7 +81,10 @@ class Connectivity:
         for c in self.classes:
             self._by_ns[c.rep.namespace].append(c.index)
         self._masks: dict[tuple[object, ...], frozenset[int] | None] = {}
-        self._sides: dict[tuple[int, Direction], SideMap | None] = {}
+        self._sides: dict[tuple[int, Direction, str | None], SideMap | None] = {}
+        # Host endpoints make node placement matter: pods on different nodes
+        # cross the nodes' interfaces, where applyOnForward policies apply.
+        self._forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)
 
     # -- public queries -------------------------------------------------------
     def between(self, src: Endpoint, dst: Endpoint) -> ServiceSet:
@@ -96,6 +99,22 @@ class Connectivity:
         out = egress.get(d) if egress is not None else _ALL
         if ingress is not None and out:
             out = out & ingress.get(s)
+        if self._forwarding and out:
+            out = out & self._forwarded(s, d)
+        return out
+
+    def _forwarded(self, s: int, d: int) -> ServiceSet:
+        """What the host endpoints between two classes' nodes let through."""
+        src, dst = self.classes[s].rep, self.classes[d].rep
+        if not self.cluster.crosses_host(src, dst):
+            return _ALL
+        out = _ALL
+        for local, peer, direction in ((s, d, Direction.EGRESS), (d, s, Direction.INGRESS)):
+            node = self.classes[local].rep.node
+            for hep in self.cluster.forwarding_host_endpoints(node):
+                side = self.side(local, direction, hep)
+                if side is not None:
+                    out = out & side.get(peer)
         return out
 
     def class_matrix(self, classes: Sequence[int] | None = None) -> list[list[ServiceSet]]:
@@ -115,6 +134,8 @@ class Connectivity:
                 i = ingress[d]
                 if i is not None and out:
                     out = out & i.per.get(s, i.default)
+                if self._forwarding and out:
+                    out = out & self._forwarded(s, d)
                 row.append(out)
             rows.append(row)
         return rows
@@ -127,9 +148,10 @@ class Connectivity:
         caller refines the result on the (much smaller) group matrix.
         """
         egress, ingress = self._all_sides()
+        forwarded = self._all_forwarded_sides()
         as_peer: dict[int, list[int]] = defaultdict(list)
         token = 0
-        for side in egress + ingress:
+        for side in egress + ingress + [s for sides in forwarded for s in sides]:
             if side is None:
                 continue
             for _, peers in side.buckets:
@@ -138,7 +160,10 @@ class Connectivity:
                     as_peer[peer].append(token)
         groups: dict[tuple[object, ...], list[int]] = {}
         for c in range(len(self.classes)):
-            key = (_side_key(egress[c]), _side_key(ingress[c]), tuple(as_peer.get(c, ())))
+            key = (_side_key(egress[c]), _side_key(ingress[c]),
+                   tuple(_side_key(side) for side in forwarded[c]) if forwarded else (),
+                   self.classes[c].rep.node if self._forwarding else None,
+                   tuple(as_peer.get(c, ())))
             groups.setdefault(key, []).append(c)
         return list(groups.values())
 
@@ -149,21 +174,39 @@ class Connectivity:
             for dst in self.endpoints:
                 yield src, dst, (_ALL if src.key == dst.key else row[self.class_of[dst.key]])
 
+    def _all_forwarded_sides(self) -> list[list[SideMap | None]]:
+        if not self._forwarding:
+            return []
+        out = []
+        for c in self.classes:
+            heps = self.cluster.forwarding_host_endpoints(c.rep.node)
+            out.append([self.side(c.index, direction, hep) for hep in heps
+                        for direction in (Direction.EGRESS, Direction.INGRESS)])
+        return out
+
     def _all_sides(self) -> tuple[list[SideMap | None], list[SideMap | None]]:
         n = len(self.classes)
         return ([self.side(c, Direction.EGRESS) for c in range(n)],
                 [self.side(c, Direction.INGRESS) for c in range(n)])
 
     # -- one side, all peers --------------------------------------------------
-    def side(self, c: int, direction: Direction) -> SideMap | None:
-        """What class ``c`` allows in one direction, per peer class (None: not isolated)."""
-        key = (c, direction)
+    def side(
+        self, c: int, direction: Direction, via: Endpoint | None = None
+    ) -> SideMap | None:
+        """What class ``c`` allows in one direction, per peer class (None: not isolated).
+
+        With ``via``, the policies are those of host endpoint ``via`` that the
+        traffic is forwarded through; rules still match ``c`` and its peers.
+        """
+        key = (c, direction, via.key if via is not None else None)
         if key not in self._sides:
-            self._sides[key] = self._evaluate(self.classes[c], direction)
+            self._sides[key] = self._evaluate(self.classes[c], direction, via)
         return self._sides[key]
 
-    def _evaluate(self, local: EndpointClass, direction: Direction) -> SideMap | None:
-        layers = self.index.layers(local.rep, direction)
+    def _evaluate(
+        self, local: EndpointClass, direction: Direction, via: Endpoint | None = None
+    ) -> SideMap | None:
+        layers = self.index.layers(via or local.rep, direction, forwarded=via is not None)
         if not layers:
             return None
         ingress = direction is Direction.INGRESS
@@ -315,6 +358,7 @@ def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[Endpoin
             add_net(net)
     sorted_keys = sorted(keys)
     cuts = {v: sorted(b) for v, b in boundaries.items()}
+    forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)
 
     groups: dict[tuple[object, ...], list[Endpoint]] = {}
     for e in endpoints:
@@ -328,6 +372,7 @@ def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[Endpoin
             bisect.bisect_right(cuts[ip.version], int(ip)),
             e.ports if names_used else (),
             e.service_account if accounts_used else None,
+            e.node if forwarding else None,
         )
         groups.setdefault(signature, []).append(e)
     classes = []

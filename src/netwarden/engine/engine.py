@@ -84,8 +84,25 @@ class Engine:
         notes: list[str] = []
         egress = self._side(source, Direction.EGRESS, src_peer, dst_peer, packet, notes)
         ingress = self._side(destination, Direction.INGRESS, src_peer, dst_peer, packet, notes)
-        allowed = all(side is None or side.allowed for side in (egress, ingress))
-        return Verdict(allowed, *names, packet, egress, ingress, tuple(notes))
+        forwarded = self._forwarded(src_peer, dst_peer, packet)
+        sides = [s for s in (egress, ingress, *forwarded) if s is not None]
+        allowed = all(side.allowed for side in sides)
+        return Verdict(allowed, *names, packet, egress, ingress, tuple(notes), forwarded)
+
+    def _forwarded(self, src: Peer, dst: Peer, packet: Packet) -> tuple[SideVerdict, ...]:
+        """Host endpoints the connection crosses, leaving the source's node and
+        entering the destination's; only their applyOnForward policies apply."""
+        cluster = self.cluster
+        if not cluster.crosses_host(src.endpoint, dst.endpoint):
+            return ()
+        out = []
+        for peer, direction in ((src, Direction.EGRESS), (dst, Direction.INGRESS)):
+            if peer.endpoint is None:
+                continue
+            for hep in cluster.forwarding_host_endpoints(peer.endpoint.node):
+                out.append(evaluate_side(self.index, hep, direction, src, dst, packet,
+                                         forwarded=True))
+        return tuple(out)
 
     def _side(
         self,

@@ -37,16 +37,18 @@ class PolicyIndex:
                 by_ns[policy.scope.namespace].append((position, tier_index, tier, policy))
                 position += 1
         self._by_ns = dict(by_ns)
-        self._cache: dict[tuple[str, Direction], Layers] = {}
+        self._cache: dict[tuple[str, Direction, bool], Layers] = {}
 
-    def layers(self, endpoint: Endpoint, direction: Direction) -> Layers:
-        key = (endpoint.key, direction)
+    def layers(self, endpoint: Endpoint, direction: Direction, forwarded: bool = False) -> Layers:
+        """``forwarded``: traffic crossing host endpoint ``endpoint`` on its way
+        to or from somewhere else, which only ``applyOnForward`` policies see."""
+        key = (endpoint.key, direction, forwarded)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = self._layers(endpoint, direction)
+            cached = self._cache[key] = self._layers(endpoint, direction, forwarded)
         return cached
 
-    def _layers(self, endpoint: Endpoint, direction: Direction) -> Layers:
+    def _layers(self, endpoint: Endpoint, direction: Direction, forwarded: bool) -> Layers:
         if not endpoint.is_policed:
             return ()
         candidates = list(self._by_ns.get(None, ()))
@@ -56,6 +58,8 @@ class PolicyIndex:
         ns_labels = self.cluster.ns_labels
         grouped: dict[int, tuple[Tier, list[Policy]]] = {}
         for _, tier_index, tier, policy in candidates:
+            if forwarded and not policy.apply_on_forward:
+                continue
             if direction in policy.types and policy.applies_to(endpoint, ns_labels):
                 grouped.setdefault(tier_index, (tier, []))[1].append(policy)
         return tuple(
@@ -90,11 +94,17 @@ def evaluate_side(
     source: Peer,
     destination: Peer,
     packet: Packet,
+    forwarded: bool = False,
 ) -> SideVerdict:
-    """The verdict of ``endpoint``'s policies for one direction, with its trace."""
-    layers = index.layers(endpoint, direction)
+    """The verdict of ``endpoint``'s policies for one direction, with its trace.
+
+    With ``forwarded``, ``endpoint`` is a host endpoint the connection crosses
+    between ``source`` and ``destination``; rules still match those two.
+    """
+    layers = index.layers(endpoint, direction, forwarded)
     if not layers:
-        return SideVerdict(endpoint.key, direction, allowed=True, isolated=False)
+        return SideVerdict(endpoint.key, direction, allowed=True, isolated=False,
+                           forwarded=forwarded)
     cluster = index.cluster
     steps: list[Step] = []
     applied: list[str] = []
@@ -121,17 +131,19 @@ def evaluate_side(
                     passed = True
                     break
                 return SideVerdict(endpoint.key, direction, rule.action is Action.ALLOW,
-                                   True, tuple(applied), tuple(steps), rule)
+                                   True, tuple(applied), tuple(steps), rule, forwarded)
             if passed:
                 break
         if passed or tier.default_action is Action.PASS:
             continue
         steps.append(Step(StepKind.END_OF_TIER, _end_of_tier(endpoint, direction, tier, ids,
                                                              packet), tier=tier.name))
-        return SideVerdict(endpoint.key, direction, False, True, tuple(applied), tuple(steps))
+        return SideVerdict(endpoint.key, direction, False, True, tuple(applied), tuple(steps),
+                           forwarded=forwarded)
     steps.append(Step(StepKind.DEFAULT, f"no tier decided for {endpoint.key}: allowed "
                       "(the default for endpoints after their tiers pass)"))
-    return SideVerdict(endpoint.key, direction, True, True, tuple(applied), tuple(steps))
+    return SideVerdict(endpoint.key, direction, True, True, tuple(applied), tuple(steps),
+                       forwarded=forwarded)
 
 
 def _end_of_tier(

@@ -61,20 +61,26 @@ class SideVerdict:
     policies: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     decided_by: Rule | None = None
+    forwarded: bool = False
 
     @property
     def reason(self) -> str:
         if not self.isolated:
+            if self.forwarded:
+                return (f"forwarded through {self.endpoint} ({self.direction.lower}): no "
+                        "applyOnForward policy applies, so forwarded traffic is allowed")
             return (
                 f"{self.endpoint} is not isolated for {self.direction.lower}: "
                 "no policy selects it for that direction"
             )
-        return self.steps[-1].text if self.steps else ""
+        text = self.steps[-1].text if self.steps else ""
+        return f"forwarded through {self.endpoint}: {text}" if self.forwarded else text
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Allowed iff the source's egress and the destination's ingress both allow.
+    """Allowed iff the source's egress and the destination's ingress both allow,
+    and so do the host endpoints the connection is forwarded through.
 
     A side is None when it is not subject to policy (outside the cluster, a
     hostNetwork pod, or the connection is a pod talking to itself).
@@ -87,11 +93,17 @@ class Verdict:
     egress: SideVerdict | None = None
     ingress: SideVerdict | None = None
     notes: tuple[str, ...] = field(default=())
+    forwarded: tuple[SideVerdict, ...] = ()
+
+    @property
+    def sides(self) -> tuple[SideVerdict, ...]:
+        """Every side that had a say, in the order a packet meets them."""
+        out = [self.egress] if self.egress is not None else []
+        out += [s for s in self.forwarded if s.direction is Direction.EGRESS]
+        out += [s for s in self.forwarded if s.direction is Direction.INGRESS]
+        out += [self.ingress] if self.ingress is not None else []
+        return tuple(out)
 
     @property
     def reasons(self) -> list[str]:
-        out = list(self.notes)
-        for side in (self.egress, self.ingress):
-            if side is not None:
-                out.append(side.reason)
-        return out
+        return list(self.notes) + [side.reason for side in self.sides]

@@ -91,6 +91,38 @@ class Cluster:
                 out.setdefault(ip, e)
         return out
 
+    @cached_property
+    def _host_endpoints(self) -> dict[str | None, tuple[Endpoint, ...]]:
+        by_node: dict[str | None, list[Endpoint]] = {}
+        for e in self.endpoints:
+            if e.kind is EndpointKind.HOST:
+                by_node.setdefault(e.node, []).append(e)
+        return {node: tuple(heps) for node, heps in by_node.items()}
+
+    def forwarding_host_endpoints(self, node: str | None) -> tuple[Endpoint, ...]:
+        """The host endpoints that traffic entering or leaving ``node`` crosses.
+
+        netwarden does not model routes, so: an all-interfaces endpoint
+        (``interfaceName: "*"``) covers every path; without one, traffic may
+        cross any named interface of the node, so all of them are consulted.
+        """
+        heps = self._host_endpoints.get(node, ()) if node is not None else ()
+        wildcard = tuple(h for h in heps if h.interface == "*")
+        return wildcard or heps
+
+    def crosses_host(self, source: Endpoint | None, destination: Endpoint | None) -> bool:
+        """Whether a connection leaves one node's pods for somewhere off that node.
+
+        Pods on the same node talk over their veths and cross no host interface;
+        an address outside the cluster, or a pod of another node, is reached
+        through the node's interfaces. A host endpoint itself is the host.
+        """
+        if source is None or destination is None:
+            return True
+        if EndpointKind.HOST in (source.kind, destination.kind):
+            return False
+        return source.node != destination.node
+
     def endpoint(self, key: str) -> Endpoint | None:
         return self._by_key.get(key)
 
