@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from labtools import cluster_from_text, grid, lab_for
 
@@ -85,12 +85,14 @@ def manifests(pod_labels: list[dict[str, str]], ns_labels: list[dict[str, str]],
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
-    with lab_for(cluster_from_text(*manifests([{}] * len(PODS), [{}, {}], []))) as built:
+    base = cluster_from_text(*manifests([{}] * len(PODS), [{}, {}], []))
+    with lab_for(base, ports=[(p, proto) for p in PORTS for proto in (6, 17)]) as built:
         yield built
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture], derandomize=True)
+          HealthCheck.function_scoped_fixture], derandomize=True,
+          phases=(Phase.explicit, Phase.generate))  # shrinking re-probes for minutes
 @given(pod_labels=st.lists(labels, min_size=len(PODS), max_size=len(PODS)),
        ns_labels=st.lists(labels, min_size=2, max_size=2),
        policies=st.lists(policy, min_size=1, max_size=3),

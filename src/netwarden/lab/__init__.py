@@ -73,10 +73,9 @@ _created_here: set[str] = set()  # ids this process built; the tests' safety net
 
 def _dataplane_enforcer(cluster: Cluster, node: str, netns: str,
                         interfaces: Mapping[str, str]) -> None:
-    try:
-        from ..dataplane import SystemNft, TableWriter, render_ruleset  # type: ignore[attr-defined]
-    except ImportError as e:
-        raise LabError(f"netwarden.dataplane cannot enforce yet ({e}); pass enforcer=") from None
+    from ..dataplane import TableWriter, render_ruleset
+    from ..dataplane.nft.backend import SystemNft
+
     TableWriter(SystemNft(netns)).apply(render_ruleset(cluster, node, interfaces))
 
 
