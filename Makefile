@@ -35,6 +35,7 @@ demo: install
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
 
 # The whole suite; pytest's exit code 5 (no tests collected) fails like any other.
 test: install lint

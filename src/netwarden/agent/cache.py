@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .._errors import InvalidManifests, ValidationError
 from ..compile.k8s import compile_namespace, compile_network_policy, compile_pod
-from ..ir import Cluster, Endpoint, Namespace, Policy
+from ..ir import Cluster, Endpoint, Namespace, Policy, Tier
 from ..load.loader import SnapshotBuilder  # importing ``load`` registers every parser
 from ..resources.snapshot import Snapshot
 
@@ -101,7 +101,7 @@ class ManifestCache:
             once(np, compile_network_policy) for np in snap.network_policies  # type: ignore[misc]
         ]
         self._compiled = compiled
-        tiers = []
+        tiers: list[Tier] = []
         if snap.calico:
             from ..compile.calico import compile_calico
 

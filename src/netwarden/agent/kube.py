@@ -74,9 +74,10 @@ def make_api_client(kubeconfig: str | None = None, context: str | None = None) -
 
     if kubeconfig is None and context is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
         cfg = client.Configuration()
-        config.load_incluster_config(client_configuration=cfg)
+        config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
         return client.ApiClient(cfg)
-    return config.new_client_from_config(config_file=kubeconfig, context=context)
+    return config.new_client_from_config(  # type: ignore[no-untyped-call]
+        config_file=kubeconfig, context=context)
 
 
 def _list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
@@ -90,11 +91,11 @@ def _list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
                                                      **kw)
         return call
     if spec.kind == "Namespace":
-        return client.CoreV1Api(api_client).list_namespace  # type: ignore[no-any-return]
+        return client.CoreV1Api(api_client).list_namespace
     if spec.kind == "Pod":
-        return client.CoreV1Api(api_client).list_pod_for_all_namespaces  # type: ignore[no-any-return]
+        return client.CoreV1Api(api_client).list_pod_for_all_namespaces
     api = client.NetworkingV1Api(api_client)
-    return api.list_network_policy_for_all_namespaces  # type: ignore[no-any-return]
+    return api.list_network_policy_for_all_namespaces
 
 
 def _trim_pod(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -282,7 +283,7 @@ class KubeSource:
             raise
         self._responses[spec] = resp
         try:
-            for line in iter_resp_lines(resp):
+            for line in iter_resp_lines(resp):  # type: ignore[no-untyped-call]
                 if stop.is_set():
                     break
                 if not line.strip():

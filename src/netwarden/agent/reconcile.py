@@ -285,7 +285,8 @@ class Reconciler:
         if self.desired is None:
             return
         totals = summarize(read_counters(self.backend, self.desired))
-        packets, octets = {}, {}
+        packets: dict[tuple[tuple[str, str], ...], float] = {}
+        octets: dict[tuple[tuple[str, str], ...], float] = {}
         for (policy, direction, verdict), (p, b) in totals.items():
             key = (("direction", direction), ("policy", policy), ("verdict", verdict))
             packets[key], octets[key] = float(p), float(b)
@@ -315,7 +316,7 @@ def _delete_all(conntrack: Conntrack, entries: list[ConntrackEntry]) -> None:
 
 def _allowed(engine: Engine, entry: ConntrackEntry) -> bool:
     if entry.protocol in (ICMP, ICMPV6):
-        port = ((entry.icmp_type or 0) << 8) | (entry.icmp_code or 0)
+        port: int | None = ((entry.icmp_type or 0) << 8) | (entry.icmp_code or 0)
     else:
         port = entry.dport
     cluster = engine.cluster

@@ -58,7 +58,7 @@ def kernel_shape(backend: NftBackend, ruleset: Ruleset) -> Shape | None:
             rule = obj["rule"]
             chains.setdefault(rule["chain"], []).append(rule.get("comment", ""))
         elif "set" in obj or "map" in obj:
-            item = obj.get("set") or obj.get("map")
+            item = obj.get("set") or obj.get("map") or {}
             flags = item.get("flags", [])
             flags = [flags] if isinstance(flags, str) else flags
             sets.append((item["name"], -1 if "interval" in flags else len(item.get("elem", []))))

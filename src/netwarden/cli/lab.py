@@ -158,8 +158,9 @@ def _up(args: argparse.Namespace) -> int:
     ports = _serve_ports(args.serve)
     lab, cluster = enforce.up(args.paths, hosts=args.host, nodes=args.nodes, ports=ports,
                               keep=True)
-    rows = [{"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
-             "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
+    rows: list[dict[str, Any]] = [
+        {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
+         "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
     if args.format == "json":
         write(dump({"lab": lab.id, "policies": len(cluster.policies), "endpoints": rows}, "json"))
         return EXIT_OK
@@ -316,7 +317,7 @@ def _down(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from ..lab import Lab, enforce
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for lab_id in Lab.ids():
         try:
             lab = Lab.load(lab_id)

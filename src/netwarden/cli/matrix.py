@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from ..analysis.matrix import full_matrix, port_matrix
-from ..engine import Engine
+from ..engine import Connectivity, Engine
 from ._common import EXIT_OK, add_command, add_inputs, console, dump, load_inputs, write
 
 # Above this many pods the text table groups pods with identical connectivity.
@@ -40,6 +40,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
+    conn: Connectivity
     if args.external:
         from ..analysis.external import ExternalConnectivity
 
