@@ -31,7 +31,6 @@ from collections.abc import Callable
 
 from ..calico.hostendpoints import stage_of
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
-from .matches import RuleTranslator
 from .nft.objects import Chain, Rule, quote
 
 __all__ = ["ACCEPTED_MARK", "host_endpoint_chains", "local_host_endpoints"]
@@ -78,11 +77,15 @@ def _iface_match(side: str, endpoint: Endpoint, pod_prefix: str | None) -> str:
 def host_endpoint_chains(
     cluster: Cluster,
     node: str | None,
-    translator: RuleTranslator,
+    policy_chain: Callable[..., Chain],
     policy_chains: dict[str, Chain],
     opts: object,
 ) -> tuple[list[Chain], list[Chain]]:
-    """(base chains, per-endpoint chains) for ``node``'s host endpoints; empty without any."""
+    """(base chains, per-endpoint chains) for ``node``'s host endpoints; empty without any.
+
+    Without host endpoints no base chain is created on any other hook, so
+    pod traffic only ever meets ``forward``.
+    """
     from .render import RenderOptions, _endpoint_chain, _slug
 
     assert isinstance(opts, RenderOptions)
@@ -106,7 +109,7 @@ def host_endpoint_chains(
         for endpoint in hosts:
             for dir_, side in directions:
                 name = f"hep-{_slug(endpoint.key)}-{suffix}-{dir_.lower}"
-                chain = _endpoint_chain(endpoint, dir_, cluster, translator, policy_chains,
+                chain = _endpoint_chain(endpoint, dir_, cluster, policy_chain, policy_chains,
                                         opts, include, name)
                 if len(chain.rules) <= 1:  # only the mark reset: no policy of this stage
                     continue

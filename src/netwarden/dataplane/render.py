@@ -26,14 +26,14 @@ ingress chain both run, as in Felix.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..ir import Action, Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
-from .matches import Marks, Registry, RuleTranslator, digest
-from .nft.objects import Chain, Map, Rule, Set, Table, quote, set_literal
+from .matches import Marks, digest
+from .nft.objects import Chain, Rule, Table, quote, set_literal
 
-__all__ = ["RenderOptions", "Ruleset", "endpoint_chain", "render_ruleset"]
+__all__ = ["RenderOptions", "Ruleset", "endpoint_chain", "render_ruleset", "tier_chain"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_./\-]")
 
@@ -103,42 +103,16 @@ def render_ruleset(
     ``interfaces`` maps an endpoint key (``ns/pod``) to the node-side veth of
     that pod; only those endpoints get chains. Endpoints whose ``node`` is
     set and differs from ``node`` are skipped, as are hostNetwork pods.
+    Pure: a fresh ``Renderer`` each call (keep one to render updates
+    incrementally).
 
     >>> rs = render_ruleset(Cluster(), None, {})
     >>> [c.name for c in rs.chains]
     ['forward']
     """
-    opts = options or RenderOptions()
-    registry = Registry()
-    translator = RuleTranslator(cluster, registry, opts.marks)
-    policy_chains: dict[str, Chain] = {}
-    endpoint_chains: list[Chain] = []
-    dispatch: dict[Direction, list[tuple[str, str]]] = {d: [] for d in Direction}
-    for key, ifname in sorted(interfaces.items()):
-        endpoint = cluster.endpoint(key)
-        if endpoint is None or not _local(endpoint, node):
-            continue
-        for direction in Direction:
-            chain = _endpoint_chain(endpoint, direction, cluster, translator, policy_chains, opts)
-            endpoint_chains.append(chain)
-            dispatch[direction].append((quote(ifname), f"jump {chain.name}"))
-    local_ifaces = tuple(sorted({k for d in Direction for k, _ in dispatch[d]}))
-    sets: list[Set] = [
-        Set("local_ifaces", "ifname", elements=local_ifaces),
-        Map("egress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.EGRESS])),
-        Map("ingress_dispatch", "ifname : verdict", entries=tuple(dispatch[Direction.INGRESS])),
-    ]
-    from .hostendpoints import host_endpoint_chains  # uses this module's helpers
+    from .incremental import Renderer
 
-    host_base, host_chains = host_endpoint_chains(cluster, node, translator, policy_chains, opts)
-    sets.extend(registry.sets[name] for name in sorted(registry.sets))
-    chains = (
-        _forward_chain(opts),
-        *host_base,
-        *sorted(endpoint_chains + host_chains, key=lambda c: c.name),
-        *(policy_chains[n] for n in sorted(policy_chains)),
-    )
-    return Ruleset(Table(opts.table), chains, tuple(sets))
+    return Renderer(options).render(cluster, node, interfaces)
 
 
 def _local(endpoint: Endpoint, node: str | None) -> bool:
@@ -181,11 +155,15 @@ def _anti_spoofing(endpoint: Endpoint) -> list[Rule]:
     return out
 
 
+PolicyChain = Callable[[Policy, Direction, Endpoint], Chain]
+Layers = Sequence[tuple[Tier, Sequence[Policy]]]
+
+
 def _endpoint_chain(
     endpoint: Endpoint,
     direction: Direction,
     cluster: Cluster,
-    translator: RuleTranslator,
+    policy_chain: PolicyChain,
     policy_chains: dict[str, Chain],
     opts: RenderOptions,
     include: Callable[[Tier, Policy], bool] | None = None,
@@ -193,25 +171,44 @@ def _endpoint_chain(
 ) -> Chain:
     """An endpoint's tiers for one direction; ``include`` picks the policies of one stage.
 
-    Host endpoints reuse this for each hook (``netwarden.dataplane.hostendpoints``);
-    they get no anti-spoofing, since a host sends from any of its addresses.
+    Host endpoints use this for each hook (``netwarden.dataplane.hostendpoints``);
+    pods get their layers from a ``PolicyIndex`` instead (``tier_chain``).
+    """
+    ns = cluster.ns_labels
+    layers = [
+        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)
+                and (include is None or include(tier, p))])
+        for tier, policies in cluster.evaluation_order
+    ]
+    return tier_chain(endpoint, direction, layers, policy_chain, policy_chains, opts, name)
+
+
+def tier_chain(
+    endpoint: Endpoint,
+    direction: Direction,
+    layers: Layers,
+    policy_chain: PolicyChain,
+    policy_chains: dict[str, Chain],
+    opts: RenderOptions,
+    name: str | None = None,
+) -> Chain:
+    """The chain walking ``layers`` (tiers and their applicable policies, in order).
+
+    Policy chains it jumps to are added to ``policy_chains``. A policy whose
+    chain has no rule for this endpoint is not jumped to: it only makes the
+    tier take part (its end-of-tier drop). Host endpoints get no
+    anti-spoofing, since a host sends from any of its addresses.
     """
     marks = opts.marks
     rules = [Rule(f"meta mark set meta mark & {marks.clear}")]
     if direction is Direction.EGRESS and endpoint.kind is EndpointKind.POD:
         rules += _anti_spoofing(endpoint)
-    ns = cluster.ns_labels
-    taking_part = [
-        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)
-                and (include is None or include(tier, p))])
-        for tier, policies in cluster.evaluation_order
-    ]
-    taking_part = [(tier, policies) for tier, policies in taking_part if policies]
+    taking_part = [(tier, policies) for tier, policies in layers if policies]
     for index, (tier, policies) in enumerate(taking_part):
         may_pass = False
         guard = f"meta mark & 0x{marks.pass_:x} == 0 "
         for policy in policies:
-            chain = _policy_chain(policy, direction, endpoint, translator)
+            chain = policy_chain(policy, direction, endpoint)
             if not chain.rules:
                 continue
             policy_chains.setdefault(chain.name, chain)
@@ -232,12 +229,6 @@ def _tier_drops(tier: Tier) -> bool:
     return tier.default_action is not Action.PASS
 
 
-def _policy_chain(
-    policy: Policy, direction: Direction, endpoint: Endpoint, translator: RuleTranslator
-) -> Chain:
-    rules: list[Rule] = []
-    for rule in policy.rules(direction):
-        rules.extend(translator.translate(rule, direction, endpoint))
-    content = tuple((r.body, r.comment) for r in rules)
-    name = f"pol-{_slug(policy.id, 40)}-{direction.lower[0]}-{digest(content, size=8)}"
-    return Chain(name, tuple(rules))
+def policy_chain_name(policy: Policy, direction: Direction, content: object) -> str:
+    """``pol-<policy>-<i|e>-<hash of the rules>``: equal content, equal name."""
+    return f"pol-{_slug(policy.id, 40)}-{direction.lower[0]}-{digest(content, size=8)}"
