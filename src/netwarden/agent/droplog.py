@@ -16,16 +16,20 @@ the standard library is needed, and a namespace's kernel log stays untouched.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import select
 import socket
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..engine import Engine
 from ..ir.services import protocol_name
 
-__all__ = ["DropLog", "LoggedPacket", "describe", "parse_messages", "subscribe_request"]
+__all__ = ["DropLog", "LoggedPacket", "describe", "follow", "parse_messages",
+           "subscribe_request"]
 
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_ULOG = 4
@@ -176,3 +180,32 @@ class DropLog:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def follow(group: int, netns: str | None, engine_of: Callable[[], Engine | None],
+           stop: threading.Event, log: logging.Logger) -> None:
+    """Log a readable line for every dropped packet until ``stop`` is set.
+
+    ``engine_of`` gives the engine of the policies in force, so addresses are
+    named as the pods they belong to at the time of the drop.
+    """
+    if netns is not None:
+        from ..lab._ns import inside
+
+        with inside(netns):
+            reader = DropLog(group)
+    else:
+        reader = DropLog(group)
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([reader], [], [], 0.5)
+            if not ready:
+                continue
+            engine = engine_of()
+            for packet in reader.read():
+                log.info(describe(packet, engine), extra={
+                    "event": "drop", "src": packet.src, "dst": packet.dst,
+                    "protocol": protocol_name(packet.protocol), "port": packet.dport,
+                    "rule": packet.prefix.removeprefix("nw").strip()})
+    finally:
+        reader.close()

@@ -5,9 +5,10 @@ The loop, in one thread:
 * **debounce**: after an event, wait until ``quiet`` seconds pass without
   another one (at most ``debounce`` after the first), then take the latest
   view: a burst costs one apply, a lone change almost no delay;
-* **reconcile**: view → ``Cluster`` (``ManifestCache``) → ``render_ruleset``
-  for this node's endpoints → ``TableWriter.apply``: one nft batch, only the
-  chains and elements that changed, atomic in the kernel;
+* **reconcile**: view → ``Cluster`` (``ManifestCache``) → ``Renderer`` (only
+  the endpoints the change touches are re-rendered) → ``TableWriter.apply``:
+  one nft batch, only the chains and elements that changed, atomic in the
+  kernel;
 * **revoke**: conntrack entries of local pods that the engine now denies are
   deleted (``revoke=False`` to skip);
 * **resync** every ``resync`` seconds: read the table back; if its shape
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .._errors import InvalidManifests, NetwardenError, NftError
-from ..dataplane import Conntrack, ConntrackEntry, RenderOptions, TableWriter, render_ruleset
+from ..dataplane import Conntrack, ConntrackEntry, Renderer, RenderOptions, TableWriter
 from ..dataplane.nft.backend import NftBackend
 from ..dataplane.render import Ruleset
 from ..engine import Engine
@@ -77,6 +78,7 @@ class Reconciler:
         self.node = node
         self.resolver = resolver
         self.options = options or RenderOptions()
+        self.renderer = Renderer(self.options)  # re-renders only what a change touches
         self.conntrack = conntrack
         self.revoke = revoke and conntrack is not None
         self.metrics = metrics or Metrics()
@@ -162,7 +164,7 @@ class Reconciler:
         for skipped in self.cache.skipped:
             log.warning("skipped invalid object: %s", skipped)
         interfaces = self.resolver.interfaces(cluster, self.node)
-        desired = render_ruleset(cluster, self.node, interfaces, self.options)
+        desired = self.renderer.render(cluster, self.node, interfaces)
         self.cluster = cluster
         self.metrics.set("netwarden_policies", len(cluster.policies))
         self.metrics.set("netwarden_endpoints", len(interfaces))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .._errors import LabError
 from ..dataplane import Conntrack, RenderOptions
 from ..dataplane.nft.backend import SystemNft
+from ..engine import Engine
 from .cache import ManifestCache
+from .droplog import follow
 from .interfaces import CalicoInterfaces, InterfaceResolver, LabInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler
@@ -43,21 +45,29 @@ class AgentConfig:
     revoke: bool = True
     interface_prefix: str = "cali"
     table: str = "netwarden"
+    log_drops: int | None = None  # NFLOG group for readable drop lines; None: off
 
 
 class Agent:
     """Wires a source to a reconciler; ``run`` blocks until ``stop`` is set."""
 
     def __init__(self, source: Source, reconciler: Reconciler,
-                 server: MetricsServer | None = None) -> None:
+                 server: MetricsServer | None = None, *, netns: str | None = None,
+                 log_drops: int | None = None) -> None:
         self.source = source
         self.reconciler = reconciler
         self.server = server
+        self.netns = netns
+        self.log_drops = log_drops
         self.stop_event = threading.Event()
+        self._engine_for: object = None  # the cluster _engine_cache was built for
+        self._engine_cache: Engine | None = None
 
     @classmethod
     def from_config(cls, cfg: AgentConfig) -> Agent:
         netns, resolver, options = _placement(cfg)
+        if cfg.log_drops is not None:
+            options = replace(options, drop_log_group=cfg.log_drops)
         source = parse_source(cfg.source, kubeconfig=cfg.kubeconfig, context=cfg.context)
         metrics = Metrics()
         reconciler = Reconciler(
@@ -69,7 +79,7 @@ class Agent:
         server = None
         if cfg.metrics_address:
             server = MetricsServer(metrics, cfg.metrics_address, reconciler.ready.is_set)
-        return cls(source, reconciler, server)
+        return cls(source, reconciler, server, netns=netns, log_drops=cfg.log_drops)
 
     def install_signals(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -89,6 +99,11 @@ class Agent:
             revoker = threading.Thread(target=self.reconciler.run_revoker,
                                        args=(self.stop_event,), daemon=True, name="nw-revoke")
             revoker.start()
+        drops = None
+        if self.log_drops is not None:
+            drops = threading.Thread(target=follow, name="nw-drops", daemon=True, args=(
+                self.log_drops, self.netns, self._engine, self.stop_event, log))
+            drops.start()
         log.info("agent started", extra={"source": self.source.name,
                                          "node": self.reconciler.node or ""})
         try:
@@ -96,11 +111,20 @@ class Agent:
         finally:
             self.stop_event.set()
             thread.join(timeout=3)
-            if revoker is not None:
-                revoker.join(timeout=3)
+            for helper in (revoker, drops):
+                if helper is not None:
+                    helper.join(timeout=3)
             if self.server is not None:
                 self.server.stop()
             log.info("agent stopped; the table stays in force")
+
+    def _engine(self) -> Engine | None:
+        cluster = self.reconciler.cluster
+        if cluster is None:
+            return None
+        if self._engine_for is not cluster:
+            self._engine_cache, self._engine_for = Engine(cluster), cluster
+        return self._engine_cache
 
     def start_background(self) -> threading.Thread:
         """Run in a thread (tests, several agents in one process)."""

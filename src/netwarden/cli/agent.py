@@ -38,6 +38,9 @@ def register(sub: Any) -> None:
                         help="do not delete conntrack entries of connections no longer allowed")
     parser.add_argument("--interface-prefix", default="cali",
                         help="host-side pod veth prefix outside the lab (default cali)")
+    parser.add_argument("--log-drops", type=int, metavar="GROUP",
+                        help="log every dropped packet as a readable line (pod, peer, port, "
+                        "policy) through this NFLOG group, rate-limited")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--log-level", default="info")
     parser.set_defaults(func=run)
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         in_current_netns=args.in_current_netns, kubeconfig=args.kubeconfig,
         context=args.context, metrics_address=args.metrics_address or None,
         resync=args.resync, debounce=args.debounce, revoke=not args.no_revoke,
-        interface_prefix=args.interface_prefix,
+        interface_prefix=args.interface_prefix, log_drops=args.log_drops,
     )
     agent = Agent.from_config(cfg)
     agent.install_signals()

@@ -29,6 +29,7 @@ from ..ir import (
     Peer,
     Rule,
 )
+from ..ir.policy import NamespaceLabels
 from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
 from .addresses import AddressSet, Intervals
 from .nft.objects import Rule as NftRule
@@ -85,6 +86,12 @@ class Registry:
     def services(self, elements: tuple[str, ...]) -> str:
         return self._named("svc", "inet_proto . inet_service", elements)
 
+    def prune(self, names: Iterable[str]) -> None:
+        """Forget every set but ``names`` (a long-lived renderer's sets come and go)."""
+        keep = set(names)
+        self.sets = {n: s for n, s in self.sets.items() if n in keep}
+        self._by_intervals = {k: r for k, r in self._by_intervals.items() if r[1:] in keep}
+
 
 def _ranges(values: Intervals) -> list[str]:
     return [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in values]
@@ -132,18 +139,53 @@ def service_fragments(services: ServiceSet, registry: Registry) -> list[str]:
 
 
 class RuleTranslator:
-    """Rule → nft bodies for one cluster; caches peer resolution across endpoints."""
+    """Rule → nft bodies for one cluster; caches peer resolution across endpoints.
+
+    ``used`` collects the keys of the cluster-wide results a translation read
+    (an ``EntityMatch`` for a resolved peer set, a ``Rule`` for its
+    per-destination named ports); ``update`` moves the translator to a new
+    cluster and says which of those results changed, so a ``Renderer``
+    re-renders only the endpoints that read them.
+    """
 
     def __init__(self, cluster: Cluster, registry: Registry, marks: Marks) -> None:
         self.cluster = cluster
         self.registry = registry
         self.marks = marks
+        self.used: set[object] = set()
         self._remote: dict[EntityMatch, AddressSet] = {}
+        self._by_dest: dict[Rule, tuple[AddressSet, list[tuple[AddressSet, ServiceSet]]]] = {}
         self._owned = [e for e in cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+
+    def update(self, cluster: Cluster, changed: Iterable[Endpoint]) -> set[object]:
+        """Switch to ``cluster``, which differs only in the ``changed`` endpoints.
+
+        ``changed`` holds the old and the new version of every endpoint that
+        was added, removed or modified; namespaces and network sets must be
+        the same (the caller starts afresh otherwise). Returns the keys of
+        cached results that changed or were dropped.
+        """
+        changed = list(changed)
+        self.cluster = cluster
+        self._owned = [e for e in cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+        ns = cluster.ns_labels
+        dirty: set[object] = set()
+        for match, before in list(self._remote.items()):
+            if any(_touches(match, e, ns) for e in changed):
+                after = self._remote[match] = self._resolve(match)
+                if after != before:
+                    dirty.add(match)
+        ips = [ip for e in changed for ip in e.ips]
+        for rule, (remote, _) in list(self._by_dest.items()):
+            if any(ip in remote for ip in ips):
+                del self._by_dest[rule]
+                dirty.add(rule)
+        return dirty
 
     # -- peers --------------------------------------------------------------
     def remote_addresses(self, match: EntityMatch) -> AddressSet:
         """Every address ``match`` accepts as the far side, computed once per match."""
+        self.used.add(match)
         cached = self._remote.get(match)
         if cached is None:
             cached = self._remote[match] = self._resolve(match)
@@ -227,7 +269,14 @@ class RuleTranslator:
     def _by_destination(
         self, rule: Rule, remote: AddressSet
     ) -> list[tuple[AddressSet, ServiceSet]]:
-        """Egress with named ports: ports depend on which endpoint owns the address."""
+        """Egress with named ports: ports depend on which endpoint owns the address.
+
+        The same for every local endpoint, so computed once per rule and peer set.
+        """
+        self.used.add(rule)
+        cached = self._by_dest.get(rule)
+        if cached is not None and cached[0] == remote:
+            return cached[1]
         by_services: dict[ServiceSet, list[IPAddress]] = {}
         owned: list[IPAddress] = []
         for e in self._owned:
@@ -239,6 +288,7 @@ class RuleTranslator:
         rest = remote - AddressSet.of(owned)
         if rest:
             groups.append((rest, rule.services(None)))
+        self._by_dest[rule] = (remote, groups)
         return groups
 
     def _source_ports(self, rule: Rule, endpoint: Endpoint | None) -> str | None:
@@ -294,6 +344,14 @@ class RuleTranslator:
             return "counter drop"
         prefix = quote(f"nw {rule.origin} "[:60])
         return f"counter limit rate {marks.log_rate} log prefix {prefix}"
+
+
+def _touches(match: EntityMatch, endpoint: Endpoint, ns: NamespaceLabels) -> bool:
+    """Whether ``endpoint`` can be in or out of ``match``'s peer set (conservative)."""
+    if (match.selector is not None or match.service_accounts) and match.selects(endpoint, ns):
+        return True
+    return match.not_selector is not None and endpoint.kind in match.kinds and (
+        match.not_selector.matches(endpoint.labels))
 
 
 def _inline(addresses: AddressSet, version: int) -> str:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ..ir import Action, Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
 from .matches import Marks, digest
-from .nft.objects import Chain, Rule, Table, quote, set_literal
+from .nft.objects import Chain, Rule, Set, Table, quote, set_literal
 
 __all__ = ["RenderOptions", "Ruleset", "endpoint_chain", "render_ruleset", "tier_chain"]
 

@@ -3,10 +3,12 @@
 ``TableWriter`` remembers the last ruleset it applied. The first apply (and
 the one after a failure, when the kernel may have drifted from our picture)
 deletes and recreates the whole table in one batch. Later ones compare chains
-by a hash of their rules, as Felix's table writer does, and write only the
-difference: new and changed chains are flushed and refilled, set and map
-elements are added and deleted one by one, and removed chains and sets are
-deleted last, once the rules that referred to them are gone. Either way nft
+(by identity first: a ``Renderer`` hands back unchanged chains as the same
+objects, then by value, which is what Felix's per-chain hashes stand for) and
+write only the difference: new chains are declared and filled, changed ones
+are flushed and refilled without being declared again, set and map elements
+are added and deleted one by one, and removed chains and sets are deleted
+last, once the rules that referred to them are gone. Either way nft
 applies the batch atomically, so a failed apply leaves the previous ruleset.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from .._errors import NftError
 from .nft.backend import NftBackend
-from .nft.objects import Chain, Element, Map, Set
+from .nft.objects import Chain, ChainRules, Element, Map, Set
 from .nft.transaction import Transaction
 from .render import Ruleset
 
@@ -85,10 +87,10 @@ def update_transaction(old: Ruleset, new: Ruleset) -> Transaction | None:
     added = [c for n, c in new_chains.items() if n not in old_chains]
     changed = [
         c for n, c in new_chains.items()
-        if n in old_chains and chain_hash(old_chains[n]) != chain_hash(c)
+        if n in old_chains and old_chains[n] is not c and old_chains[n] != c
     ]
     removed = [c for n, c in old_chains.items() if n not in new_chains]
-    for chain in added:
+    for chain in added:  # declared empty first: rules may jump to one another
         tx.add(Chain(chain.name, (), chain.type, chain.hook, chain.priority, chain.policy))
     for name, item in new_sets.items():
         if name not in old_sets:
@@ -104,7 +106,7 @@ def update_transaction(old: Ruleset, new: Ruleset) -> Transaction | None:
     for chain in changed + removed:
         tx.flush(chain)
     for chain in added + changed:
-        tx.add(chain)
+        tx.add(ChainRules(chain))
     for chain in removed:
         tx.delete(chain)
     for name, item in old_sets.items():

@@ -32,7 +32,7 @@ from .conn import HeldConnection, hold_connection
 from .probe import DEFAULT_TIMEOUT, ProbeUnsupported, probe, probe_detailed
 from .topology import (
     DEFAULT_PORTS,
-    HOSTNET,
+    IN_NODE,
     STATE_DIR,
     Attachment,
     LabHost,
@@ -290,7 +290,7 @@ class Lab:
             enforcer(cluster, node.name, node.netns, self.interfaces(node.name))
 
     def __repr__(self) -> str:
-        pods = sum(1 for a in self.topology.attachments if a.kind != HOSTNET)
+        pods = sum(1 for a in self.topology.attachments if a.kind not in IN_NODE)
         return f"Lab({self.id!r}, nodes={len(self.topology.nodes)}, namespaced={pods})"
 
 

@@ -37,10 +37,10 @@ from ..dataplane import (
     Conntrack,
     ConntrackEntry,
     Marks,
+    Renderer,
     RenderOptions,
     Ruleset,
     TableWriter,
-    render_ruleset,
     revoke,
 )
 from ..dataplane.nft.backend import SystemNft
@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 _writers: dict[tuple[str, str], TableWriter] = {}
+_renderers: dict[tuple[str, str], Renderer] = {}
 _lock = threading.Lock()
 
 
@@ -151,6 +152,8 @@ def forget(lab_id: str) -> None:
     with _lock:
         for key in [k for k in _writers if k[0] == lab_id]:
             del _writers[key]
+        for key in [k for k in _renderers if k[0] == lab_id]:
+            del _renderers[key]
 
 
 def prune() -> None:
@@ -165,15 +168,17 @@ def prune() -> None:
 
 # -- building and tearing down ----------------------------------------------
 def serving(cluster: Cluster, ports: Iterable[tuple[int, int]] = ()) -> Cluster:
-    """``cluster`` with every pod serving its ports, the lab defaults and ``ports``.
+    """``cluster`` with every pod and host endpoint serving its ports, the lab
+    defaults and ``ports``.
 
     Only the lab's daemon sees this copy: a declared containerPort does not
     stop a real container from listening elsewhere, and policy verdicts are
     what the lab tests, so every probed port must have a listener.
     """
     extra = tuple(NamedPort(p, proto) for p, proto in (*DEFAULT_PORTS, *ports))
+    served = (EndpointKind.POD, EndpointKind.HOST)
     endpoints = tuple(
-        dataclasses.replace(e, ports=e.ports + extra) if e.kind is EndpointKind.POD else e
+        dataclasses.replace(e, ports=e.ports + extra) if e.kind in served else e
         for e in cluster.endpoints
     )
     return dataclasses.replace(cluster, endpoints=endpoints)
@@ -247,10 +252,18 @@ def down(lab: Lab) -> None:
 
 # -- enforcing ----------------------------------------------------------------
 def render_lab(lab: Lab, cluster: Cluster) -> dict[str, Ruleset]:
-    """One ruleset per node, with the lab's veth prefix so unknown pods fail closed."""
+    """One ruleset per node, with the lab's veth prefix so unknown pods fail closed.
+
+    Each node keeps a ``Renderer`` within this process, so an update re-renders
+    only the endpoints it touches.
+    """
     opts = RenderOptions(pod_interface_prefix=lab.pod_veth_prefix)
-    return {node: render_ruleset(cluster, node, lab.interfaces(node), opts)
-            for node in lab.nodes}
+    out = {}
+    for node in lab.nodes:
+        with _lock:
+            renderer = _renderers.setdefault((lab.id, node), Renderer(opts))
+        out[node] = renderer.render(cluster, node, lab.interfaces(node))
+    return out
 
 
 def _writer(lab: Lab, node: str) -> TableWriter:

@@ -28,7 +28,7 @@ from .._errors import LabError
 from ..ir import IPAddress
 from ..ir.services import ICMP, ICMPV6, SCTP, TCP, UDP, protocol_number
 from . import _ns
-from .topology import HOSTNET, Topology
+from .topology import IN_NODE, Topology
 
 __all__ = ["DEFAULT_TIMEOUT", "ProbeUnsupported", "Target", "probe", "probe_detailed", "resolve"]
 
@@ -48,7 +48,7 @@ class Target:
 
     pair: Pair
     netns: str
-    src_ip: IPAddress | None  # bound only for host-network sources sharing the node ns
+    src_ip: IPAddress | None  # bound only for sources sharing the node ns (hostNetwork, HEP)
     dst_ip: IPAddress
     expect: str | None  # the destination key the answer must name (None: any lab answer)
 
@@ -69,7 +69,11 @@ def _proto(protocol: str | int) -> int:
 
 
 def resolve(topo: Topology, pairs: Iterable[Pair], family: int | None = None) -> list[Target]:
-    """Endpoint keys to namespaces and addresses; a destination may also be a literal IP."""
+    """Endpoint keys to namespaces and addresses; a destination may also be a literal IP.
+
+    A host endpoint key (``host/<node>/<iface>``) probes from its node's
+    namespace, bound to the endpoint's address, or to that address.
+    """
     out: list[Target] = []
     for src_key, dst_key in pairs:
         src = topo.by_key.get(src_key)
@@ -91,7 +95,7 @@ def resolve(topo: Topology, pairs: Iterable[Pair], family: int | None = None) ->
         if src_ip is None:
             raise LabError(f"{src_key} has no IPv{dst_ip.version} address to reach {dst_key}")
         out.append(Target((src_key, dst_key), src.netns,
-                          src_ip if src.kind == HOSTNET else None, dst_ip, expect))
+                          src_ip if src.kind in IN_NODE else None, dst_ip, expect))
     return out
 
 

@@ -17,6 +17,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from .._errors import LabError
-from ..ir import Cluster, EndpointKind, IPAddress, NamedPort
+from ..calico.hostendpoints import FAILSAFE_INBOUND
+from ..ir import Cluster, Endpoint, EndpointKind, IPAddress, NamedPort
 from ..ir.services import TCP, UDP, protocol_number
 from . import _ns
 
@@ -53,7 +55,9 @@ DEFAULT_PORTS: tuple[tuple[int, int], ...] = tuple(
     (port, proto) for port in (80, 443, 5432, 3306, 6379, 8080) for proto in (TCP, UDP)
 )
 
-POD, HOST, HOSTNET = "pod", "host", "hostnet"
+POD, HOST, HOSTNET, HEP = "pod", "host", "hostnet", "hep"
+IN_NODE = frozenset((HOSTNET, HEP))  # attachments living in their node's namespace
+_IFNAME = re.compile(r"^[A-Za-z0-9_.\-]{1,15}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,21 +110,30 @@ def parse_lab_hosts(texts: Iterable[str]) -> tuple[LabHost, ...]:
 
 
 def parse_host_arg(text: str) -> LabHost:
-    """``name=ip[,ip...]`` as given to ``--host``."""
-    name, sep, ips = text.partition("=")
+    """``name=ip[,ip...][@node]`` as given to ``--host``.
+
+    >>> parse_host_arg("kube-01=192.168.2.1@kube-02").node
+    'kube-02'
+    """
+    name, sep, rest = text.partition("=")
     if not sep or not name:
-        raise LabError(f"--host wants name=ip, not {text!r}")
+        raise LabError(f"--host wants name=ip[@node], not {text!r}")
+    ips, _, node = rest.partition("@")
     try:
-        return LabHost(name, tuple(ipaddress.ip_address(i) for i in ips.split(",")))
+        return LabHost(name, tuple(ipaddress.ip_address(i) for i in ips.split(",")),
+                       node=node or None)
     except ValueError as e:
         raise LabError(f"--host {text}: {e}") from None
 
 
 @dataclass(frozen=True, slots=True)
 class LabNode:
+    """A node namespace; ``uplinks`` are the named host endpoint interfaces it gets."""
+
     name: str
     index: int
     netns: str
+    uplinks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +172,7 @@ class Topology:
     @property
     def netns_names(self) -> tuple[str, ...]:
         return tuple(n.netns for n in self.nodes) + tuple(
-            a.netns for a in self.attachments if a.kind != HOSTNET
+            a.netns for a in self.attachments if a.kind not in IN_NODE
         )
 
     def node(self, name: str) -> LabNode:
@@ -171,7 +184,7 @@ class Topology:
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "nodes": [[n.name, n.index, n.netns] for n in self.nodes],
+            "nodes": [[n.name, n.index, n.netns, list(n.uplinks)] for n in self.nodes],
             "attachments": [
                 {"key": a.key, "kind": a.kind, "node": a.node, "netns": a.netns, "veth": a.veth,
                  "ips": [str(i) for i in a.ips], "ports": [list(p) for p in a.ports]}
@@ -181,7 +194,9 @@ class Topology:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Topology:
-        nodes = tuple(LabNode(str(n[0]), int(n[1]), str(n[2])) for n in data["nodes"])  # type: ignore[attr-defined]
+        nodes = tuple(LabNode(str(n[0]), int(n[1]), str(n[2]),
+                              tuple(n[3]) if len(n) > 3 else ())
+                      for n in data["nodes"])  # type: ignore[attr-defined]
         atts = tuple(
             Attachment(a["key"], a["kind"], a["node"], a["netns"], a["veth"],
                        tuple(ipaddress.ip_address(i) for i in a["ips"]),
@@ -215,16 +230,25 @@ def _ports(ports: Sequence[NamedPort]) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(out))
 
 
-def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
-         lab_id: str | None = None) -> Topology:
-    """Decide names and placement; pure, so it is testable without root.
+def _hep_ports(ports: Sequence[NamedPort]) -> tuple[tuple[int, int], ...]:
+    """A host endpoint serves its ports (or the defaults) plus Felix's inbound failsafe
+    ports, so that a probe of a failsafe port reaches a listener."""
+    failsafe = {(p, proto) for proto, numbers in FAILSAFE_INBOUND for p in numbers}
+    return tuple(sorted(set(_ports(ports)) | failsafe))
 
-    Nodes are the pods' node names (sorted), padded with ``node-<k>`` up to
-    ``nodes``; pods without a node are spread round-robin; hosts sit on their
-    ``node`` or the first node. Pods without an IP are an error.
-    """
-    lab_id = lab_id or new_lab_id()
-    prefix = f"nw{lab_id}"
+
+def _uplink(e: Endpoint) -> str | None:
+    """The node interface a host endpoint's addresses go on (None: ``lo``)."""
+    name = e.interface or "*"
+    if name in ("*", "lo"):
+        return None
+    if not _IFNAME.match(name) or name.startswith("nw"):
+        raise LabError(f"host endpoint {e.key}: the lab cannot create interface {name!r}")
+    return name
+
+
+def _node_names(cluster: Cluster, nodes: int) -> tuple[list[str], list[str]]:
+    """(nodes pods may be spread on, nodes only host endpoints need)."""
     pods = [e for e in cluster.endpoints if e.kind is EndpointKind.POD]
     names = sorted({e.node for e in pods if e.node})
     k = 1
@@ -232,7 +256,33 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
         if f"node-{k}" not in names:
             names.append(f"node-{k}")
         k += 1
-    lab_nodes = tuple(LabNode(n, i, f"{prefix}-n{i}") for i, n in enumerate(names, 1))
+    heps = sorted({e.node for e in cluster.endpoints
+                   if e.kind is EndpointKind.HOST and e.node and e.node not in names})
+    return names, heps
+
+
+def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
+         lab_id: str | None = None) -> Topology:
+    """Decide names and placement; pure, so it is testable without root.
+
+    Nodes are the pods' node names (sorted), padded with ``node-<k>`` up to
+    ``nodes``, then the nodes of host endpoints; pods without a node are spread
+    round-robin over the former (a node that only has host endpoints stays
+    free of them, so pod ↔ node traffic crosses a node boundary); hosts sit on
+    their ``node``, else the first node with a host endpoint, else the first
+    node. Pods without an IP are an error.
+    """
+    lab_id = lab_id or new_lab_id()
+    prefix = f"nw{lab_id}"
+    pods = [e for e in cluster.endpoints if e.kind is EndpointKind.POD]
+    heps = sorted((e for e in cluster.endpoints if e.kind is EndpointKind.HOST and e.node),
+                  key=lambda e: e.key)
+    pod_nodes, hep_only = _node_names(cluster, nodes)
+    names = pod_nodes + hep_only
+    uplinks = {n: tuple(sorted({u for e in heps if e.node == n
+                                for u in [_uplink(e)] if u})) for n in names}
+    lab_nodes = tuple(LabNode(n, i, f"{prefix}-n{i}", uplinks[n])
+                      for i, n in enumerate(names, 1))
     node_ns = {n.name: n.netns for n in lab_nodes}
     used: set[str] = set()
 
@@ -248,6 +298,7 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
     atts: list[Attachment] = []
     seen: set[str] = set()
     rr = 0
+    spread = pod_nodes or names
     for e in pods:
         if not e.ips:
             raise LabError(f"pod {e.key} has no IP; the lab needs one per pod")
@@ -256,18 +307,24 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
         seen.add(e.key)
         node = e.node
         if node is None:
-            node, rr = names[rr % len(names)], rr + 1
+            node, rr = spread[rr % len(spread)], rr + 1
         if e.host_network:
             atts.append(Attachment(e.key, HOSTNET, node, node_ns[node], None, e.ips,
                                    _ports(e.ports)))
         else:
             veth = f"{prefix}p{sum(1 for a in atts if a.kind == POD)}"
             atts.append(Attachment(e.key, POD, node, ns_for(e.key), veth, e.ips, _ports(e.ports)))
+    for e in heps:
+        if e.ips and e.node:  # without expectedIPs there is nothing to probe
+            seen.add(e.key)
+            atts.append(Attachment(e.key, HEP, e.node, node_ns[e.node], None, e.ips,
+                                   _hep_ports(e.ports)))
+    default = next((e.node for e in heps if e.node), names[0] if names else None)
     for i, h in enumerate(hosts):
         if h.name in seen:
             raise LabError(f"duplicate lab host {h.name}")
         seen.add(h.name)
-        node = h.node or names[0]
+        node = h.node or default
         if node not in node_ns:
             raise LabError(f"lab host {h.name} names unknown node {node}")
         atts.append(Attachment(h.name, HOST, node, ns_for("host:" + h.name), f"{prefix}h{i}",
@@ -276,7 +333,8 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
     for a in atts:
         for ip in a.ips:
             other = owners.setdefault(ip, a)
-            if other is not a and not (a.kind == other.kind == HOSTNET and a.node == other.node):
+            if other is not a and not (a.kind in IN_NODE and other.kind in IN_NODE
+                                       and a.node == other.node):
                 raise LabError(f"address {ip} is used by both {other.key} and {a.key}")
     return Topology(lab_id, lab_nodes, tuple(atts))
 
@@ -296,18 +354,49 @@ def _pod_lines(a: Attachment) -> list[str]:
     return lines
 
 
+def _addr(ip: IPAddress, dev: str) -> str:
+    return f"addr add {ip}/{ip.max_prefixlen} dev {dev}" + (" nodad" if ip.version == 6 else "")
+
+
+def _uplink_lines(topo: Topology, node: LabNode) -> tuple[list[str], str | None]:
+    """Create the node's host endpoint interfaces; returns the one hosts attach to.
+
+    A bridge when external hosts sit on the node (they become its ports, so
+    their packets arrive on it), else a dummy: an empty bridge has no carrier,
+    and IPv6 addresses on it would stay tentative.
+    """
+    has_hosts = any(a.kind == HOST and a.node == node.name for a in topo.attachments)
+    lines: list[str] = []
+    for i, name in enumerate(node.uplinks):
+        kind = "bridge mcast_snooping 0" if has_hosts and i == 0 else "dummy"
+        lines += [f"link add {name} type {kind}", f"link set {name} up"]
+    if not (has_hosts and node.uplinks):
+        return lines, None
+    bridge = node.uplinks[0]
+    return [*lines, f"addr add {GATEWAY6}/64 dev {bridge} nodad"], bridge
+
+
 def _node_lines(topo: Topology, node: LabNode) -> list[str]:
     lines = ["link set lo up", f"addr add {GATEWAY4}/32 dev lo"]
+    uplink_lines, bridge = _uplink_lines(topo, node)
+    lines += uplink_lines
     local_ips: set[IPAddress] = set()
     for a in topo.attachments:
         if a.node != node.name:
             continue
-        if a.kind == HOSTNET:
+        if a.kind in IN_NODE:
+            ep_dev = "lo"
+            if a.kind == HEP:
+                iface = a.key.rsplit("/", 1)[-1]
+                ep_dev = iface if iface in node.uplinks else "lo"
             for ip in a.ips:
                 if ip not in local_ips:
                     local_ips.add(ip)
-                    lines.append(f"addr add {ip}/{ip.max_prefixlen} dev lo nodad"
-                                 if ip.version == 6 else f"addr add {ip}/32 dev lo")
+                    lines.append(_addr(ip, ep_dev))
+            continue
+        if a.kind == HOST and bridge is not None:
+            lines += [f"link set {a.veth} master {bridge}", f"link set {a.veth} up"]
+            lines += [f"route add {ip}/{ip.max_prefixlen} dev {bridge}" for ip in a.ips]
             continue
         lines += [f"link set {a.veth} up", f"addr add {GATEWAY6}/64 dev {a.veth} nodad"]
         lines += [f"route add {ip}/{ip.max_prefixlen} dev {a.veth}" for ip in a.ips]
@@ -355,12 +444,12 @@ def build(topo: Topology) -> None:
         for n in topo.nodes:
             _ns.write_sysctls(n.netns, NODE_SYSCTLS)
         for a in topo.attachments:
-            if a.kind != HOSTNET:
+            if a.kind not in IN_NODE:
                 _ns.write_sysctls(a.netns, POD_SYSCTLS)
         links = [
             f"link add {a.veth} netns {topo.node(a.node).netns} type veth "
             f"peer name eth0 netns {a.netns}"
-            for a in topo.attachments if a.kind != HOSTNET
+            for a in topo.attachments if a.kind not in IN_NODE
         ]
         for n in topo.nodes:
             for m in topo.nodes:
@@ -369,7 +458,7 @@ def build(topo: Topology) -> None:
                                  f"peer name {topo.prefix}l{n.index} netns {m.netns}")
         _ns.ip_batch(links)
         batches = [(n.netns, _node_lines(topo, n)) for n in topo.nodes]
-        batches += [(a.netns, _pod_lines(a)) for a in topo.attachments if a.kind != HOSTNET]
+        batches += [(a.netns, _pod_lines(a)) for a in topo.attachments if a.kind not in IN_NODE]
         _ns.ip_batches(batches)
     except BaseException:
         teardown(topo)

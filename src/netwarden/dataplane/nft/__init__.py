@@ -2,11 +2,24 @@
 
 from .backend import Execer, NftBackend, SystemNft
 from .fake import FakeNft
-from .objects import Chain, Element, Map, Rule, Set, Table, Verb, concat, quote, set_literal
+from .objects import (
+    Chain,
+    ChainRules,
+    Element,
+    Map,
+    Rule,
+    Set,
+    Table,
+    Verb,
+    concat,
+    quote,
+    set_literal,
+)
 from .transaction import Operation, Transaction
 
 __all__ = [
     "Chain",
+    "ChainRules",
     "Element",
     "Execer",
     "FakeNft",

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..._errors import NftError
-from .objects import Chain, Element, Map, NftObject, Rule, Set, Table, Verb
+from .objects import Chain, ChainRules, Element, Map, NftObject, Rule, Set, Table, Verb
 from .transaction import Transaction
 
 __all__ = ["FakeNft", "references"]
@@ -153,7 +153,11 @@ class FakeNft:
             return
         if m.table is None:
             raise _fail(f"table {table.ref} does not exist", _NOT_FOUND)
-        if isinstance(obj, Chain):
+        if isinstance(obj, ChainRules):
+            if obj.chain.name not in m.chains:
+                raise _fail(f"add rule: no chain {obj.chain.name}", _NOT_FOUND)
+            self._chain(m, verb, obj.chain)
+        elif isinstance(obj, Chain):
             self._chain(m, verb, obj)
         elif isinstance(obj, Set):
             self._set(m, verb, obj)

@@ -18,6 +18,7 @@ from enum import Enum
 
 __all__ = [
     "Chain",
+    "ChainRules",
     "Element",
     "Map",
     "NftObject",
@@ -187,6 +188,25 @@ class Chain(NftObject):
         if verb is Verb.ADD:
             return [self.declaration(table), *self.rule_lines(table)]
         return [f"{verb.value} chain {table} {self.name}"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRules(NftObject):
+    """Only the rules of ``chain``, appended to the existing chain of that name.
+
+    Refilling a flushed chain this way keeps the batch to what changed (no
+    re-declaration); nft refuses it if the chain does not exist.
+    """
+
+    chain: Chain
+
+    def validate(self, verb: Verb) -> str | None:
+        if verb is not Verb.ADD:
+            return f"chain rules of {self.chain.name} can only be added"
+        return self.chain.validate(verb)
+
+    def write(self, verb: Verb, table: str) -> list[str]:
+        return self.chain.rule_lines(table)
 
 
 @dataclass(frozen=True, slots=True)
