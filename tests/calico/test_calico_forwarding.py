@@ -99,3 +99,41 @@ def test_the_connectivity_map_agrees_with_check(engine: Engine) -> None:
             for protocol, port in ((TCP, 6379), (TCP, 80), (UDP, 53)):
                 expected = engine.check(src.key, dst.key, protocol, port).allowed
                 assert services.contains(protocol, port) is expected, (src.key, dst.key, port)
+
+
+NODE_LOCAL = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: default, labels: {app: db}}
+spec: {nodeName: node-a}
+status: {podIP: 10.244.1.2}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: default}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node-a-eth0, labels: {node: a}}
+spec: {node: node-a, interfaceName: eth0, expectedIPs: [192.168.1.1]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: node-a-open}
+spec:
+  selector: node == 'a'
+  types: [Ingress, Egress]
+  ingress: [{action: Allow}]
+  egress: [{action: Allow}]
+"""
+
+
+@pytest.mark.parametrize(("src", "dst"), [("host/node-a/eth0", "default/db"),
+                                          ("default/db", "host/node-a/eth0")],
+                         ids=["node-to-own-pod", "pod-to-own-node"])
+def test_a_pods_policy_does_not_police_its_own_node(src: str, dst: str) -> None:
+    engine = Engine(compile_snapshot(load_texts([("c.yaml", NODE_LOCAL)])))
+    verdict = engine.check(src, dst, TCP, 8080)
+    assert verdict.allowed
+    assert any("its own node is always allowed" in r for r in verdict.reasons)

@@ -106,7 +106,7 @@ spec:
     rs = render_ruleset(load_cluster([tmp_path]), "kube-02", {}, OPTS)
     assert (rs.chain("hep-forward").hook, rs.chain("hep-forward").priority) == ("forward", -1)
     policy = next(c for c in rs.chains if c.name.startswith("pol-global_fwd"))
-    assert "icmp type . icmp code 8 . 0" in policy.rules[0].body
+    assert "icmp type . icmp code { 8 . 0 }" in policy.rules[0].body
 
 
 def test_fake_nft_accepts_every_calico_example() -> None:

@@ -20,7 +20,7 @@ def render(*policies: ir.Policy, tiers: tuple[ir.Tier, ...] = (),
            endpoints: tuple[ir.Endpoint, ...] = (WEB, CLIENT, DB),
            ifaces: dict[str, str] = IFACES) -> Ruleset:
     cluster = ir.Cluster(endpoints=endpoints, policies=policies, tiers=tiers)
-    return render_ruleset(cluster, "node1", ifaces, RenderOptions(pod_interface_prefix="nwv"))
+    return render_ruleset(cluster, "node1", ifaces, RenderOptions(pod_interface_prefix="nwv", allow_sets=False))
 
 
 def bodies(rs: Ruleset, name: str) -> list[str]:
@@ -167,7 +167,7 @@ def test_services_icmp_and_other_protocols() -> None:
     ))
     (pol,) = jumps(rs, "ep-default/web-ingress")
     assert bodies(rs, pol) == [
-        "meta l4proto 1 icmp type . icmp code 8 . 0-255 counter meta mark set meta mark "
+        "meta l4proto 1 icmp type . icmp code { 8 . 0-255 } counter meta mark set meta mark "
         "| 0x10000 return",
         "meta l4proto != 6 counter drop",
         'counter limit rate 10/second log prefix "nw default/web-in ingress[2] "',

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 from ..engine.evaluate import PolicyIndex
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy
-from .matches import Registry, RuleTranslator
+from ..ir import Rule as PolicyRule
+from .fastpath import UnionCompiler
+from .matches import AllowPiece, Registry, RuleTranslator
 from .nft.objects import Chain, Map, Rule, Set, Table, quote
 from .render import (
     RenderOptions,
@@ -72,7 +74,9 @@ class Renderer:
         self._cluster = cluster
         self._node = node
         self._registry = Registry()
-        self._translator = RuleTranslator(cluster or Cluster(), self._registry, self.options.marks)
+        self._translator = RuleTranslator(cluster or Cluster(), self._registry, self.options.marks,
+                                          self.options.drop_log)
+        self._unions = UnionCompiler(self._registry, self.options.marks)
         self._endpoints: dict[str, _Rendered] = {}
         self._chains: dict[tuple[str, Direction, tuple[tuple[str, str | None], ...]], Chain] = {}
         self._chain_sets: dict[str, tuple[str, ...]] = {}
@@ -138,18 +142,40 @@ class Renderer:
         translator = self._translator
         translator.used = set()
         used: dict[str, Chain] = {}
+        union = self.allow_union if self.options.allow_sets else None
         egress, ingress = (
             tier_chain(endpoint, direction, self._index.layers(endpoint, direction),
-                       self.policy_chain, used, self.options)
+                       self.policy_chain, used, self.options, union=union)
             for direction in (Direction.EGRESS, Direction.INGRESS)
         )
         return _Rendered(endpoint, ifname, (egress, ingress), tuple(used.values()),
                          frozenset(translator.used))
 
-    def policy_chain(self, policy: Policy, direction: Direction, endpoint: Endpoint) -> Chain:
-        """``policy``'s rules for ``endpoint``; one shared object per distinct content."""
+    def allow_union(self, policies: Iterable[Policy], direction: Direction,
+                    endpoint: Endpoint) -> tuple[list[Rule], list[Chain]]:
+        """An allow-only tier: lookups of its union, and chains of the rules that don't fit."""
+        pieces: list[AllowPiece] = []
+        residual: list[Chain] = []
+        for policy in policies:
+            rest: list[PolicyRule] = []
+            for rule in policy.rules(direction):
+                got = self._translator.allow_pieces(rule, direction, endpoint)
+                if got is None:
+                    rest.append(rule)
+                else:
+                    pieces.extend(got)
+            if rest:
+                chain = self.policy_chain(policy, direction, endpoint, rest)
+                if chain.rules:
+                    residual.append(chain)
+        lookups = self._unions.rules(tuple(pieces), direction is Direction.INGRESS)
+        return lookups, residual
+
+    def policy_chain(self, policy: Policy, direction: Direction, endpoint: Endpoint,
+                     only: Iterable[PolicyRule] | None = None) -> Chain:
+        """``policy``'s rules (or ``only`` these of them) for ``endpoint``; shared by content."""
         rules: list[Rule] = []
-        for rule in policy.rules(direction):
+        for rule in policy.rules(direction) if only is None else only:
             rules.extend(self._translator.translate(rule, direction, endpoint))
         content = tuple((r.body, r.comment) for r in rules)
         key = (policy.id, direction, content)
@@ -186,7 +212,7 @@ class Renderer:
             Map("ingress_dispatch", "ifname : verdict",
                 entries=tuple(dispatch[Direction.INGRESS])),
         ]
-        sets.extend(self._used_sets(policy_chains))
+        sets.extend(self._used_sets(policy_chains, endpoint_chains))
         chains = (
             _forward_chain(opts),
             *host_base,
@@ -195,11 +221,15 @@ class Renderer:
         )
         return Ruleset(Table(opts.table), chains, tuple(sets))
 
-    def _used_sets(self, policy_chains: Mapping[str, Chain]) -> list[Set]:
+    def _used_sets(self, policy_chains: Mapping[str, Chain],
+                   endpoint_chains: Iterable[Chain]) -> list[Set]:
         """The named sets the chains refer to; the rest are forgotten."""
         names = {s for n in policy_chains for s in self._chain_sets.get(n, ())}
+        names.update(m for c in endpoint_chains for r in c.rules if "@" in r.body
+                     for m in _SET_REF.findall(r.body))
         registry = self._registry
         registry.prune(names)
+        self._unions.prune()
         self._chains = {k: c for k, c in self._chains.items() if c.name in policy_chains}
         self._chain_sets = {n: s for n, s in self._chain_sets.items() if n in policy_chains}
         return [registry.sets[n] for n in sorted(names) if n in registry.sets]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..ir import (
     Action,
@@ -35,7 +36,15 @@ from .addresses import AddressSet, Intervals
 from .nft.objects import Rule as NftRule
 from .nft.objects import Set, quote, set_literal
 
-__all__ = ["Marks", "Registry", "RuleTranslator", "digest"]
+__all__ = [
+    "LOG_PREFIX_MAX",
+    "AllowPiece",
+    "Marks",
+    "Registry",
+    "RuleTranslator",
+    "digest",
+    "log_prefix",
+]
 
 _FAMILY = {4: ("ip", "ipv4_addr", "ipv4"), 6: ("ip6", "ipv6_addr", "ipv6")}
 
@@ -86,6 +95,13 @@ class Registry:
     def services(self, elements: tuple[str, ...]) -> str:
         return self._named("svc", "inet_proto . inet_service", elements)
 
+    def union(self, prefix: str, type_: str, elements: tuple[str, ...]) -> str:
+        """An allow-union set (``fastpath``): interval, with a counter per element."""
+        name = f"{prefix}-{digest(type_, elements)}"
+        if name not in self.sets:
+            self.sets[name] = Set(name, type_, ("interval",), elements, counter=True)
+        return "@" + name
+
     def prune(self, names: Iterable[str]) -> None:
         """Forget every set but ``names`` (a long-lived renderer's sets come and go)."""
         keep = set(names)
@@ -124,7 +140,9 @@ def service_fragments(services: ServiceSet, registry: Registry) -> list[str]:
             ports.extend(f"{proto} . {r}" for r in _ranges(values))
         elif proto in ICMP_PROTOCOLS:
             kind = "icmp" if proto == 1 else "icmpv6"
-            elements = set_literal(_icmp_elements(values))
+            # Always braced: nft refuses a concatenation matched against a
+            # singleton value ("use concatenations with sets and maps").
+            elements = "{ " + ", ".join(_icmp_elements(values)) + " }"
             out.append(f"meta l4proto {proto} {kind} type . {kind} code {elements}")
         else:  # no second coordinate for other protocols: listed means all of it
             whole.append(proto)
@@ -138,6 +156,59 @@ def service_fragments(services: ServiceSet, registry: Registry) -> list[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class AllowPiece:
+    """Part of an Allow rule a set lookup can take, for one address family.
+
+    ``ports`` holds ``protocol << 16 | port`` ranges (port protocols, some
+    ports), ``protocols`` whole protocols, ``anything`` any protocol; the
+    remote side is ``remote`` (the source for ingress, the destination for
+    egress). ``origin`` is the rule's comment, for per-element counters.
+    """
+
+    version: int
+    remote: Intervals
+    ports: Intervals
+    protocols: Intervals
+    anything: bool
+    origin: str
+
+
+def _service_shape(services: ServiceSet) -> tuple[Intervals, Intervals, bool] | None:
+    """(ports, whole protocols, anything) for ``services``; None for ICMP types/codes."""
+    if services.is_all:
+        return (), (), True
+    ports: list[tuple[int, int]] = []
+    whole: list[tuple[int, int]] = []
+    listed: list[int] = []
+    for proto, values in services.protocols():
+        listed.append(proto)
+        if not values:
+            continue
+        if values == full_range(proto) or proto not in PORT_PROTOCOLS | ICMP_PROTOCOLS:
+            whole.append((proto, proto))
+        elif proto in PORT_PROTOCOLS:
+            ports.extend((proto << 16 | lo, proto << 16 | hi) for lo, hi in values)
+        else:
+            return None
+    if services.others:  # every protocol not listed, with all its values
+        edges = [-1, *sorted(listed), 256]
+        whole.extend((a + 1, b - 1) for a, b in pairwise(edges) if a + 1 <= b - 1)
+    return tuple(sorted(ports)), tuple(sorted(whole)), False
+
+
+LOG_PREFIX_MAX = 127  # NF_LOG_PREFIXLEN is 128 including the trailing NUL
+
+
+def log_prefix(text: str) -> str:
+    """``nw <text>`` within nft's 127 bytes; a long text loses its start, not its verdict."""
+    full = f"nw {text}"
+    if len(full.encode()) <= LOG_PREFIX_MAX:
+        return full
+    tail = text.encode()[-(LOG_PREFIX_MAX - 5):].decode(errors="ignore")
+    return f"nw ..{tail}"
+
+
 class RuleTranslator:
     """Rule → nft bodies for one cluster; caches peer resolution across endpoints.
 
@@ -148,10 +219,12 @@ class RuleTranslator:
     re-renders only the endpoints that read them.
     """
 
-    def __init__(self, cluster: Cluster, registry: Registry, marks: Marks) -> None:
+    def __init__(self, cluster: Cluster, registry: Registry, marks: Marks,
+                 drop_log: str | None = None) -> None:
         self.cluster = cluster
         self.registry = registry
         self.marks = marks
+        self.drop_log = drop_log  # "limit rate ... log group N": put before each Deny
         self.used: set[object] = set()
         self._remote: dict[EntityMatch, AddressSet] = {}
         self._by_dest: dict[Rule, tuple[AddressSet, list[tuple[AddressSet, ServiceSet]]]] = {}
@@ -229,8 +302,10 @@ class RuleTranslator:
         return AddressSet.of(ips)
 
     # -- rules --------------------------------------------------------------
-    def translate(self, rule: Rule, direction: Direction, endpoint: Endpoint) -> list[NftRule]:
-        """nft rules for ``rule`` in ``endpoint``'s ``direction`` chain (maybe none)."""
+    def _groups(
+        self, rule: Rule, direction: Direction, endpoint: Endpoint
+    ) -> tuple[AddressSet, AddressSet, str, list[tuple[AddressSet, ServiceSet]]] | None:
+        """(local, full local, sport match, [(remote part, services)]) or None: no match."""
         ingress = direction is Direction.INGRESS
         local_match, remote_match = (
             (rule.destination, rule.source) if ingress else (rule.source, rule.destination)
@@ -242,10 +317,10 @@ class RuleTranslator:
         else:
             local = self.local_addresses(local_match, endpoint)
         if not local:
-            return []
+            return None
         sport = self._source_ports(rule, None if ingress else endpoint)
         if sport is None:
-            return []
+            return None
         remote = self.remote_addresses(remote_match)
         groups: list[tuple[AddressSet, ServiceSet]]
         if ingress or not rule.depends_on_named_ports:
@@ -254,16 +329,65 @@ class RuleTranslator:
         else:
             groups = self._by_destination(rule, remote)
         full_local = AddressSet.of(endpoint.ips) if endpoint.ips else local
+        return local, full_local, sport, groups
+
+    def translate(self, rule: Rule, direction: Direction, endpoint: Endpoint) -> list[NftRule]:
+        """nft rules for ``rule`` in ``endpoint``'s ``direction`` chain (maybe none)."""
+        planned = self._groups(rule, direction, endpoint)
+        if planned is None:
+            return []
+        local, full_local, sport, groups = planned
+        ingress = direction is Direction.INGRESS
         out: list[NftRule] = []
+        verdicts: list[tuple[str, str | None]] = [(self._verdict(rule), _comment(rule))]
+        if rule.action is Action.DENY and self.drop_log:  # logged, then dropped unlimited
+            prefix = quote(log_prefix(str(rule.origin)))
+            verdicts.insert(0, (f"{self.drop_log} prefix {prefix}", None))
         for remote_part, services in groups:
             fragments = service_fragments(services, self.registry)
             if not fragments:
                 continue
             for body in self._address_bodies(rule, ingress, local, full_local, remote_part):
                 out.extend(
-                    NftRule(_join(body, svc, sport, self._verdict(rule)), _comment(rule))
-                    for svc in fragments
+                    NftRule(_join(body, svc, sport, verdict), comment)
+                    for svc in fragments for verdict, comment in verdicts
                 )
+        return out
+
+    def allow_pieces(
+        self, rule: Rule, direction: Direction, endpoint: Endpoint
+    ) -> list[AllowPiece] | None:
+        """``rule`` (an Allow) as set-lookup pieces, or None when it needs a rule of its own.
+
+        It fits when it has no source ports, does not narrow the endpoint's own
+        addresses and names no ICMP type: then it is remote addresses ×
+        (ports | whole protocols | anything) per family. ``[]``: never matches.
+        """
+        if rule.action is not Action.ALLOW:
+            return None
+        planned = self._groups(rule, direction, endpoint)
+        if planned is None:
+            return []
+        local, full_local, sport, groups = planned
+        if sport:
+            return None
+        origin = _comment(rule)
+        out: list[AllowPiece] = []
+        for remote_part, services in groups:
+            shape = _service_shape(services)
+            if shape is None:
+                return None
+            if not services:
+                continue
+            for version in (4, 6):
+                if rule.ip_version not in (None, version):
+                    continue
+                mine, theirs = local.family(version), remote_part.family(version)
+                if not mine or not theirs:
+                    continue
+                if mine != full_local.family(version):
+                    return None
+                out.append(AllowPiece(version, theirs, *shape, origin))
         return out
 
     def _by_destination(

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..ir import Action, Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
-from .matches import Marks, digest
+from .matches import Marks, digest, log_prefix
 from .nft.objects import Chain, Rule, Set, Table, quote, set_literal
 
 __all__ = ["RenderOptions", "Ruleset", "endpoint_chain", "render_ruleset", "tier_chain"]
@@ -46,6 +46,30 @@ class RenderOptions:
     pod_interface_prefix: str | None = None
     marks: Marks = field(default_factory=Marks)
     priority: int = 0
+    # Allow-only tiers of pods as set lookups (``fastpath``); False: one jump per policy.
+    allow_sets: bool = True
+    # NFLOG group for drops: each drop is preceded by a rate-limited ``log group`` rule.
+    drop_log_group: int | None = None
+    drop_log_rate: str = "10/second"
+    drop_log_burst: int = 20
+
+    @property
+    def drop_log(self) -> str | None:
+        """The logging statement put before drops (no verdict), or None."""
+        if self.drop_log_group is None:
+            return None
+        return (f"limit rate {self.drop_log_rate} burst {self.drop_log_burst} packets "
+                f"log group {self.drop_log_group}")
+
+    def logged(self, match: str, text: str) -> list[Rule]:
+        """The rule logging what ``match`` is about to drop (none without a group).
+
+        Rate-limited apart from the drop, so the drop itself never is.
+        """
+        log = self.drop_log
+        if log is None:
+            return []
+        return [Rule(_join(match, f"{log} prefix {quote(log_prefix(text))}"))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +145,23 @@ def _local(endpoint: Endpoint, node: str | None) -> bool:
     return node is None or endpoint.node in (None, node)
 
 
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
 def _forward_chain(opts: RenderOptions) -> Chain:
     rules = [
         Rule("ct state established,related accept"),
+        *opts.logged("ct state invalid", "conntrack invalid"),
         Rule("ct state invalid counter drop", "conntrack invalid"),
     ]
     prefix = opts.pod_interface_prefix
     if prefix:
         wildcard = quote(prefix + "*")
-        rules += [
-            Rule(f"{side} {wildcard} {side} != @local_ifaces counter drop", "unknown pod interface")
-            for side in ("iifname", "oifname")
-        ]
+        for side in ("iifname", "oifname"):
+            match = f"{side} {wildcard} {side} != @local_ifaces"
+            rules += [*opts.logged(match, f"unknown pod interface ({side})"),
+                      Rule(f"{match} counter drop", "unknown pod interface")]
     rules += [
         Rule("iifname vmap @egress_dispatch"),
         Rule("oifname vmap @ingress_dispatch"),
@@ -143,19 +172,19 @@ def _forward_chain(opts: RenderOptions) -> Chain:
     )
 
 
-def _anti_spoofing(endpoint: Endpoint) -> list[Rule]:
+def _anti_spoofing(endpoint: Endpoint, opts: RenderOptions) -> list[Rule]:
     comment = f"{endpoint.key} anti-spoofing"
     out = []
     for version, keyword, family in ((4, "ip", "ipv4"), (6, "ip6", "ipv6")):
         own = [str(ip) for ip in endpoint.ips if ip.version == version]
-        if own:
-            out.append(Rule(f"{keyword} saddr != {set_literal(own)} counter drop", comment))
-        else:
-            out.append(Rule(f"meta nfproto {family} counter drop", comment))
+        match = f"{keyword} saddr != {set_literal(own)}" if own else f"meta nfproto {family}"
+        out += [*opts.logged(match, comment), Rule(f"{match} counter drop", comment)]
     return out
 
 
 PolicyChain = Callable[[Policy, Direction, Endpoint], Chain]
+# An allow-only tier's policies → (lookup rules, residual policy chains to jump to).
+AllowUnion = Callable[[Sequence[Policy], Direction, Endpoint], tuple[list[Rule], list[Chain]]]
 Layers = Sequence[tuple[Tier, Sequence[Policy]]]
 
 
@@ -191,22 +220,38 @@ def tier_chain(
     policy_chains: dict[str, Chain],
     opts: RenderOptions,
     name: str | None = None,
+    union: AllowUnion | None = None,
 ) -> Chain:
     """The chain walking ``layers`` (tiers and their applicable policies, in order).
 
     Policy chains it jumps to are added to ``policy_chains``. A policy whose
     chain has no rule for this endpoint is not jumped to: it only makes the
     tier take part (its end-of-tier drop). Host endpoints get no
-    anti-spoofing, since a host sends from any of its addresses.
+    anti-spoofing, since a host sends from any of its addresses. With
+    ``union``, a tier of Allow rules only becomes set lookups (``fastpath``).
     """
     marks = opts.marks
+    allowed = f"meta mark & 0x{marks.allow:x} != 0 return"
     rules = [Rule(f"meta mark set meta mark & {marks.clear}")]
     if direction is Direction.EGRESS and endpoint.kind is EndpointKind.POD:
-        rules += _anti_spoofing(endpoint)
+        rules += _anti_spoofing(endpoint, opts)
     taking_part = [(tier, policies) for tier, policies in layers if policies]
     for index, (tier, policies) in enumerate(taking_part):
         may_pass = False
         guard = f"meta mark & 0x{marks.pass_:x} == 0 "
+        what = f"{endpoint.key} {direction.lower} tier {tier.name}"
+        if union is not None and all(r.action is Action.ALLOW for p in policies
+                                     for r in p.rules(direction)):
+            lookups, residual = union(policies, direction, endpoint)
+            rules += lookups
+            for chain in residual:
+                policy_chains.setdefault(chain.name, chain)
+                rules += [Rule(f"jump {chain.name}"), Rule(allowed)]
+            if _tier_drops(tier):
+                rules += opts.logged("", f"{endpoint.key} {direction.lower} end of tier "
+                                         f"{tier.name}")
+                rules.append(Rule("counter drop", f"{what} default deny"))
+            continue
         for policy in policies:
             chain = policy_chain(policy, direction, endpoint)
             if not chain.rules:
@@ -215,11 +260,13 @@ def tier_chain(
             rules.append(Rule(f"{guard if may_pass else ''}jump {chain.name}"))
             actions = {r.action for r in policy.rules(direction)}
             if Action.ALLOW in actions:
-                rules.append(Rule(f"meta mark & 0x{marks.allow:x} != 0 return"))
+                rules.append(Rule(allowed))
             may_pass = may_pass or Action.PASS in actions
-        what = f"{endpoint.key} {direction.lower} tier {tier.name}"
         if _tier_drops(tier):
-            rules.append(Rule(f"{guard if may_pass else ''}counter drop", f"{what} default deny"))
+            match = guard.strip() if may_pass else ""
+            rules += opts.logged(match, f"{endpoint.key} {direction.lower} end of tier "
+                                        f"{tier.name}")
+            rules.append(Rule(_join(match, "counter drop"), f"{what} default deny"))
         if may_pass and index + 1 < len(taking_part):
             rules.append(Rule(f"meta mark set meta mark & 0x{0xFFFFFFFF & ~marks.pass_:08x}"))
     return Chain(name or endpoint_chain(endpoint.key, direction), tuple(rules))

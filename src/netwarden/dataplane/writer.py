@@ -38,8 +38,8 @@ def _entries(item: Set) -> dict[str, str | None]:
     return dict.fromkeys(item.elements)
 
 
-def _declaration(item: Set) -> tuple[str, str, tuple[str, ...]]:
-    return (item.keyword, item.type, item.flags)
+def _declaration(item: Set) -> tuple[str, str, tuple[str, ...], bool]:
+    return (item.keyword, item.type, item.flags, item.counter)
 
 
 def full_transaction(ruleset: Ruleset) -> Transaction:

@@ -119,6 +119,12 @@ class Engine:
         if subject.host_network:
             notes.append(f"{subject.key} uses the host network: NetworkPolicy does not apply to it")
             return None
+        other = (dst if direction is Direction.EGRESS else src).endpoint
+        if _own_node(subject, other):
+            assert other is not None
+            notes.append(f"{subject.key} and {other.key} are on the same node: traffic between "
+                         "a pod and its own node is always allowed by the pod's policies")
+            return None
         return evaluate_side(self.index, subject, direction, src, dst, packet)
 
     def allows(
@@ -131,6 +137,20 @@ class Engine:
     def connectivity(self) -> Connectivity:
         """The full connectivity map, built on first use."""
         return Connectivity(self.cluster, self.index)
+
+
+def _own_node(pod: Endpoint, other: Endpoint | None) -> bool:
+    """Kubernetes: traffic to and from the node where a pod runs is always allowed.
+
+    Only the pod's side is waived; the node's host endpoint policies still apply.
+    """
+    return (
+        other is not None
+        and pod.kind is EndpointKind.POD
+        and other.kind is EndpointKind.HOST
+        and other.node is not None
+        and pod.node == other.node
+    )
 
 
 def _address(endpoint: Endpoint, family: int | None) -> IPAddress | None:

@@ -122,6 +122,8 @@ class FakeNft:
             out.append(f"\t\ttype {st.decl.type}")
             if st.decl.flags:
                 out.append(f"\t\tflags {','.join(st.decl.flags)}")
+            if st.decl.counter:
+                out.append("\t\tcounter")
             if st.elements:
                 items = sorted(k if v is None else f"{k} : {v}" for k, v in st.elements.items())
                 out.append(f"\t\telements = {{ {', '.join(items)} }}")
@@ -205,8 +207,8 @@ class FakeNft:
         if verb is Verb.ADD:
             if state is None:
                 state = m.sets[obj.name] = _SetState(obj)
-            elif (state.decl.keyword, state.decl.type, state.decl.flags) != (
-                obj.keyword, obj.type, obj.flags
+            elif (state.decl.keyword, state.decl.type, state.decl.flags, state.decl.counter) != (
+                obj.keyword, obj.type, obj.flags, obj.counter
             ):
                 raise _fail(f"{obj.keyword} {obj.name} redeclared differently", _EXISTS)
             items = obj.entries if isinstance(obj, Map) else [(e, None) for e in obj.elements]

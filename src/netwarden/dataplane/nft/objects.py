@@ -218,6 +218,7 @@ class Set(NftObject):
     flags: tuple[str, ...] = ()
     elements: tuple[str, ...] = ()
     comment: str | None = None
+    counter: bool = False  # a counter on every element (``counter`` in the declaration)
 
     keyword = "set"
 
@@ -225,6 +226,8 @@ class Set(NftObject):
         spec = f"type {self.type} ;"
         if self.flags:
             spec += f" flags {','.join(self.flags)} ;"
+        if self.counter:
+            spec += " counter ;"
         if self.comment:
             spec += f" comment {quote(self.comment)} ;"
         return spec
