@@ -20,7 +20,9 @@ def render(*policies: ir.Policy, tiers: tuple[ir.Tier, ...] = (),
            endpoints: tuple[ir.Endpoint, ...] = (WEB, CLIENT, DB),
            ifaces: dict[str, str] = IFACES) -> Ruleset:
     cluster = ir.Cluster(endpoints=endpoints, policies=policies, tiers=tiers)
-    return render_ruleset(cluster, "node1", ifaces, RenderOptions(pod_interface_prefix="nwv", allow_sets=False))
+    # one jump per policy: the chain form these golden texts describe (test_fastpath: sets)
+    opts = RenderOptions(pod_interface_prefix="nwv", allow_sets=False)
+    return render_ruleset(cluster, "node1", ifaces, opts)
 
 
 def bodies(rs: Ruleset, name: str) -> list[str]:

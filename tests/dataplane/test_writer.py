@@ -19,7 +19,8 @@ DB = make_pod("db", ips=("10.0.0.4",))
 def ruleset(*policies: ir.Policy, ifaces: dict[str, str] | None = None) -> Ruleset:
     cluster = ir.Cluster(endpoints=(WEB, CLIENT, DB), policies=policies)
     ifaces = ifaces or {"default/web": "nwv-web", "default/client": "nwv-cli"}
-    return render_ruleset(cluster, None, ifaces, RenderOptions(pod_interface_prefix="nwv"))
+    return render_ruleset(cluster, None, ifaces,
+                          RenderOptions(pod_interface_prefix="nwv", allow_sets=False))
 
 
 def web_from(app: str) -> ir.Policy:

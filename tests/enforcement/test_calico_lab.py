@@ -40,7 +40,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from labtools import cluster_from_text, lab_for
 
 from netwarden import load_cluster
-from netwarden._errors import NftError
 from netwarden.engine import Engine
 from netwarden.lab import Lab, ProbeUnsupported
 from netwarden.lab import enforce as nwe
@@ -219,10 +218,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(raises=NftError, strict=True,
-                   reason="dataplane/matches.py service_fragments writes a one-element ICMP "
-                          "type . code match unbraced ('icmp type . icmp code 8 . 0'); nft: "
-                          "'Use concatenations with sets and maps, not singleton values'")
 @pytest.mark.parametrize("icmp", ["{type: 8}", "{type: 8, code: 0}"], ids=["type", "type-code"])
 def test_icmp_type_is_enforced(random_lab: Lab, icmp: str) -> None:
     base = {"pods": {k: {} for k in PODS}, "namespaces": {"n1": {}, "n2": {}}, "tier": None,

@@ -11,6 +11,7 @@ Layout of ``table inet netwarden``::
       oifname vmap @ingress_dispatch    → jump ep-<key>-ingress
     ep-<key>-<dir>     per local endpoint: clear marks, anti-spoofing (egress),
                        then per taking-part tier: jump pol-… ; mark says allow → return;
+                       (an allow-only tier: lookups in its union's sets, see ``fastpath``)
                        tier end → counted drop (unless the tier's default is Pass)
     pol-<policy>-<dir>-<hash>   the policy's rules as seen from such endpoints;
                        shared by every endpoint for which they come out the same
@@ -20,7 +21,8 @@ output, forward, prerouting before DNAT, raw); see ``hostendpoints``.
 
 A policy chain never accepts: Allow sets a mark bit and returns, so that in
 the forward hook the source's egress chain and then the destination's
-ingress chain both run, as in Felix.
+ingress chain both run, as in Felix. With ``RenderOptions.drop_log_group``
+every drop is preceded by a rate-limited ``log group`` rule without verdict.
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ It enters each pod's namespace only to create a socket (a socket keeps the
 namespace it was created in), binds it to each of the pod's addresses (so a
 UDP reply leaves from the address the probe was sent to) and serves:
 
-* TCP: on accept, write ``nw <key>\\n`` so the prober knows the handshake got
-  through both ways; then echo whatever arrives, so a long-lived connection can
-  be watched until a policy cuts it.
+* TCP: write ``nw <key>\\n`` so the prober knows the handshake got through
+  both ways; then echo whatever arrives, so a long-lived connection can be
+  watched until a policy cuts it. The greeting waits ``GREETING_DELAY`` for
+  the client to speak first: an HTTP request line gets a small HTTP/1.0 reply
+  carrying the same greeting instead, so ``curl http://<pod>`` works too.
 * UDP: reply ``nw <key> `` followed by the datagram.
 * SCTP, where the kernel has it: as TCP.
 
@@ -34,6 +36,16 @@ from .topology import Attachment, Topology
 __all__ = ["main", "open_servers"]
 
 Server = tuple[socket.socket, str, int]  # socket, endpoint key, protocol
+
+GREETING_DELAY = 0.05
+_HTTP_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ")
+
+
+def _http_reply(key: str) -> bytes:
+    body = f"nw {key}\n".encode()
+    head = (f"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    return head + body
 
 
 def _listen(att: Attachment, port: int, proto: int) -> list[Server]:
@@ -89,32 +101,55 @@ def _serve(servers: list[Server], state_path: str) -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     next_check = time.monotonic() + 2.0
+    fresh: dict[socket.socket, float] = {}  # accepted, not greeted yet: greet at this time
+
+    def greet(conn: socket.socket, key: str) -> None:
+        fresh.pop(conn, None)
+        conn.send(f"nw {key}\n".encode())
+        sel.modify(conn, selectors.EVENT_READ, ("conn", key))
+
+    def drop(conn: socket.socket) -> None:
+        fresh.pop(conn, None)
+        sel.unregister(conn)
+        conn.close()
+
     while True:
-        for sk, _ in sel.select(timeout=1.0):
+        now = time.monotonic()
+        timeout = max(0.0, min(fresh.values()) - now) if fresh else 1.0
+        for sk, _ in sel.select(timeout=timeout):
             role, key = sk.data
             sock: socket.socket = sk.fileobj  # type: ignore[assignment]
             try:
                 if role == "listen":
                     conn, _addr = sock.accept()
                     conn.setblocking(False)
-                    conn.send(f"nw {key}\n".encode())
-                    sel.register(conn, selectors.EVENT_READ, ("conn", key))
+                    sel.register(conn, selectors.EVENT_READ, ("fresh", key))
+                    fresh[conn] = time.monotonic() + GREETING_DELAY
                 elif role == "udp":
                     data, addr = sock.recvfrom(2048)
                     sock.sendto(f"nw {key} ".encode() + data, addr)
                 else:
                     data = sock.recv(4096)
-                    if data:
-                        sock.send(data)
+                    if not data:
+                        drop(sock)
+                    elif role == "fresh" and data.startswith(_HTTP_METHODS):
+                        sock.send(_http_reply(key))
+                        drop(sock)
                     else:
-                        sel.unregister(sock)
-                        sock.close()
+                        if role == "fresh":
+                            greet(sock, key)
+                        sock.send(data)
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError:
-                if role == "conn":
-                    sel.unregister(sock)
-                    sock.close()
+                if role in ("conn", "fresh"):
+                    drop(sock)
+        now = time.monotonic()
+        for conn in [c for c, due in fresh.items() if due <= now]:
+            try:
+                greet(conn, sel.get_key(conn).data[1])
+            except OSError:
+                drop(conn)
         if time.monotonic() > next_check:
             next_check = time.monotonic() + 2.0
             if not os.path.exists(state_path):  # the lab was removed without us

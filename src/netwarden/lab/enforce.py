@@ -415,8 +415,23 @@ def _verdict_of(expr: list[dict[str, Any]]) -> str:
     return "other"
 
 
+def _element_counters(item: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """(origin, counter) of each counted, commented element of a set (allow unions)."""
+    out = []
+    for elem in (item or {}).get("elem", ()):
+        inner = elem.get("elem") if isinstance(elem, dict) else None
+        if isinstance(inner, dict) and "comment" in inner and "counter" in inner:
+            out.append((str(inner["comment"]), inner["counter"]))
+    return out
+
+
 def rule_counters(lab: Lab) -> list[RuleCounter]:
-    """Packets and bytes per rule origin, summed over nodes and endpoints."""
+    """Packets and bytes per rule origin, summed over nodes and endpoints.
+
+    Rules count through their own counter; Allow rules compiled into an
+    allow-only tier's sets (``netwarden.dataplane.fastpath``) count through
+    the set elements they became, whose comment is the rule origin.
+    """
     totals: dict[tuple[str, str], list[int]] = {}
     for node in lab.nodes:
         backend = SystemNft(lab.node_netns(node))
@@ -425,6 +440,10 @@ def rule_counters(lab: Lab) -> list[RuleCounter]:
         except NftError:
             continue  # nothing enforced on this node
         for item in items:
+            for origin, counted in _element_counters(item.get("set")):
+                acc = totals.setdefault((origin, "allow"), [0, 0])  # only allow unions count
+                acc[0] += int(counted.get("packets", 0))
+                acc[1] += int(counted.get("bytes", 0))
             rule = item.get("rule")
             if not rule or "comment" not in rule:
                 continue
