@@ -195,6 +195,7 @@ def test_random_calico_policies_lab_agrees_with_engine(random_lab: Lab,
     docs = manifests(drawn)
     cluster = cluster_from_text(*docs)
     nwe.enforce(random_lab, cluster)
+    nwe.flush_conntrack(random_lab)  # each case starts with no tracked flows
     engine = Engine(cluster)
     keys = sorted(drawn["pods"])
     for obs in nwe.observe_many(random_lab, cluster, list(SERVICES), timeout=TIMEOUT,
@@ -224,5 +225,6 @@ def test_icmp_type_is_enforced(random_lab: Lab, icmp: str) -> None:
             "policies": [], "k8s": None}
     cluster = cluster_from_text(*manifests(base), ICMP_TYPE % icmp)
     nwe.enforce(random_lab, cluster)
+    nwe.flush_conntrack(random_lab)  # each case starts with no tracked flows
     obs = nwe.observe(random_lab, cluster, "ICMP", None, timeout=TIMEOUT)
     assert not obs.mismatches

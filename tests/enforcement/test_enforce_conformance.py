@@ -34,6 +34,7 @@ def _run(labs: queue.Queue[Lab], case: Case) -> Outcome:
     try:
         cluster = load_cluster(case.cluster_yaml, case.policies_yaml)
         nwe.enforce(lab, cluster)
+        nwe.flush_conntrack(lab)  # each case starts with no tracked flows
         obs = nwe.observe_many(lab, cluster, [("TCP", case.port), ("UDP", case.port)],
                                timeout=PROBE_TIMEOUT, endpoints=PODS)
         return {o.protocol: o for o in obs}

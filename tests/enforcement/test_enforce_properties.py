@@ -103,6 +103,7 @@ def test_lab_agrees_with_the_engine(lab: Lab, pod_labels: list[dict[str, str]],
                                     service: tuple[str, int]) -> None:
     cluster = cluster_from_text(*manifests(pod_labels, ns_labels, policies))
     nwe.enforce(lab, cluster)
+    nwe.flush_conntrack(lab)  # each case starts with no tracked flows
     other = ("UDP", service[1]) if service[0] == "TCP" else ("TCP", service[1])
     for obs in nwe.observe_many(lab, cluster, [service, other], timeout=1.0):
         assert grid(obs, "observed") == grid(obs, "expected"), obs.protocol

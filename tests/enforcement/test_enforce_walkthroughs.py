@@ -65,6 +65,7 @@ def _run_example(lab: Lab, states: list[Walkthrough]) -> dict[str, Result]:
         try:
             cluster = load_cluster(w.paths())
             nwe.enforce(lab, cluster)
+            nwe.flush_conntrack(lab)  # each case starts with no tracked flows
             res = Result(nwe.observe(lab, cluster, w.protocol, w.port, timeout=PROBE_TIMEOUT))
             if w.external:
                 pairs = [(host_name(s) if _is_ip(s) else s, d) for s, d, _ in w.external]

@@ -326,6 +326,20 @@ def _entry_allowed(engine: Engine, entry: ConntrackEntry) -> bool:
     return engine.allows(str(entry.src), str(entry.dst), entry.protocol, port)
 
 
+def flush_conntrack(lab: Lab) -> None:
+    """Forget every tracked connection on every node, so the next probes are all new.
+
+    Tests that switch one lab between unrelated policy sets need it: a probe
+    whose 5-tuple happens to match an entry left by an earlier case would ride
+    that entry instead of meeting the new policies.
+    """
+    import subprocess
+
+    for node in lab.nodes:
+        subprocess.run(["ip", "netns", "exec", lab.node_netns(node), "conntrack", "-F"],
+                       check=False, capture_output=True)
+
+
 def revoke_denied(lab: Lab, cluster: Cluster) -> list[tuple[str, ConntrackEntry]]:
     """Delete, on every node, the tracked pod connections ``cluster`` no longer allows.
 
