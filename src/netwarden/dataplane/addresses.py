@@ -16,52 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..ir import IPAddress, IPNetwork
+from ..ir.intervals import Intervals
+from ..ir.intervals import intersect as _intersect
+from ..ir.intervals import merge as _merge
+from ..ir.intervals import subtract as _subtract
 
 __all__ = ["AddressSet", "Intervals"]
 
-Intervals = tuple[tuple[int, int], ...]
 _BITS = {4: 32, 6: 128}
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> Intervals:
-    out: list[list[int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in out)
-
-
-def _intersect(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def _subtract(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    j = 0
-    for lo, hi in a:
-        while j < len(b) and b[j][1] < lo:
-            j += 1
-        k = j
-        while k < len(b) and b[k][0] <= hi:
-            if b[k][0] > lo:
-                out.append((lo, b[k][0] - 1))
-            lo = max(lo, b[k][1] + 1)
-            k += 1
-        if lo <= hi:
-            out.append((lo, hi))
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

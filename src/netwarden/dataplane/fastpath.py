@@ -29,7 +29,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from .addresses import AddressSet, Intervals, _merge, _subtract
+from ..ir.intervals import merge as _merge
+from ..ir.intervals import subtract as _subtract
+from .addresses import AddressSet, Intervals
 from .matches import AllowPiece, Marks, Registry
 from .nft.objects import Rule, Set, quote
 

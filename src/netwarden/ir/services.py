@@ -16,6 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from .intervals import Intervals
+from .intervals import intersect as _intersect
+from .intervals import merge as _normalize
+from .intervals import subtract as _subtract
+
 __all__ = [
     "ICMP",
     "ICMPV6",
@@ -39,7 +44,6 @@ ICMP_PROTOCOLS = frozenset((ICMP, ICMPV6))
 _FULL_PORTS = ((1, 65535),)
 _FULL_VALUES = ((0, 65535),)
 
-Intervals = tuple[tuple[int, int], ...]
 
 
 def protocol_name(number: int) -> str:
@@ -60,46 +64,6 @@ def protocol_number(name: str | int) -> int:
 
 def full_range(protocol: int) -> Intervals:
     return _FULL_PORTS if protocol in PORT_PROTOCOLS else _FULL_VALUES
-
-
-def _normalize(ranges: Iterable[tuple[int, int]]) -> Intervals:
-    merged: list[list[int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in merged)
-
-
-def _intersect(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def _subtract(a: Intervals, b: Intervals) -> Intervals:
-    out: list[tuple[int, int]] = []
-    for lo, hi in a:
-        for blo, bhi in b:
-            if bhi < lo or blo > hi:
-                continue
-            if blo > lo:
-                out.append((lo, blo - 1))
-            lo = bhi + 1
-            if lo > hi:
-                break
-        if lo <= hi:
-            out.append((lo, hi))
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
