@@ -163,6 +163,10 @@ def _on_ready(att: _Attempt, proto: int) -> None:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
                 att.done = errno.errorcode.get(err, str(err))
+            else:
+                # Speak first: the lab server greets at once instead of waiting to
+                # see whether an HTTP client is about to send a request.
+                sock.send(b"\n")
             att.connecting = False
             return
         data = sock.recv(4096)
