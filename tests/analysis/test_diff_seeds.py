@@ -20,7 +20,7 @@ from netwarden.ir import EndpointKind
 from netwarden.ir.services import protocol_number
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from walkthroughs import WALKTHROUGHS, Walkthrough  # noqa: E402
+from walkthroughs import WALKTHROUGHS, Walkthrough
 
 ECHO_REQUEST = 8 << 8
 
