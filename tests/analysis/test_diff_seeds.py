@@ -17,12 +17,10 @@ import pytest
 from netwarden import load_cluster
 from netwarden.analysis.diff import diff
 from netwarden.ir import EndpointKind
-from netwarden.ir.services import protocol_number
+from netwarden.ir.services import ECHO_REQUEST, protocol_number
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 from walkthroughs import WALKTHROUGHS, Walkthrough
-
-ECHO_REQUEST = 8 << 8
 
 
 def _before_after() -> list[tuple[Walkthrough, Walkthrough]]:
@@ -54,7 +52,7 @@ def test_diff_reports_exactly_the_changed_connections(before: Walkthrough,
                                                       after: Walkthrough) -> None:
     report = diff(load_cluster(before.paths()), load_cluster(after.paths()))
     protocol = protocol_number(before.protocol)
-    port = before.port if before.port is not None else ECHO_REQUEST
+    port = before.port if before.port is not None else ECHO_REQUEST[protocol]
     seen: dict[str, set[tuple[str, str]]] = {"gained": set(), "lost": set()}
     for change in report.changes:
         if not change.services.contains(protocol, port):

@@ -250,3 +250,31 @@ def test_match_expressions_in_the_policy_pod_selector() -> None:
     engine = cluster(make_policy("np", "x", expr_sel(("pod", "NotIn", ["a"])),
                                  policy_types=["Ingress"]))
     assert allowed(engine, "y/a", "x/a") and not allowed(engine, "y/a", "x/b")
+
+
+def test_check_can_ask_about_one_address_family_of_dual_stack_pods() -> None:
+    from netwarden import Engine, compile_snapshot
+    from netwarden.load import load_texts
+
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x}
+status: {podIPs: [{ip: 10.1.0.1}, {ip: "fd00::1"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x}
+status: {podIPs: [{ip: 10.1.0.2}, {ip: "fd00::2"}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v6-only, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: "fd00::/64"}}]}]
+"""
+    engine = Engine(compile_snapshot(load_texts([("c.yaml", text)])))
+    assert engine.check("x/a", "x/b", "TCP", 80, family=6).allowed
+    assert not engine.check("x/a", "x/b", "TCP", 80, family=4).allowed
+    assert not engine.check("x/a", "x/b", "TCP", 80).allowed  # primary family: IPv4

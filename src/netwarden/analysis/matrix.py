@@ -12,11 +12,10 @@ from typing import Any
 
 from ..engine.connectivity import Connectivity
 from ..ir import Endpoint, ServiceSet
-from ..ir.services import ICMP, ICMPV6, protocol_name, protocol_number
+from ..ir.services import ECHO_REQUEST, protocol_name, protocol_number
 
 __all__ = ["Groups", "full_matrix", "group_classes", "port_matrix"]
 
-ECHO_REQUEST = {ICMP: 8 << 8, ICMPV6: 128 << 8}
 
 
 class Groups:

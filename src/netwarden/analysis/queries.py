@@ -16,12 +16,11 @@ from typing import Any
 from .._errors import LookupFailed
 from ..engine import Engine
 from ..ir import Endpoint, ServiceSet
-from ..ir.services import ICMP, ICMPV6, protocol_name, protocol_number
+from ..ir.services import ECHO_REQUEST, protocol_name, protocol_number
 from .external import ExternalConnectivity
 
 __all__ = ["Answer", "Reach", "reachable_from", "resolve", "who_can_reach"]
 
-_ECHO = {ICMP: 8 << 8, ICMPV6: 128 << 8}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ def reachable_from(conn: ExternalConnectivity, source: Endpoint,
 def _answer(conn: ExternalConnectivity, subject: Endpoint, question: str,
             protocol: str | int | None, port: int | None, *, incoming: bool) -> Answer:
     proto = protocol_number(protocol) if protocol is not None else None
-    value = _ECHO.get(proto) if proto is not None and port is None else port
+    value = ECHO_REQUEST.get(proto) if proto is not None and port is None else port
     me = conn.class_of[subject.key]
     n = len(conn.classes)
     column = [conn.class_pair(c, me) if incoming else conn.class_pair(me, c) for c in range(n)]

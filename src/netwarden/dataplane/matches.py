@@ -282,12 +282,8 @@ class RuleTranslator:
         if match.not_nets:
             out = out - AddressSet.of(match.not_nets)
         if match.not_selector is not None:
-            excluded = [
-                a
-                for e in self.cluster.endpoints
-                if e.kind in match.kinds and match.not_selector.matches(e.labels)
-                for a in _addresses(e)
-            ]
+            excluded = [a for e in self.cluster.endpoints if match.excludes(e)
+                        for a in _addresses(e)]
             out = out - AddressSet.of(excluded)
         return out
 
@@ -474,8 +470,7 @@ def _touches(match: EntityMatch, endpoint: Endpoint, ns: NamespaceLabels) -> boo
     """Whether ``endpoint`` can be in or out of ``match``'s peer set (conservative)."""
     if (match.selector is not None or match.service_accounts) and match.selects(endpoint, ns):
         return True
-    return match.not_selector is not None and endpoint.kind in match.kinds and (
-        match.not_selector.matches(endpoint.labels))
+    return match.excludes(endpoint)
 
 
 def _inline(addresses: AddressSet, version: int) -> str:

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from .._errors import LookupFailed
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer
-from ..ir.services import ICMP, ICMPV6, protocol_number
+from ..ir.services import ECHO_REQUEST, protocol_number
 from .connectivity import Connectivity
 from .evaluate import PolicyIndex, evaluate_side
 from .verdict import Packet, SideVerdict, Verdict
@@ -22,8 +22,6 @@ __all__ = ["Engine", "Subject"]
 
 Subject = Endpoint | IPAddress
 
-# ``check --protocol ICMP`` without a type asks about ping: echo request.
-ECHO_REQUEST = {ICMP: 8 << 8, ICMPV6: 128 << 8}
 
 
 class Engine:
@@ -64,17 +62,20 @@ class Engine:
         dst: str | Subject,
         protocol: str | int = "TCP",
         port: int | None = None,
+        family: int | None = None,
     ) -> Verdict:
         """Would a new connection from ``src`` to ``dst`` be allowed?
 
         ``port`` None asks about every port of the protocol at once (ICMP:
-        an echo request).
+        an echo request). ``family`` (4 or 6) picks the pods' addresses of that
+        family, since ipBlocks may treat a dual-stack pair differently per family;
+        by default the family both sides share, preferring primary addresses.
         """
         source, destination = self.resolve(src), self.resolve(dst)
         proto = protocol_number(protocol)
         if port is None and proto in ECHO_REQUEST:
             port = ECHO_REQUEST[proto]
-        family = _family(source, destination)
+        family = family or _family(source, destination)
         src_peer, dst_peer = self.peer(source, family), self.peer(destination, family)
         packet = Packet(src_peer.ip, dst_peer.ip, proto, port)
         names = (_name(source), _name(destination))

@@ -188,8 +188,14 @@ class EntityMatch:
                 owners = [e for e in owners if e.service_account in self.service_accounts]
             if not owners:
                 return False
-        return self.not_selector is None or not any(
-            e.kind in self.kinds and self.not_selector.matches(e.labels) for e in peer.labelled()
+        return not any(self.excludes(e) for e in peer.labelled())
+
+    def excludes(self, endpoint: Endpoint) -> bool:
+        """Whether ``not_selector`` rules this labelled thing (and its addresses) out."""
+        return (
+            self.not_selector is not None
+            and endpoint.kind in self.kinds
+            and self.not_selector.matches(endpoint.labels)
         )
 
 

@@ -22,6 +22,7 @@ from .intervals import merge as _normalize
 from .intervals import subtract as _subtract
 
 __all__ = [
+    "ECHO_REQUEST",
     "ICMP",
     "ICMPV6",
     "PORT_PROTOCOLS",
@@ -41,6 +42,8 @@ PROTOCOL_NAMES = {TCP: "TCP", UDP: "UDP", SCTP: "SCTP", ICMP: "ICMP", ICMPV6: "I
 _NUMBERS = {name.upper(): number for number, name in PROTOCOL_NAMES.items()}
 PORT_PROTOCOLS = frozenset((TCP, UDP, SCTP, UDPLITE))
 ICMP_PROTOCOLS = frozenset((ICMP, ICMPV6))
+# What "ICMP" means when no type is given: ping, i.e. an echo request (type << 8 | code).
+ECHO_REQUEST = {ICMP: 8 << 8, ICMPV6: 128 << 8}
 _FULL_PORTS = ((1, 65535),)
 _FULL_VALUES = ((0, 65535),)
 

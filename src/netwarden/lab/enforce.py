@@ -46,10 +46,8 @@ from ..dataplane import (
 from ..dataplane.nft.backend import SystemNft
 from ..dataplane.nft.objects import Table
 from ..engine import Engine
-from ..engine.evaluate import evaluate_side
-from ..engine.verdict import Packet
-from ..ir import Cluster, Direction, Endpoint, EndpointKind, NamedPort
-from ..ir.services import ICMP, ICMPV6, TCP, UDP, protocol_number
+from ..ir import Cluster, Direction, EndpointKind, NamedPort
+from ..ir.services import ECHO_REQUEST, ICMP, ICMPV6, TCP, UDP, protocol_number
 from . import Lab, LabHost, _ns, parse_host_arg, parse_lab_hosts
 from .topology import DEFAULT_PORTS, STATE_DIR
 
@@ -298,29 +296,16 @@ def enforce(lab: Lab, cluster: Cluster,
 def allows(engine: Engine, src: str, dst: str, protocol: str | int, port: int | None,
            family: int | None = None) -> bool:
     """``engine.allows`` for one address family (ipBlocks can differ between v4 and v6)."""
-    if family is None:
-        return engine.allows(src, dst, protocol, port)
-    a, b = engine.resolve(src), engine.resolve(dst)
-    if a == b:
-        return True
     proto = protocol_number(protocol)
-    if port is None and proto in (ICMP, ICMPV6):
-        proto = ICMPV6 if family == 6 else ICMP
-        port = (128 if family == 6 else 8) << 8
-    pa, pb = engine.peer(a, family), engine.peer(b, family)
-    packet = Packet(pa.ip, pb.ip, proto, port)
-    for subject, direction in ((a, Direction.EGRESS), (b, Direction.INGRESS)):
-        policed = isinstance(subject, Endpoint) and not subject.host_network
-        if policed and not evaluate_side(engine.index, subject, direction, pa, pb,  # type: ignore[arg-type]
-                                         packet).allowed:
-            return False
-    return True
+    if family is not None and proto in (ICMP, ICMPV6):
+        proto = ICMPV6 if family == 6 else ICMP  # ping on the family's own ICMP
+    return engine.check(src, dst, proto, port, family).allowed
 
 
 def _entry_allowed(engine: Engine, entry: ConntrackEntry) -> bool:
     if entry.protocol in (ICMP, ICMPV6):
-        kind = entry.icmp_type if entry.icmp_type is not None else 8
-        port: int | None = (kind << 8) | (entry.icmp_code or 0)
+        port: int | None = (ECHO_REQUEST[entry.protocol] if entry.icmp_type is None
+                            else (entry.icmp_type << 8) | (entry.icmp_code or 0))
     else:
         port = entry.dport
     return engine.allows(str(entry.src), str(entry.dst), entry.protocol, port)
