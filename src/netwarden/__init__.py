@@ -22,6 +22,8 @@ from ._errors import (
 from .compile import compile_snapshot
 from .engine import Connectivity, Engine, Verdict
 from .ir import Cluster
+from .ir.selector import Selector
+from .load.calico_selector import parse_selector
 
 __all__ = [
     "Cluster",
@@ -34,6 +36,7 @@ __all__ = [
     "NetwardenError",
     "NftError",
     "Position",
+    "Selector",
     "SelectorError",
     "SourceError",
     "ValidationError",
@@ -41,5 +44,6 @@ __all__ = [
     "compile_snapshot",
     "load_cluster",
     "load_engine",
+    "parse_selector",
 ]
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwarden.calico import SelectorError, parse_selector
+from netwarden import SelectorError, parse_selector
 from netwarden.ir.selector import (
     All,
     And,

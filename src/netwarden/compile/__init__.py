@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..ir import Cluster, Tier
 from ..resources.snapshot import Snapshot
+from .calico import compile_calico
 from .k8s import compile_namespace, compile_network_policy, compile_pod
 
 __all__ = ["compile_snapshot"]
@@ -19,8 +20,6 @@ def compile_snapshot(snapshot: Snapshot) -> Cluster:
     policies = [compile_network_policy(np) for np in snapshot.network_policies]
     tiers: list[Tier] = []
     if snapshot.calico:
-        from .calico import compile_calico  # Calico support is optional per snapshot
-
         calico = compile_calico(snapshot.calico, namespaces)
         endpoints.extend(calico.endpoints)
         policies.extend(calico.policies)

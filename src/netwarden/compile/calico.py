@@ -17,7 +17,7 @@ The semantics encoded here, and where they come from:
   ``global()`` only non-namespaced ones (host endpoints, global network sets).
 * Host endpoints: Felix's failsafe ports, untracked and pre-DNAT stages and
   the default deny for host endpoints are added as tiers around the user's
-  (``netwarden.calico.hostendpoints``); untracked and pre-DNAT policies move
+  (``netwarden.compile.felix``); untracked and pre-DNAT policies move
   to those stages and apply to host endpoints only.
 * Policy names are tier-qualified (``tier.name``) outside the ``default`` tier,
   as Calico stores them, so a name with or without the prefix is one policy.
@@ -50,6 +50,7 @@ from ..ir import (
 from ..ir.selector import All, Global, Selector
 from ..ir.services import protocol_number
 from ..resources import calico as res
+from .felix import host_endpoint_stages
 
 __all__ = ["DEFAULT_NAMESPACE", "CalicoCompiled", "compile_calico"]
 
@@ -107,9 +108,6 @@ def compile_calico(
         if policy.tier not in tiers and policy.tier != _DEFAULT_TIER:
             notes.append(f"{policy.position or policy.id}: tier {policy.tier!r} is not "
                          "declared; Calico would reject the policy, netwarden orders it last")
-    # Imported here: netwarden.calico imports this module at package import.
-    from ..calico.hostendpoints import host_endpoint_stages
-
     has_hosts = any(e.kind is EndpointKind.HOST for e in endpoints.values())
     staged_tiers, staged = host_endpoint_stages(
         tuple(tiers.values()), tuple(policies.values()), has_hosts

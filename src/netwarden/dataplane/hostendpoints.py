@@ -1,7 +1,7 @@
 """Calico host endpoints of one node as nft base chains on the node's own hooks.
 
 Decisions (Calico docs, reference/host-endpoints, "Summary"; the IR stages come
-from ``netwarden.calico.hostendpoints``):
+from ``netwarden.compile.felix``):
 
 * ``hep-raw-in``/``hep-raw-out`` (raw priority -300, prerouting/output):
   untracked (``doNotTrack``) policies. Allow → ``notrack`` and the
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..calico.hostendpoints import stage_of
+from ..compile.felix import stage_of
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
 from .nft.objects import Chain, Rule, quote
 

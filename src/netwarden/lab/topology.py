@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .._errors import LabError
-from ..calico.hostendpoints import FAILSAFE_INBOUND
+from ..compile.felix import FAILSAFE_INBOUND
 from ..ir import Cluster, Endpoint, EndpointKind, IPAddress, NamedPort
 from ..ir.services import TCP, UDP, protocol_number
 from . import _ns

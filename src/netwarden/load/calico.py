@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from .._errors import InvalidManifests, SelectorError, ValidationError
-from ..calico.selector import parse_selector
 from ..ir.endpoints import IPAddress, IPNetwork, Labels
 from ..ir.selector import All, Global, Selector
 from ..ir.services import ICMP, ICMPV6, PORT_PROTOCOLS, PROTOCOL_NAMES
 from ..resources import calico as res
+from .calico_selector import parse_selector
 from .registry import api_group, register
 from .yamlpos import Node
 
