@@ -23,8 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..engine.connectivity import Connectivity, EndpointClass
-from ..engine.evaluate import PolicyIndex
-from ..ir import Cluster, Endpoint, EndpointKind, IPNetwork, Peer
+from ..ir import Cluster, Endpoint, EndpointKind, IPNetwork, Peer, PolicyIndex
 
 __all__ = ["OTHER_V4", "OTHER_V6", "AddressRange", "ExternalConnectivity", "named_nets",
            "ranges"]

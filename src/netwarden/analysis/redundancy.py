@@ -21,8 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..engine.connectivity import Connectivity, SideMap
-from ..engine.evaluate import PolicyIndex
-from ..ir import Action, Direction, Policy, Rule, ServiceSet
+from ..ir import Action, Direction, Policy, PolicyIndex, Rule, ServiceSet
 
 __all__ = ["Redundant", "redundant_rules"]
 

@@ -1,34 +1,37 @@
 """Felix's built-in behaviour for host endpoints, written as IR tiers and policies.
 
 The engine and the dataplane only know ordered tiers of policies, so what Felix
-does around a host endpoint's policies is expressed in the same terms (sources:
-Calico docs, reference/host-endpoints: "Failsafe rules", "Pre-DNAT policy",
-"Summary", "Creating policy for basic connectivity", "Apply on forwarded
-traffic"):
+does around a host endpoint's policies is expressed in the same terms: tiers
+whose ``Tier.stage`` places them in Felix's pipeline (``netwarden.ir.Stage``;
+tiers sort by stage first). The tier names below are labels for traces
+(sources: Calico docs, reference/host-endpoints: "Failsafe rules", "Pre-DNAT
+policy", "Summary", "Creating policy for basic connectivity", "Apply on
+forwarded traffic"):
 
-1. ``felix:failsafe`` (first): Felix's default failsafe ports are open on
-   every host endpoint whatever the policy. Inbound TCP 22, 179, 2379, 2380,
-   6443, 6666, 6667 and UDP 68; outbound UDP 53, 67 and TCP 179, 2379, 2380,
-   6443, 6666, 6667 (``FailsafeInboundHostPorts``/``FailsafeOutboundHostPorts``).
-   Anything else passes on.
-2. ``felix:untracked.<tier>``: ``doNotTrack`` policies, one stage per real
-   tier, before everything else; an explicit Allow skips pre-DNAT and normal
-   policy, and there is no default drop.
-3. ``felix:pre-dnat.<tier>``: ``preDNAT`` policies, ingress only; an explicit
-   Allow skips normal host endpoint policy, an explicit Deny drops, and there is
-   no default drop ("no 'default drop' semantic for pre-DNAT policy").
-4. The user's tiers, as compiled.
-5. ``felix:host-endpoint-default`` (last): a host endpoint that no policy
-   decided for is denied ("if there is no security policy for that endpoint,
-   Calico will default to denying traffic to/from that endpoint, except for
-   traffic that is allowed by the failsafe rules"; host endpoints have no
-   profiles to fall back to).
+1. ``Stage.FAILSAFE``, tier ``felix:failsafe``: Felix's default failsafe ports
+   are open on every host endpoint whatever the policy. Inbound TCP 22, 179,
+   2379, 2380, 6443, 6666, 6667 and UDP 68; outbound UDP 53, 67 and TCP 179,
+   2379, 2380, 6443, 6666, 6667 (``FailsafeInboundHostPorts``/
+   ``FailsafeOutboundHostPorts``). Anything else passes on.
+2. ``Stage.UNTRACKED``, tiers ``felix:untracked.<tier>``: ``doNotTrack``
+   policies, one tier per real tier (same order), before everything else; an
+   explicit Allow skips pre-DNAT and normal policy, and there is no default drop.
+3. ``Stage.PRE_DNAT``, tiers ``felix:pre-dnat.<tier>``: ``preDNAT`` policies,
+   ingress only; an explicit Allow skips normal host endpoint policy, an
+   explicit Deny drops, and there is no default drop ("no 'default drop'
+   semantic for pre-DNAT policy").
+4. ``Stage.NORMAL``: the user's tiers, as compiled.
+5. ``Stage.HOST_DEFAULT``, tier ``felix:host-endpoint-default`` (last): a host
+   endpoint that no policy decided for is denied ("if there is no security
+   policy for that endpoint, Calico will default to denying traffic to/from
+   that endpoint, except for traffic that is allowed by the failsafe rules";
+   host endpoints have no profiles to fall back to).
 
 Untracked and pre-DNAT policies apply to host endpoints only. The engine
 reads a host endpoint as the host's own addresses: as destination it is
 traffic to a host process (input), as source traffic from one (output).
 Traffic forwarded through a host endpoint meets only its ``applyOnForward``
-policies: the engine's index filters on that flag (``PolicyIndex.layers(...,
+policies: the IR's index filters on that flag (``PolicyIndex.layers(...,
 forwarded=True)``), which leaves out the failsafe and default stages here.
 """
 
@@ -47,6 +50,7 @@ from ..ir import (
     PolicyKind,
     PortSpec,
     Rule,
+    Stage,
     Tier,
 )
 from ..ir.cluster import DEFAULT_TIER
@@ -61,7 +65,6 @@ __all__ = [
     "PRE_DNAT_PREFIX",
     "UNTRACKED_PREFIX",
     "host_endpoint_stages",
-    "stage_of",
 ]
 
 FAILSAFE_TIER = "felix:failsafe"
@@ -79,27 +82,6 @@ FAILSAFE_OUTBOUND: tuple[tuple[int, tuple[int, ...]], ...] = (
     (UDP, (53, 67)),
     (TCP, (179, 2379, 2380, 6443, 6666, 6667)),
 )
-# Stage tiers sort around the user's: far below / above any realistic order.
-_OFFSET = 1e12
-
-
-def stage_of(tier: str) -> str:
-    """Which stage a tier name belongs to: failsafe, untracked, pre-dnat, default or normal.
-
-    >>> stage_of("felix:pre-dnat.default"), stage_of("security")
-    ('pre-dnat', 'normal')
-    """
-    if tier == FAILSAFE_TIER:
-        return "failsafe"
-    if tier == HOST_DEFAULT_TIER:
-        return "default"
-    if tier.startswith(UNTRACKED_PREFIX):
-        return "untracked"
-    if tier.startswith(PRE_DNAT_PREFIX):
-        return "pre-dnat"
-    return "normal"
-
-
 def _failsafe_rules(
     policy_id: str, direction: Direction, entries: Iterable[tuple[int, tuple[int, ...]]]
 ) -> tuple[Rule, ...]:
@@ -135,9 +117,9 @@ def host_default_policy() -> Policy:
     )
 
 
-def _stage_tier(prefix: str, tier: Tier, base: float) -> Tier:
-    order = tier.order if tier.order is not None else DEFAULT_TIER.order or 0.0
-    return Tier(prefix + tier.name, base + order, Action.PASS, tier.position)
+def _stage_tier(prefix: str, tier: Tier, stage: Stage) -> Tier:
+    """The tier of ``stage`` holding ``tier``'s policies of that stage: same order, no drop."""
+    return Tier(prefix + tier.name, tier.order, Action.PASS, tier.position, stage)
 
 
 def host_endpoint_stages(
@@ -158,19 +140,20 @@ def host_endpoint_stages(
             continue
         real = by_name.get(policy.tier, Tier(policy.tier))
         if policy.do_not_track:
-            stage = _stage_tier(UNTRACKED_PREFIX, real, -2 * _OFFSET)
+            stage = _stage_tier(UNTRACKED_PREFIX, real, Stage.UNTRACKED)
             note = ("doNotTrack: evaluated before pre-DNAT and normal policy, host endpoints "
                     "only; an Allow skips the rest, no default drop")
         else:
-            stage = _stage_tier(PRE_DNAT_PREFIX, real, -_OFFSET)
+            stage = _stage_tier(PRE_DNAT_PREFIX, real, Stage.PRE_DNAT)
             note = ("preDNAT: evaluated before normal policy, ingress of host endpoints "
                     "only; an Allow skips normal host endpoint policy, no default drop")
         out_tiers.setdefault(stage.name, stage)
         out.append(replace(policy, tier=stage.name, applies_to_kinds=_HOSTS_ONLY,
                            notes=(*policy.notes, f"{note} (tier {policy.tier})")))
     if with_hosts:
-        out_tiers[FAILSAFE_TIER] = Tier(FAILSAFE_TIER, -3 * _OFFSET, Action.PASS)
-        out_tiers[HOST_DEFAULT_TIER] = Tier(HOST_DEFAULT_TIER, float("inf"), Action.DENY)
+        out_tiers[FAILSAFE_TIER] = Tier(FAILSAFE_TIER, 0.0, Action.PASS, stage=Stage.FAILSAFE)
+        out_tiers[HOST_DEFAULT_TIER] = Tier(HOST_DEFAULT_TIER, 0.0, Action.DENY,
+                                            stage=Stage.HOST_DEFAULT)
         out[:0] = [failsafe_policy()]
         out.append(host_default_policy())
     return tuple(out_tiers.values()), tuple(out)

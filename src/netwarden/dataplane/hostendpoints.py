@@ -29,24 +29,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..compile.felix import stage_of
-from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy, Tier
+from ..ir import Cluster, Direction, Endpoint, EndpointKind, PolicyIndex, Stage
 from .nft.objects import Chain, Rule, quote
 
 __all__ = ["ACCEPTED_MARK", "host_endpoint_chains", "local_host_endpoints"]
 
 ACCEPTED_MARK = 0x40000  # "decided by untracked/pre-DNAT policy": skip normal HEP policy
-Include = Callable[[Tier, Policy], bool]
+_UNTRACKED = frozenset({Stage.UNTRACKED})
+_PRE_DNAT = frozenset({Stage.FAILSAFE, Stage.PRE_DNAT})
+_FILTER = frozenset({Stage.FAILSAFE, Stage.NORMAL, Stage.HOST_DEFAULT})
 # (chain suffix, hook, priority, direction, stages, forward-only). Failsafe is left out
 # of raw: an Allow there would mean notrack.
-_HOOKS: tuple[tuple[str, str, int, Direction, frozenset[str], bool], ...] = (
-    ("raw-in", "prerouting", -300, Direction.INGRESS, frozenset({"untracked"}), False),
-    ("raw-out", "output", -300, Direction.EGRESS, frozenset({"untracked"}), False),
-    ("prednat", "prerouting", -101, Direction.INGRESS, frozenset({"failsafe", "pre-dnat"}), False),
-    ("input", "input", 0, Direction.INGRESS, frozenset({"failsafe", "normal", "default"}), False),
-    ("output", "output", 0, Direction.EGRESS, frozenset({"failsafe", "normal", "default"}),
-     False),
-    ("forward", "forward", -1, Direction.INGRESS, frozenset({"normal"}), True),
+_HOOKS: tuple[tuple[str, str, int, Direction, frozenset[Stage], bool], ...] = (
+    ("raw-in", "prerouting", -300, Direction.INGRESS, _UNTRACKED, False),
+    ("raw-out", "output", -300, Direction.EGRESS, _UNTRACKED, False),
+    ("prednat", "prerouting", -101, Direction.INGRESS, _PRE_DNAT, False),
+    ("input", "input", 0, Direction.INGRESS, _FILTER, False),
+    ("output", "output", 0, Direction.EGRESS, _FILTER, False),
+    ("forward", "forward", -1, Direction.INGRESS, frozenset({Stage.NORMAL}), True),
 )
 
 
@@ -59,12 +59,6 @@ def local_host_endpoints(cluster: Cluster, node: str | None) -> list[Endpoint]:
     )
 
 
-def _include(stages: frozenset[str], forward_only: bool) -> Include:
-    def include(tier: Tier, policy: Policy) -> bool:
-        return stage_of(tier.name) in stages and (not forward_only or policy.apply_on_forward)
-    return include
-
-
 def _iface_match(side: str, endpoint: Endpoint, pod_prefix: str | None) -> str:
     if endpoint.interface != "*":
         return f"{side} {quote(endpoint.interface or '')}"
@@ -75,7 +69,7 @@ def _iface_match(side: str, endpoint: Endpoint, pod_prefix: str | None) -> str:
 
 
 def host_endpoint_chains(
-    cluster: Cluster,
+    index: PolicyIndex,
     node: str | None,
     policy_chain: Callable[..., Chain],
     policy_chains: dict[str, Chain],
@@ -86,10 +80,10 @@ def host_endpoint_chains(
     Without host endpoints no base chain is created on any other hook, so
     pod traffic only ever meets ``forward``.
     """
-    from .render import RenderOptions, _endpoint_chain, _slug
+    from .render import RenderOptions, _slug, tier_chain
 
     assert isinstance(opts, RenderOptions)
-    hosts = local_host_endpoints(cluster, node)
+    hosts = local_host_endpoints(index.cluster, node)
     if not hosts:
         return [], []
     marks = opts.marks
@@ -97,7 +91,6 @@ def host_endpoint_chains(
     base: list[Chain] = []
     per_endpoint: list[Chain] = []
     for suffix, hook, priority, direction, stages, forward_only in _HOOKS:
-        include = _include(stages, forward_only)
         rules: list[Rule] = []
         if suffix in ("input", "output", "forward"):
             rules += [Rule("ct state established,related accept" if suffix != "forward"
@@ -109,8 +102,9 @@ def host_endpoint_chains(
         for endpoint in hosts:
             for dir_, side in directions:
                 name = f"hep-{_slug(endpoint.key)}-{suffix}-{dir_.lower}"
-                chain = _endpoint_chain(endpoint, dir_, cluster, policy_chain, policy_chains,
-                                        opts, include, name)
+                layers = index.layers(endpoint, dir_, forwarded=forward_only, stages=stages)
+                chain = tier_chain(endpoint, dir_, layers, policy_chain, policy_chains, opts,
+                                   name)
                 if len(chain.rules) <= 1:  # only the mark reset: no policy of this stage
                     continue
                 per_endpoint.append(chain)

@@ -1,6 +1,6 @@
 """``Renderer``: render a node's ruleset, then re-render only what a change touches.
 
-A full render looks up each local endpoint's policies through the engine's
+A full render looks up each local endpoint's policies through the IR's
 ``PolicyIndex`` (by namespace, then selector), and shares equal policy chains
 and address sets by content. A ``Renderer`` keeps, per local endpoint, the
 chains it produced and the cluster-wide results they read (resolved peer
@@ -26,8 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..engine.evaluate import PolicyIndex
-from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy
+from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy, PolicyIndex
 from ..ir import Rule as PolicyRule
 from .fastpath import UnionCompiler
 from .matches import AllowPiece, Registry, RuleTranslator
@@ -202,8 +201,9 @@ class Renderer:
             for direction, chain in zip((Direction.EGRESS, Direction.INGRESS), done.chains,
                                         strict=True):
                 dispatch[direction].append((quote(done.ifname), f"jump {chain.name}"))
+        assert self._index is not None
         host_base, host_chains = host_endpoint_chains(
-            cluster, node, self.policy_chain, policy_chains, opts)
+            self._index, node, self.policy_chain, policy_chains, opts)
         local_ifaces = tuple(sorted({k for d in Direction for k, _ in dispatch[d]}))
         sets: list[Set] = [
             Set("local_ifaces", "ifname", elements=local_ifaces),

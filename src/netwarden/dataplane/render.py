@@ -190,30 +190,6 @@ AllowUnion = Callable[[Sequence[Policy], Direction, Endpoint], tuple[list[Rule],
 Layers = Sequence[tuple[Tier, Sequence[Policy]]]
 
 
-def _endpoint_chain(
-    endpoint: Endpoint,
-    direction: Direction,
-    cluster: Cluster,
-    policy_chain: PolicyChain,
-    policy_chains: dict[str, Chain],
-    opts: RenderOptions,
-    include: Callable[[Tier, Policy], bool] | None = None,
-    name: str | None = None,
-) -> Chain:
-    """An endpoint's tiers for one direction; ``include`` picks the policies of one stage.
-
-    Host endpoints use this for each hook (``netwarden.dataplane.hostendpoints``);
-    pods get their layers from a ``PolicyIndex`` instead (``tier_chain``).
-    """
-    ns = cluster.ns_labels
-    layers = [
-        (tier, [p for p in policies if direction in p.types and p.applies_to(endpoint, ns)
-                and (include is None or include(tier, p))])
-        for tier, policies in cluster.evaluation_order
-    ]
-    return tier_chain(endpoint, direction, layers, policy_chain, policy_chains, opts, name)
-
-
 def tier_chain(
     endpoint: Endpoint,
     direction: Direction,

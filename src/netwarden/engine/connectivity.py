@@ -29,10 +29,10 @@ from ..ir import (
     EndpointKind,
     EntityMatch,
     Peer,
+    PolicyIndex,
     Rule,
     ServiceSet,
 )
-from .evaluate import PolicyIndex
 
 __all__ = ["Connectivity", "EndpointClass"]
 

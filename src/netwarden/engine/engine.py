@@ -12,10 +12,10 @@ import ipaddress
 from functools import cached_property
 
 from .._errors import LookupFailed
-from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer
+from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer, PolicyIndex
 from ..ir.services import ECHO_REQUEST, protocol_number
 from .connectivity import Connectivity
-from .evaluate import PolicyIndex, evaluate_side
+from .evaluate import evaluate_side
 from .verdict import Packet, SideVerdict, Verdict
 
 __all__ = ["Engine", "Subject"]

@@ -9,62 +9,13 @@ action is Pass); an endpoint no tier decided for is allowed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
-from ..ir import Action, Cluster, Direction, Endpoint, Peer, Policy, Rule, Tier
+from ..ir import Action, Cluster, Direction, Endpoint, Peer, PolicyIndex, Rule, Tier
 from .explain import describe_rule
 from .verdict import Packet, SideVerdict, Step, StepKind
 
-__all__ = ["PolicyIndex", "evaluate_side", "rule_matches"]
-
-Layers = tuple[tuple[Tier, tuple[Policy, ...]], ...]
-
-
-class PolicyIndex:
-    """Which policies apply to an endpoint, per direction, in evaluation order.
-
-    Namespaced policies are looked up by namespace first so a check does not
-    test every policy of a large cluster.
-    """
-
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        by_ns: dict[str | None, list[tuple[int, int, Tier, Policy]]] = defaultdict(list)
-        position = 0
-        for tier_index, (tier, policies) in enumerate(cluster.evaluation_order):
-            for policy in policies:
-                by_ns[policy.scope.namespace].append((position, tier_index, tier, policy))
-                position += 1
-        self._by_ns = dict(by_ns)
-        self._cache: dict[tuple[str, Direction, bool], Layers] = {}
-
-    def layers(self, endpoint: Endpoint, direction: Direction, forwarded: bool = False) -> Layers:
-        """``forwarded``: traffic crossing host endpoint ``endpoint`` on its way
-        to or from somewhere else, which only ``applyOnForward`` policies see."""
-        key = (endpoint.key, direction, forwarded)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._cache[key] = self._layers(endpoint, direction, forwarded)
-        return cached
-
-    def _layers(self, endpoint: Endpoint, direction: Direction, forwarded: bool) -> Layers:
-        if not endpoint.is_policed:
-            return ()
-        candidates = list(self._by_ns.get(None, ()))
-        if endpoint.namespace is not None:
-            candidates += self._by_ns.get(endpoint.namespace, ())
-        candidates.sort(key=lambda item: item[0])
-        ns_labels = self.cluster.ns_labels
-        grouped: dict[int, tuple[Tier, list[Policy]]] = {}
-        for _, tier_index, tier, policy in candidates:
-            if forwarded and not policy.apply_on_forward:
-                continue
-            if direction in policy.types and policy.applies_to(endpoint, ns_labels):
-                grouped.setdefault(tier_index, (tier, []))[1].append(policy)
-        return tuple(
-            (tier, tuple(policies)) for _, (tier, policies) in sorted(grouped.items())
-        )
+__all__ = ["evaluate_side", "rule_matches"]
 
 
 def rule_matches(

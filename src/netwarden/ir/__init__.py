@@ -2,6 +2,7 @@
 
 from .cluster import DEFAULT_TIER, NAME_LABEL, Cluster
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, NamedPort, Namespace
+from .index import Layers, PolicyIndex
 from .policy import (
     EPHEMERAL_PORT,
     Action,
@@ -15,6 +16,7 @@ from .policy import (
     PortSpec,
     Rule,
     Scope,
+    Stage,
     Tier,
     sort_key,
 )
@@ -35,17 +37,20 @@ __all__ = [
     "IPNetwork",
     "IcmpMatch",
     "Labels",
+    "Layers",
     "NamedPort",
     "Namespace",
     "Origin",
     "Peer",
     "Policy",
+    "PolicyIndex",
     "PolicyKind",
     "PortSpec",
     "Rule",
     "Scope",
     "Selector",
     "ServiceSet",
+    "Stage",
     "Tier",
     "sort_key",
 ]

@@ -52,7 +52,7 @@ class Cluster:
 
     @cached_property
     def evaluation_order(self) -> tuple[tuple[Tier, tuple[Policy, ...]], ...]:
-        """Tiers by order then name, each with its policies by order then name.
+        """Tiers by stage, order then name, each with its policies by order then name.
 
         The one place that fixes the order in which policies are consulted.
         """
@@ -62,7 +62,7 @@ class Cluster:
         for policy in self.policies:
             grouped.setdefault(policy.tier, []).append(policy)
             tiers.setdefault(policy.tier, Tier(policy.tier))
-        ordered = sorted(tiers.values(), key=lambda t: sort_key(t.order, t.name))
+        ordered = sorted(tiers.values(), key=lambda t: (t.stage.rank, *sort_key(t.order, t.name)))
         return tuple(
             (tier, tuple(sorted(grouped[tier.name], key=lambda p: sort_key(p.order, p.id))))
             for tier in ordered

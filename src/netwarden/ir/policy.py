@@ -29,6 +29,7 @@ __all__ = [
     "PortSpec",
     "Rule",
     "Scope",
+    "Stage",
     "Tier",
 ]
 
@@ -324,14 +325,45 @@ class Policy:
         return self.ingress if direction is Direction.INGRESS else self.egress
 
 
+class Stage(Enum):
+    """Where a tier sits in Felix's pipeline; stages are consulted in this order.
+
+    Pods only ever meet ``NORMAL`` tiers. Around a host endpoint Felix runs its
+    failsafe ports first, then untracked (``doNotTrack``) policy, then pre-DNAT
+    policy, then the normal tiers, and denies what none decided
+    (``HOST_DEFAULT``); ``netwarden.compile.felix`` builds those tiers.
+
+    >>> sorted([Stage.NORMAL, Stage.FAILSAFE, Stage.PRE_DNAT], key=lambda s: s.rank)
+    [<Stage.FAILSAFE: 'failsafe'>, <Stage.PRE_DNAT: 'pre-dnat'>, <Stage.NORMAL: 'normal'>]
+    """
+
+    FAILSAFE = "failsafe"
+    UNTRACKED = "untracked"
+    PRE_DNAT = "pre-dnat"
+    NORMAL = "normal"
+    HOST_DEFAULT = "host-default"
+
+    @property
+    def rank(self) -> int:
+        return _STAGE_RANK[self]
+
+
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(Stage)}
+
+
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """An ordered group of policies; ``default_action`` ends a tier that applied."""
+    """An ordered group of policies; ``default_action`` ends a tier that applied.
+
+    ``stage`` places the tier in Felix's pipeline: tiers are ordered by stage,
+    then by ``order``, then by name. The name is only a label.
+    """
 
     name: str
     order: float | None = None
     default_action: Action = Action.DENY
     position: Position | None = field(default=None, compare=False)
+    stage: Stage = Stage.NORMAL
 
 
 def sort_key(order: float | None, name: str) -> tuple[bool, float, str]:
