@@ -5,7 +5,7 @@ from __future__ import annotations
 from netwarden import ir
 from netwarden.dataplane import RenderOptions, Ruleset, render_ruleset
 from netwarden.dataplane.fastpath import disjoint
-from netwarden.dataplane.matches import LOG_PREFIX_MAX, log_prefix
+from netwarden.dataplane.names import LOG_PREFIX_MAX, log_prefix
 from netwarden.ir.services import ICMP, TCP, UDP
 
 from .builders import allow, make_pod, make_policy, peer, ports

@@ -16,6 +16,7 @@ from netwarden._errors import NftError
 from netwarden.dataplane import (
     Conntrack,
     RenderOptions,
+    Ruleset,
     TableWriter,
     full_transaction,
     render_ruleset,
@@ -23,7 +24,6 @@ from netwarden.dataplane import (
     set_tcp_loose,
 )
 from netwarden.dataplane.nft import Chain, Rule, SystemNft
-from netwarden.dataplane.render import Ruleset
 from netwarden.ir.services import TCP
 
 from .builders import allow, make_pod, make_policy, peer, ports

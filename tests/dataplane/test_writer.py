@@ -4,9 +4,8 @@ import pytest
 
 from netwarden import ir
 from netwarden._errors import NftError
-from netwarden.dataplane import RenderOptions, TableWriter, render_ruleset
+from netwarden.dataplane import RenderOptions, Ruleset, TableWriter, render_ruleset
 from netwarden.dataplane.nft import Chain, FakeNft, Rule, Verb
-from netwarden.dataplane.render import Ruleset
 
 from .builders import allow, make_pod, make_policy, peer
 

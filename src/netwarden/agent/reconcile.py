@@ -30,9 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .._errors import InvalidManifests, NetwardenError, NftError
-from ..dataplane import Conntrack, ConntrackEntry, Renderer, RenderOptions, TableWriter
+from ..dataplane import Conntrack, ConntrackEntry, Renderer, RenderOptions, Ruleset, TableWriter
 from ..dataplane.nft.backend import NftBackend
-from ..dataplane.render import Ruleset
 from ..engine import Engine
 from ..ir import Cluster
 from ..ir.services import ICMP, ICMPV6

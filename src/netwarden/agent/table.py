@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import NftError
+from ..dataplane import Ruleset
 from ..dataplane.nft.backend import NftBackend
 from ..dataplane.nft.objects import Map
-from ..dataplane.render import Ruleset
 
 __all__ = ["Counter", "Shape", "kernel_shape", "read_counters", "ruleset_shape"]
 

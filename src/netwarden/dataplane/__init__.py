@@ -9,10 +9,12 @@ connections that a new policy no longer allows.
 from .addresses import AddressSet
 from .conntrack import Conntrack, ConntrackEntry, parse_conntrack, revoke, set_tcp_loose
 from .incremental import Renderer
-from .matches import Marks
+from .names import endpoint_chain
 from .nft.backend import SystemNft
-from .render import RenderOptions, Ruleset, endpoint_chain, render_ruleset
-from .writer import ApplyStats, TableWriter, full_transaction, update_transaction
+from .options import Marks, RenderOptions
+from .render import render_ruleset
+from .ruleset import Ruleset, full_transaction, update_transaction
+from .writer import ApplyStats, TableWriter
 
 __all__ = [
     "AddressSet",

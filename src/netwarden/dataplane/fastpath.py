@@ -32,10 +32,11 @@ from itertools import pairwise
 from ..ir.intervals import merge as _merge
 from ..ir.intervals import subtract as _subtract
 from .addresses import AddressSet, Intervals
-from .matches import AllowPiece, Marks, Registry
+from .matches import AllowPiece, Registry
 from .nft.objects import Rule, Set, quote
+from .options import Marks
 
-__all__ = ["UnionCompiler"]
+__all__ = ["UnionCompiler", "disjoint"]
 
 _ADDR = {4: ("ip", "ipv4_addr"), 6: ("ip6", "ipv6_addr")}
 # kind: (set name letter, type after the address, match after the address)
@@ -55,7 +56,7 @@ def disjoint(items: Sequence[tuple[Intervals, Intervals, str]]) -> list[Box]:
     it, equal neighbouring pieces are merged again.
 
     >>> disjoint([(((80, 80),), ((1, 5),), "a"), (((80, 90),), ((1, 9),), "b")])
-    [((80, 80), (1, 5), 'a'), ((80, 90), (6, 9), 'b'), ((81, 90), (1, 5), 'b')]
+    [((80, 80), (1, 5), 'a'), ((80, 80), (6, 9), 'b'), ((81, 90), (1, 9), 'b')]
     """
     cuts = sorted({v for sec, _, _ in items for lo, hi in sec for v in (lo, hi + 1)})
     runs: dict[tuple[tuple[int, int], str], list[list[int]]] = {}

@@ -27,10 +27,11 @@ so later base chains (and the pods' ``forward``) still run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, PolicyIndex, Stage
+from .chains import PolicyChain, tier_chain
+from .names import slug
 from .nft.objects import Chain, Rule, quote
+from .options import RenderOptions
 
 __all__ = ["ACCEPTED_MARK", "host_endpoint_chains", "local_host_endpoints"]
 
@@ -71,18 +72,17 @@ def _iface_match(side: str, endpoint: Endpoint, pod_prefix: str | None) -> str:
 def host_endpoint_chains(
     index: PolicyIndex,
     node: str | None,
-    policy_chain: Callable[..., Chain],
+    policy_chain: PolicyChain,
     policy_chains: dict[str, Chain],
-    opts: object,
+    opts: RenderOptions,
 ) -> tuple[list[Chain], list[Chain]]:
     """(base chains, per-endpoint chains) for ``node``'s host endpoints; empty without any.
 
     Without host endpoints no base chain is created on any other hook, so
-    pod traffic only ever meets ``forward``.
+    pod traffic only ever meets ``forward``. Which policies apply, in what
+    order, comes from ``index`` as for pods, asked per hook for the stages
+    that hook runs (and, on ``forward``, for ``applyOnForward`` policies only).
     """
-    from .render import RenderOptions, _slug, tier_chain
-
-    assert isinstance(opts, RenderOptions)
     hosts = local_host_endpoints(index.cluster, node)
     if not hosts:
         return [], []
@@ -101,7 +101,7 @@ def host_endpoint_chains(
             directions.append((Direction.EGRESS, "oifname"))
         for endpoint in hosts:
             for dir_, side in directions:
-                name = f"hep-{_slug(endpoint.key)}-{suffix}-{dir_.lower}"
+                name = f"hep-{slug(endpoint.key)}-{suffix}-{dir_.lower}"
                 layers = index.layers(endpoint, dir_, forwarded=forward_only, stages=stages)
                 chain = tier_chain(endpoint, dir_, layers, policy_chain, policy_chains, opts,
                                    name)

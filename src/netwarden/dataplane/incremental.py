@@ -23,22 +23,19 @@ them by identity.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, Policy, PolicyIndex
 from ..ir import Rule as PolicyRule
+from .chains import forward_chain, is_local, tier_chain
 from .fastpath import UnionCompiler
+from .hostendpoints import host_endpoint_chains
 from .matches import AllowPiece, Registry, RuleTranslator
+from .names import policy_chain_name
 from .nft.objects import Chain, Map, Rule, Set, Table, quote
-from .render import (
-    RenderOptions,
-    Ruleset,
-    _forward_chain,
-    _local,
-    policy_chain_name,
-    tier_chain,
-)
+from .options import RenderOptions
+from .ruleset import Ruleset
 
 __all__ = ["Renderer"]
 
@@ -88,7 +85,7 @@ class Renderer:
         local = {}
         for key, ifname in interfaces.items():
             endpoint = cluster.endpoint(key)
-            if endpoint is not None and _local(endpoint, node):
+            if endpoint is not None and is_local(endpoint, node):
                 local[key] = (endpoint, ifname)
         try:
             todo = self._plan(cluster, node, local)
@@ -150,7 +147,7 @@ class Renderer:
         return _Rendered(endpoint, ifname, (egress, ingress), tuple(used.values()),
                          frozenset(translator.used))
 
-    def allow_union(self, policies: Iterable[Policy], direction: Direction,
+    def allow_union(self, policies: Sequence[Policy], direction: Direction,
                     endpoint: Endpoint) -> tuple[list[Rule], list[Chain]]:
         """An allow-only tier: lookups of its union, and chains of the rules that don't fit."""
         pieces: list[AllowPiece] = []
@@ -187,8 +184,6 @@ class Renderer:
         return chain
 
     def _assemble(self, cluster: Cluster, node: str | None) -> Ruleset:
-        from .hostendpoints import host_endpoint_chains
-
         opts = self.options
         policy_chains: dict[str, Chain] = {}
         endpoint_chains: list[Chain] = []
@@ -214,7 +209,7 @@ class Renderer:
         ]
         sets.extend(self._used_sets(policy_chains, endpoint_chains))
         chains = (
-            _forward_chain(opts),
+            forward_chain(opts),
             *host_base,
             *sorted(endpoint_chains + host_chains, key=lambda c: c.name),
             *(policy_chains[n] for n in sorted(policy_chains)),

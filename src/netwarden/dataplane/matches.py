@@ -13,7 +13,6 @@ rule and endpoint and a set's name changes exactly when its content does.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -33,38 +32,14 @@ from ..ir import (
 from ..ir.policy import NamespaceLabels
 from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
 from .addresses import AddressSet, Intervals
+from .names import digest, log_prefix
 from .nft.objects import Rule as NftRule
 from .nft.objects import Set, quote, set_literal
+from .options import Marks
 
-__all__ = [
-    "LOG_PREFIX_MAX",
-    "AllowPiece",
-    "Marks",
-    "Registry",
-    "RuleTranslator",
-    "digest",
-    "log_prefix",
-]
+__all__ = ["AllowPiece", "Registry", "RuleTranslator", "service_fragments"]
 
 _FAMILY = {4: ("ip", "ipv4_addr", "ipv4"), 6: ("ip6", "ipv6_addr", "ipv6")}
-
-
-def digest(*parts: object, size: int = 10) -> str:
-    """A short stable hash of ``parts`` (their ``repr``), for content-derived names."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:size]
-
-
-@dataclass(frozen=True, slots=True)
-class Marks:
-    """Packet-mark bits a policy chain sets before ``return``, as Felix does."""
-
-    allow: int = 0x10000
-    pass_: int = 0x20000
-    log_rate: str = "10/second"
-
-    @property
-    def clear(self) -> str:
-        return f"0x{0xFFFFFFFF & ~(self.allow | self.pass_):08x}"
 
 
 @dataclass
@@ -195,18 +170,6 @@ def _service_shape(services: ServiceSet) -> tuple[Intervals, Intervals, bool] | 
         edges = [-1, *sorted(listed), 256]
         whole.extend((a + 1, b - 1) for a, b in pairwise(edges) if a + 1 <= b - 1)
     return tuple(sorted(ports)), tuple(sorted(whole)), False
-
-
-LOG_PREFIX_MAX = 127  # NF_LOG_PREFIXLEN is 128 including the trailing NUL
-
-
-def log_prefix(text: str) -> str:
-    """``nw <text>`` within nft's 127 bytes; a long text loses its start, not its verdict."""
-    full = f"nw {text}"
-    if len(full.encode()) <= LOG_PREFIX_MAX:
-        return full
-    tail = text.encode()[-(LOG_PREFIX_MAX - 5):].decode(errors="ignore")
-    return f"nw ..{tail}"
 
 
 class RuleTranslator:

@@ -4,6 +4,7 @@ Calls never raise: each operation is validated as it is added and the first
 problem is kept in ``error``, so building code stays linear and a backend
 refuses the whole batch. ``str(tx)`` is exactly what ``nft -f -`` receives.
 
+>>> from netwarden.dataplane.nft.objects import Rule
 >>> tx = Transaction(Table("netwarden"))
 >>> tx.add(Chain("c", (Rule("counter"),)))
 >>> print(tx)
