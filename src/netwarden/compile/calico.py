@@ -21,6 +21,8 @@ The semantics encoded here, and where they come from:
   to those stages and apply to host endpoints only.
 * Policy names are tier-qualified (``tier.name``) outside the ``default`` tier,
   as Calico stores them, so a name with or without the prefix is one policy.
+  The name as written is kept (``Policy.source_name``): Felix breaks order
+  ties on it (``Policy.felix_key``, docs/calico.md).
 """
 
 from __future__ import annotations
@@ -184,6 +186,7 @@ def compile_policy(obj: res.NetworkPolicy | res.GlobalNetworkPolicy) -> Policy:
         do_not_track=spec.do_not_track,
         notes=tuple(notes),
         position=meta.position,
+        source_name=meta.name if meta.name != name else None,
     )
 
 

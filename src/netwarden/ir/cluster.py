@@ -52,9 +52,12 @@ class Cluster:
 
     @cached_property
     def evaluation_order(self) -> tuple[tuple[Tier, tuple[Policy, ...]], ...]:
-        """Tiers by stage, order then name, each with its policies by order then name.
+        """Tiers by stage, order then name, each with its policies by order then Felix's key.
 
         The one place that fixes the order in which policies are consulted.
+        Equal orders (or none) are broken as Felix breaks them
+        (``Policy.felix_key``), so a global and a namespaced Calico policy, or a
+        Kubernetes and a Calico one, are ordered by name, not by kind.
         """
         tiers = {t.name: t for t in self.tiers}
         tiers.setdefault(DEFAULT_TIER.name, DEFAULT_TIER)
@@ -64,7 +67,8 @@ class Cluster:
             tiers.setdefault(policy.tier, Tier(policy.tier))
         ordered = sorted(tiers.values(), key=lambda t: (t.stage.rank, *sort_key(t.order, t.name)))
         return tuple(
-            (tier, tuple(sorted(grouped[tier.name], key=lambda p: sort_key(p.order, p.id))))
+            (tier, tuple(sorted(grouped[tier.name],
+                                key=lambda p: sort_key(p.order, p.felix_key))))
             for tier in ordered
             if grouped[tier.name]
         )

@@ -63,6 +63,16 @@ class PolicyKind(Enum):
     CALICO_GLOBAL = "GlobalNetworkPolicy"
 
 
+# Felix's ``model.PolicyKey`` kinds (libcalico-go), and the name prefix a Kubernetes
+# NetworkPolicy gets when it is converted (``names.K8sNetworkPolicyNamePrefix``).
+_FELIX_KIND = {
+    PolicyKind.K8S: "KubernetesNetworkPolicy",
+    PolicyKind.CALICO: "NetworkPolicy",
+    PolicyKind.CALICO_GLOBAL: "GlobalNetworkPolicy",
+}
+K8S_POLICY_PREFIX = "knp.default."
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which endpoints a selector may look at, by namespace.
@@ -283,7 +293,9 @@ class Policy:
     """A policy after defaulting: which endpoints it applies to, for which directions.
 
     ``order`` None sorts last. ``notes`` record decisions a user may want
-    explained, such as how ``types`` was defaulted.
+    explained, such as how ``types`` was defaulted. ``source_name`` is the
+    name as written when the producer normalized ``name`` (Calico's tier
+    prefix); Felix breaks order ties on it (``felix_key``).
     """
 
     name: str
@@ -302,6 +314,25 @@ class Policy:
     do_not_track: bool = False
     notes: tuple[str, ...] = ()
     position: Position | None = field(default=None, compare=False)
+    source_name: str | None = None
+
+    @property
+    def felix_key(self) -> str:
+        """What Felix compares when two policies of one tier have the same order.
+
+        Calico 3.32 identifies a policy by kind, namespace and name and breaks
+        ties on ``<name>/<namespace>/<kind>`` (``felix/calc/policy_sorter.go``,
+        ``PolKVLess``); a Kubernetes policy's name carries ``knp.default.``.
+        See docs/calico.md for older versions.
+
+        >>> from netwarden.ir.selector import All
+        >>> Policy("allow", PolicyKind.K8S, "prod", All(), frozenset()).felix_key
+        'knp.default.allow/prod/KubernetesNetworkPolicy'
+        """
+        name = self.source_name or self.name
+        if self.kind is PolicyKind.K8S:
+            name = K8S_POLICY_PREFIX + name
+        return f"{name}/{self.namespace or ''}/{_FELIX_KIND[self.kind]}"
 
     @property
     def id(self) -> str:
