@@ -11,6 +11,7 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
     ├── LabError               the lab cannot be built or used on this machine
+    ├── NamespaceError         a network namespace cannot be entered (setns)
     └── SourceError            a live cluster cannot be read (kubeconfig, API server)
 """
 
@@ -24,6 +25,7 @@ __all__ = [
     "InvalidManifests",
     "LabError",
     "LookupFailed",
+    "NamespaceError",
     "NetwardenError",
     "NftError",
     "Position",
@@ -111,6 +113,10 @@ class NftError(NetwardenError):
 
 class LabError(NetwardenError):
     """The lab cannot run here (no root, no nft) or was used wrongly."""
+
+
+class NamespaceError(NetwardenError):
+    """A network namespace does not exist or cannot be entered."""
 
 
 class SourceError(NetwardenError):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.agent import Agent, AgentConfig
+from netwarden.cli.agent import lab_placement
 from netwarden.engine import Engine
 from netwarden.ir import Cluster
 
@@ -61,7 +62,9 @@ def start_agent() -> Iterator[Callable[..., Agent]]:
     running: list[tuple[Agent, threading.Thread]] = []
 
     def start(directory: Path, lab: object, node: str = "node-1", **kw: object) -> Agent:
-        cfg = AgentConfig(source=f"dir:{directory}", lab=lab.id, node=node,  # type: ignore[attr-defined]
+        node, netns, interfaces, prefix = lab_placement(lab.id, node)  # type: ignore[attr-defined]
+        cfg = AgentConfig(source=f"dir:{directory}", node=node, netns=netns,
+                          interfaces=interfaces, interface_prefix=prefix,
                           metrics_address="127.0.0.1:0", resync=kw.pop("resync", 1.0),  # type: ignore[arg-type]
                           **kw)  # type: ignore[arg-type]
         agent = Agent.from_config(cfg)

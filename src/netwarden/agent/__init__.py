@@ -5,7 +5,7 @@ without the ``kubernetes`` client (only ``agent.kube`` needs it).
 """
 
 from .cache import ManifestCache
-from .interfaces import CalicoInterfaces, InterfaceResolver, LabInterfaces, StaticInterfaces
+from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler, Result
 from .runner import Agent, AgentConfig
@@ -17,7 +17,6 @@ __all__ = [
     "CalicoInterfaces",
     "DirectorySource",
     "InterfaceResolver",
-    "LabInterfaces",
     "ManifestCache",
     "Metrics",
     "MetricsServer",

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..engine import Engine
 from ..ir.services import protocol_name
+from ..netns import inside
 
 __all__ = ["DropLog", "LoggedPacket", "describe", "follow", "parse_messages",
            "subscribe_request"]
@@ -190,8 +191,6 @@ def follow(group: int, netns: str | None, engine_of: Callable[[], Engine | None]
     named as the pods they belong to at the time of the drop.
     """
     if netns is not None:
-        from ..lab._ns import inside
-
         with inside(netns):
             reader = DropLog(group)
     else:

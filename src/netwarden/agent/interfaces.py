@@ -2,9 +2,10 @@
 
 The renderer dispatches on interface names, so the agent must know, for each
 pod on its node, the name of the veth on the node's side. In the lab the lab
-records them; on a Calico node the CNI derives them from the pod's namespace
-and name (``cali`` + the first 11 hex digits of SHA-1 of ``"<ns>.<pod>"``);
-anything else can pass a fixed mapping.
+records them (``StaticInterfaces``, filled by ``netwarden agent --lab``); on a
+Calico node the CNI derives them from the pod's namespace and name (``cali``
++ the first 11 hex digits of SHA-1 of ``"<ns>.<pod>"``); anything else can
+pass a fixed mapping.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import Protocol
 
 from ..ir import Cluster
 
-__all__ = ["CalicoInterfaces", "InterfaceResolver", "LabInterfaces", "StaticInterfaces",
-           "calico_veth_name"]
+__all__ = ["CalicoInterfaces", "InterfaceResolver", "StaticInterfaces", "calico_veth_name"]
 
 
 class InterfaceResolver(Protocol):
@@ -53,20 +53,6 @@ class StaticInterfaces:
 
     def __init__(self, mapping: Mapping[str, str]) -> None:
         self.mapping = dict(mapping)
-
-    def interfaces(self, cluster: Cluster, node: str | None) -> dict[str, str]:
-        return {k: v for k, v in self.mapping.items() if cluster.endpoint(k) is not None}
-
-
-class LabInterfaces:
-    """The veths the lab created on ``node`` (pods the lab built, now or at ``up``)."""
-
-    def __init__(self, mapping: Mapping[str, str]) -> None:
-        self.mapping = dict(mapping)
-
-    @classmethod
-    def of(cls, lab: object, node: str) -> LabInterfaces:
-        return cls(lab.interfaces(node))  # type: ignore[attr-defined]
 
     def interfaces(self, cluster: Cluster, node: str | None) -> dict[str, str]:
         return {k: v for k, v in self.mapping.items() if cluster.endpoint(k) is not None}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from .._errors import LabError
@@ -18,7 +19,7 @@ from ..dataplane.nft.backend import SystemNft
 from ..engine import Engine
 from .cache import ManifestCache
 from .droplog import follow
-from .interfaces import CalicoInterfaces, InterfaceResolver, LabInterfaces
+from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler
 from .sources import Source, parse_source
@@ -35,8 +36,9 @@ class AgentConfig:
     source: str
     node: str | None = None
     netns: str | None = None
-    lab: str | None = None
     in_current_netns: bool = False
+    # {pod key: node-side veth} when the caller knows them (a lab); None: Calico's names
+    interfaces: Mapping[str, str] | None = None
     kubeconfig: str | None = None
     context: str | None = None
     metrics_address: str | None = "127.0.0.1:9808"
@@ -141,20 +143,13 @@ class Agent:
 
 
 def _placement(cfg: AgentConfig) -> tuple[str | None, InterfaceResolver, RenderOptions]:
-    """Where the table goes and how pod interfaces are named, from --lab/--netns."""
-    if cfg.lab:
-        from ..lab import Lab
-
-        lab = Lab.load(cfg.lab)
-        node = cfg.node or lab.nodes[0]
-        if cfg.node is None:
-            cfg.node = node
-        return (lab.node_netns(node), LabInterfaces.of(lab, node),
-                RenderOptions(table=cfg.table, pod_interface_prefix=lab.pod_veth_prefix))
+    """Where the table goes and how pod interfaces are named, from --netns/--in-current-netns."""
     options = RenderOptions(table=cfg.table, pod_interface_prefix=cfg.interface_prefix)
+    resolver: InterfaceResolver = (CalicoInterfaces(cfg.interface_prefix)
+                                   if cfg.interfaces is None else StaticInterfaces(cfg.interfaces))
     if cfg.netns:
-        return cfg.netns, CalicoInterfaces(cfg.interface_prefix), options
+        return cfg.netns, resolver, options
     if not cfg.in_current_netns:
         raise LabError("refusing to write nft rules into the current network namespace: "
                        "pass --netns NAME, --lab ID, or --in-current-netns (the DaemonSet does)")
-    return None, CalicoInterfaces(cfg.interface_prefix), options
+    return None, resolver, options

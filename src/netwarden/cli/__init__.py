@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .._errors import LabError, NetwardenError, NftError, SourceError
+from .._errors import LabError, NamespaceError, NetwardenError, NftError, SourceError
 from ._common import EXIT_ENV, EXIT_INPUT, Formatter, error_console
 
 __all__ = ["main"]
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return int(args.func(args))
-    except (LabError, NftError, SourceError) as exc:
+    except (LabError, NamespaceError, NftError, SourceError) as exc:
         error_console().print(f"[bold red]error:[/] {_escape(str(exc))}", highlight=False)
         return EXIT_ENV
     except NetwardenError as exc:

@@ -51,14 +51,29 @@ def run(args: argparse.Namespace) -> int:
     from ..agent.runner import Agent, AgentConfig
 
     setup_logging(args.log_format, args.log_level)
+    node, netns, interfaces, prefix = args.node, args.netns, None, args.interface_prefix
+    if args.lab:
+        node, netns, interfaces, prefix = lab_placement(args.lab, args.node)
     cfg = AgentConfig(
-        source=args.source, node=args.node, netns=args.netns, lab=args.lab,
+        source=args.source, node=node, netns=netns, interfaces=interfaces,
         in_current_netns=args.in_current_netns, kubeconfig=args.kubeconfig,
         context=args.context, metrics_address=args.metrics_address or None,
         resync=args.resync, debounce=args.debounce, revoke=not args.no_revoke,
-        interface_prefix=args.interface_prefix, log_drops=args.log_drops,
+        interface_prefix=prefix, log_drops=args.log_drops,
     )
     agent = Agent.from_config(cfg)
     agent.install_signals()
     agent.run()
     return EXIT_OK
+
+
+def lab_placement(lab_id: str, node: str | None) -> tuple[str, str, dict[str, str], str]:
+    """(node, node namespace, {pod: veth}, pod veth prefix) of a lab node for the agent.
+
+    The agent knows nothing of labs; the CLI, above both, reads the lab's record.
+    """
+    from ..lab import Lab
+
+    lab = Lab.load(lab_id)
+    node = node or lab.nodes[0]
+    return node, lab.node_netns(node), lab.interfaces(node), lab.pod_veth_prefix

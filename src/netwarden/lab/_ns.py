@@ -1,27 +1,23 @@
-"""Network-namespace plumbing shared by the lab builder, the daemon and the prober.
+"""Lab namespace plumbing: ``nw…`` names, ``ip -batch``, sysctls, deletion.
 
-Python 3.11 has no ``os.setns``, so the switch goes through libc. Every switch is
-scoped (``inside``) and checked by inode, so a failed switch can never leave a
-socket, a sysctl write or a route in the machine's root namespace.
+Entering a namespace (``inside``) lives in ``netwarden.netns``, shared with the
+agent; this module only builds and removes the lab's own namespaces.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 
 from .._errors import LabError
+from ..netns import inside, list_netns
 
 __all__ = [
     "LAB_NETNS_RE",
-    "NETNS_DIR",
-    "inside",
     "ip_batch",
     "list_netns",
     "netns_delete",
@@ -29,48 +25,8 @@ __all__ = [
     "write_sysctls",
 ]
 
-NETNS_DIR = "/run/netns"
 # Every namespace the lab creates is ``nw<4 hex id>-...``; nothing else is touched.
 LAB_NETNS_RE = re.compile(r"^nw[0-9a-f]{4}-")
-CLONE_NEWNET = 0x40000000
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise LabError(f"setns failed: {os.strerror(err)}")
-
-
-def _self_ino() -> int:
-    return os.stat("/proc/thread-self/ns/net").st_ino
-
-
-@contextmanager
-def inside(netns: str) -> Iterator[None]:
-    """Run the body in ``netns`` (this thread only), then return to where we were.
-
-    Sockets created in the body stay in ``netns`` after the block ends.
-    """
-    path = os.path.join(NETNS_DIR, netns)
-    try:
-        target = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise LabError(f"network namespace {netns} does not exist") from None
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        _setns(target)
-        if _self_ino() != os.fstat(target).st_ino:  # paranoia: never act in the wrong ns
-            _setns(home)
-            raise LabError(f"could not enter network namespace {netns}")
-        try:
-            yield
-        finally:
-            _setns(home)
-    finally:
-        os.close(target)
-        os.close(home)
 
 
 def write_sysctls(netns: str, values: dict[str, str]) -> None:
@@ -122,13 +78,6 @@ def ip_batches(batches: Iterable[tuple[str, Sequence[str]]], parallel: int = 8) 
                 errors.append(f"{ns}: {err.strip()}")
     if errors:
         raise LabError("ip -batch failed: " + "; ".join(errors))
-
-
-def list_netns() -> set[str]:
-    try:
-        return set(os.listdir(NETNS_DIR))
-    except FileNotFoundError:
-        return set()
 
 
 def netns_delete(names: Iterable[str]) -> None:

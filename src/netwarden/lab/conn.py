@@ -14,7 +14,7 @@ import threading
 import time
 
 from .._errors import LabError
-from . import _ns
+from ..netns import inside
 from .probe import _topology, resolve
 
 __all__ = ["HeldConnection", "hold_connection"]
@@ -103,7 +103,7 @@ def hold_connection(lab: object, src: str, dst: str, port: int = 80, *,
     """
     (target,) = resolve(_topology(lab), [(src, dst)], family)
     fam = socket.AF_INET6 if target.dst_ip.version == 6 else socket.AF_INET
-    with _ns.inside(target.netns):
+    with inside(target.netns):
         sock = socket.socket(fam, socket.SOCK_STREAM)
     try:
         if target.src_ip is not None:

@@ -30,7 +30,7 @@ import sys
 import time
 
 from ..ir.services import SCTP, TCP, UDP
-from . import _ns
+from ..netns import inside
 from .topology import Attachment, Topology
 
 __all__ = ["main", "open_servers"]
@@ -52,7 +52,7 @@ def _listen(att: Attachment, port: int, proto: int) -> list[Server]:
     out: list[Server] = []
     for ip in att.ips:
         fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-        with _ns.inside(att.netns):
+        with inside(att.netns):
             if proto == UDP:
                 s = socket.socket(fam, socket.SOCK_DGRAM)
             elif proto == TCP:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from .._errors import LabError
 from ..ir import IPAddress
 from ..ir.services import ICMP, ICMPV6, SCTP, TCP, UDP, protocol_number
-from . import _ns
+from ..netns import inside
 from .topology import IN_NODE, Topology
 
 __all__ = ["DEFAULT_TIMEOUT", "ProbeUnsupported", "Target", "probe", "probe_detailed", "resolve"]
@@ -222,7 +222,7 @@ def _round(targets: list[Target], proto: int, port: int, timeout: float,
             room = concurrency - len(active)
             while room > 0 and pos < len(queue):
                 netns = queue[pos].netns
-                with _ns.inside(netns):
+                with inside(netns):
                     while room > 0 and pos < len(queue) and queue[pos].netns == netns:
                         t = queue[pos]
                         pos, room = pos + 1, room - 1
