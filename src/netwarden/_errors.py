@@ -84,7 +84,21 @@ class SelectorError(NetwardenError, ValueError):
         self.text = text
         self.position = position
         self.message = message
-        super().__init__(f"invalid selector {text!r} at position {position}: {message}")
+        super().__init__(f"invalid selector {_excerpt(text, position)} at position {position}: "
+                         f"{message}")
+
+
+def _excerpt(text: str, position: int, width: int = 60) -> str:
+    """The selector quoted, or for a long one the part around ``position``.
+
+    >>> _excerpt("0123456789" * 5, 25, width=8)
+    "'7890123456789012' (characters 17-33 of 50)"
+    """
+    if len(text) <= 2 * width:
+        return repr(text)
+    start = max(0, position - width)
+    end = min(len(text), position + width)
+    return f"{text[start:end]!r} (characters {start}-{end} of {len(text)})"
 
 
 class CompileError(NetwardenError):

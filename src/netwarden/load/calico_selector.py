@@ -1,21 +1,31 @@
 """Calico's selector language, parsed into the IR's selector tree.
 
-A hand-written tokenizer and recursive-descent parser, so that every error can
-name the 0-based offset where it went wrong and what would have been valid
-there. The grammar, loosest binding first::
+The language and its corner cases follow libcalico-go's own tokenizer and parser
+(``lib/selector/tokenizer`` and ``lib/selector/parser`` in projectcalico/calico;
+docs/calico.md lists each rule and where netwarden departs from it). The grammar,
+loosest binding first::
 
     selector   := [ or ]                      (empty or blank means all())
     or         := and { "||" and }
     and        := unary { "&&" unary }
-    unary      := "!" unary | primary         ("!a == 'x'" negates the comparison)
+    unary      := { "!" } primary             ("!a == 'x'" negates the comparison)
     primary    := "(" or ")" | "all()" | "global()" | "has(" key ")"
-                | key "==" str | key "!=" str | key "in" set | key "not" "in" set
-                | key "contains" str | key "starts" "with" str | key "ends" "with" str
-    set        := "{" [ str { "," str } ] "}"
+                | key "==" str | key "!=" str | key "in" set | key "not in" set
+                | key "contains" str | key "starts with" str | key "ends with" str
+    set        := "{" [ str { "," str } [ "," ] ] "}"
 
-Keywords are recognised by position, not reserved: ``in == "x"`` compares the
-label ``in``. ``has``, ``all`` and ``global`` are calls only when the
-parenthesis follows without a space, as in Calico; ``has (a)`` is an error.
+Operator words are recognised by position, not reserved: ``in == "x"`` compares
+the label ``in``. ``not in``, ``starts with`` and ``ends with`` may be written
+with any number of spaces or tabs between their words, none included
+(``startswith``). ``has``, ``all`` and ``global`` are calls only when the
+parenthesis follows without a space. A label key is 1 to 512 of the characters
+``A-Z a-z 0-9 _ . / -``; a quoted value is anything up to the next quote of the
+same kind (there are no escape sequences). Only spaces and tabs separate tokens.
+
+The parser keeps an explicit stack instead of recursing, so deep parentheses
+and long runs of ``!`` cost no Python stack. The tree it builds is bounded to
+``MAX_DEPTH`` levels of ``&&``/``||``/``!`` so that the IR's recursive
+``matches``/``str`` stay within Python's recursion limit.
 
 >>> sel = parse_selector("app == 'db' && !has(canary)")
 >>> sel.matches({"app": "db"}), str(sel)
@@ -24,7 +34,9 @@ parenthesis follows without a space, as in Calico; ``has (a)`` is an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .._errors import SelectorError
 from ..ir.selector import (
@@ -44,17 +56,33 @@ from ..ir.selector import (
     StartsWith,
 )
 
-__all__ = ["parse_selector"]
+__all__ = ["MAX_DEPTH", "MAX_KEY_LENGTH", "parse_selector"]
 
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
-_PUNCT = {"(": "(", ")": ")", "{": "{", "}": "}", ",": ","}
-_TWO_CHAR = {"&&": "&&", "||": "||", "==": "==", "!=": "!="}
+MAX_KEY_LENGTH = 512
+"""Longest label key Calico's tokenizer accepts (``MaxLabelLength``)."""
+
+MAX_DEPTH = 100
+"""Deepest nesting of ``&&``/``||``/``!`` netwarden builds (Calico has no limit)."""
+
+_TOKEN = re.compile(
+    r"""(?P<space>[ \t]+)
+      | (?P<key>[A-Za-z0-9_./-]+)
+      | (?P<str>"[^"]*"|'[^']*')
+      | (?P<op>&&|\|\||==|!=|[!(){},])""",
+    re.VERBOSE,
+)
+_SHOWN = 40  # longest key or value repeated in an error message
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+def _shorten(text: str) -> str:
+    if len(text) <= _SHOWN:
+        return repr(text)
+    return f"{text[:_SHOWN]!r}... ({len(text)} characters)"
+
+
+class _Token(NamedTuple):
     kind: str  # "key", "str", "end", or the punctuation itself ("(", "&&", "!", ...)
-    text: str
+    text: str  # a key's name, a string's unquoted value, or the punctuation
     pos: int
     end: int
 
@@ -62,45 +90,66 @@ class _Token:
         if self.kind == "end":
             return "end of selector"
         if self.kind == "str":
-            return f"string {self.text!r}"
-        return repr(self.text)
+            return f"string {_shorten(self.text)}"
+        return _shorten(self.text)
 
 
 def _tokenize(text: str) -> list[_Token]:
-    # Checked first, so a newline inside a quoted value is reported too.
-    newline = next((i for i, c in enumerate(text) if c in "\n\r"), None)
-    if newline is not None:
-        raise SelectorError(text, newline, "newlines are not allowed in a selector")
     tokens: list[_Token] = []
+    append = tokens.append
+    match = _TOKEN.match
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        if c in " \t":
-            i += 1
-            continue
-        pair = text[i : i + 2]
-        if pair in _TWO_CHAR:
-            tokens.append(_Token(pair, pair, i, i + 2))
-            i += 2
-        elif c in _PUNCT or c == "!":
-            tokens.append(_Token(c, c, i, i + 1))
-            i += 1
-        elif c in "\"'":
-            close = text.find(c, i + 1)
-            if close < 0:
+        m = match(text, i)
+        if m is None:
+            c = text[i]
+            if c in "\"'":
                 raise SelectorError(text, i, f"unterminated string: missing closing {c}")
-            tokens.append(_Token("str", text[i + 1 : close], i, close + 1))
-            i = close + 1
-        elif c in _KEY_CHARS:
-            j = i
-            while j < n and text[j] in _KEY_CHARS:
-                j += 1
-            tokens.append(_Token("key", text[i:j], i, j))
-            i = j
-        else:
+            if c in "\n\r":
+                raise SelectorError(text, i, "a newline is only allowed inside a quoted value")
             raise SelectorError(text, i, f"unexpected character {c!r}")
-    tokens.append(_Token("end", "", n, n))
+        kind, end = m.lastgroup, m.end()
+        if kind == "key":
+            if end - i > MAX_KEY_LENGTH:
+                raise SelectorError(
+                    text, i, f"label key is {end - i} characters long; "
+                    f"Calico allows at most {MAX_KEY_LENGTH}")
+            append(_Token("key", text[i:end], i, end))
+        elif kind == "str":
+            append(_Token("str", text[i + 1 : end - 1], i, end))
+        elif kind == "op":
+            op = text[i:end]
+            append(_Token(op, op, i, end))
+        i = end
+    append(_Token("end", "", n, n))
     return tokens
+
+
+class _Part(NamedTuple):
+    """A parsed sub-expression: its tree, how deep the tree nests, where it starts."""
+
+    node: Selector
+    depth: int
+    start: int
+
+
+@dataclass(slots=True)
+class _Group:
+    """An open parenthesis (or the whole selector): its ``||`` and ``&&`` chains so far."""
+
+    open: _Token | None
+    negate: bool  # an odd number of '!' stood before the '('
+    start: int  # offset of the first of those '!', or of the '('
+    ors: list[_Part] = field(default_factory=list)
+    ands: list[_Part] = field(default_factory=list)
+
+
+_OPERAND = "a label key, 'has(', 'all()', 'global()', '!' or '('"
+_OPERATORS = ("'==', '!=', 'in', 'not in', 'contains', 'starts with', 'ends with'")
+# Operator words after a label key: one word, or two with optional blanks between.
+_SET_OPS = {"in": "in", "notin": "not in"}
+_STRING_OPS = {"contains": "contains", "startswith": "starts with", "endswith": "ends with"}
+_FIRST_WORDS = {"not": "in", "starts": "with", "ends": "with"}
 
 
 class _Parser:
@@ -112,159 +161,182 @@ class _Parser:
         self.i = 0
 
     # -- helpers --------------------------------------------------------------
-    @property
-    def tok(self) -> _Token:
-        return self.tokens[self.i]
-
-    def _peek(self, offset: int = 1) -> _Token:
-        return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
-
-    def _advance(self) -> _Token:
-        tok = self.tok
-        self.i += 1
-        return tok
-
     def _fail(self, expected: str, tok: _Token | None = None) -> SelectorError:
-        tok = tok or self.tok
+        tok = tok or self.tokens[self.i]
         return SelectorError(self.text, tok.pos, f"expected {expected}, found {tok.describe()}")
 
     def _expect(self, kind: str, expected: str) -> _Token:
-        if self.tok.kind != kind:
+        tok = self.tokens[self.i]
+        if tok.kind != kind:
             raise self._fail(expected)
-        return self._advance()
+        self.i += 1
+        return tok
+
+    def _checked(self, part: _Part) -> _Part:
+        if part.depth > MAX_DEPTH:
+            raise SelectorError(
+                self.text, part.start, f"the expression starting here nests more than "
+                f"{MAX_DEPTH} levels of '&&', '||' and '!' (netwarden's limit)")
+        return part
+
+    def _negate(self, part: _Part, start: int) -> _Part:
+        if isinstance(part.node, Not):  # !!x is x, as Calico folds runs of '!'
+            return _Part(part.node.operand, part.depth - 1, start)
+        return self._checked(_Part(Not(part.node), part.depth + 1, start))
+
+    def _combine(self, cls: type[And] | type[Or], parts: list[_Part]) -> _Part:
+        """One node for a chain, absorbing parenthesised chains of the same operator.
+
+        ``(a && b) && c`` means the same as ``a && b && c``; flattening makes
+        both parse to one tree, so ``parse(str(s)) == s`` holds for parsed trees.
+        """
+        if len(parts) == 1:
+            return parts[0]
+        flat: list[Selector] = []
+        depth = 0
+        for part in parts:
+            if isinstance(part.node, cls):
+                flat.extend(part.node.operands)
+                depth = max(depth, part.depth - 1)
+            else:
+                flat.append(part.node)
+                depth = max(depth, part.depth)
+        return self._checked(_Part(cls(tuple(flat)), depth + 1, parts[0].start))
+
+    def _close(self, group: _Group) -> _Part:
+        group.ors.append(self._combine(And, group.ands))
+        part = self._combine(Or, group.ors)
+        if group.open is None:
+            return part
+        if group.negate:
+            return self._negate(part, group.start)
+        return part._replace(start=group.start)
 
     # -- grammar --------------------------------------------------------------
     def parse(self) -> Selector:
-        if self.tok.kind == "end":
+        tokens = self.tokens
+        if tokens[0].kind == "end":
             return All()
-        sel = self._or()
-        if self.tok.kind != "end":
-            raise self._fail("'&&', '||' or end of selector")
-        return sel
-
-    def _or(self) -> Selector:
-        parts = [self._and()]
-        while self.tok.kind == "||":
-            self._advance()
-            parts.append(self._and())
-        return _flatten(Or, parts)
-
-    def _and(self) -> Selector:
-        parts = [self._unary()]
-        while self.tok.kind == "&&":
-            self._advance()
-            parts.append(self._unary())
-        return _flatten(And, parts)
-
-    def _unary(self) -> Selector:
-        if self.tok.kind == "!":
-            self._advance()
-            return Not(self._unary())
-        return self._primary()
+        stack = [_Group(None, False, 0)]
+        while True:
+            # An operand: '!'s, then '(' or a primary expression.
+            start = tokens[self.i].pos
+            negate = False
+            while tokens[self.i].kind == "!":
+                negate = not negate
+                self.i += 1
+            if tokens[self.i].kind == "(":
+                stack.append(_Group(tokens[self.i], negate, start))
+                self.i += 1
+                continue
+            part = _Part(self._primary(), 0, start)
+            stack[-1].ands.append(self._negate(part, start) if negate else part)
+            # Then operators; each ')' closes a group, which is an operand of the one outside.
+            while True:
+                tok = tokens[self.i]
+                group = stack[-1]
+                if tok.kind == "&&":
+                    self.i += 1
+                    break
+                if tok.kind == "||":
+                    self.i += 1
+                    group.ors.append(self._combine(And, group.ands))
+                    group.ands = []
+                    break
+                if group.open is None:
+                    if tok.kind != "end":
+                        raise self._fail("'&&', '||' or end of selector")
+                    return self._close(group).node
+                if tok.kind != ")":
+                    raise self._fail(f"'&&', '||' or ')' to close the '(' at position "
+                                     f"{group.open.pos}")
+                self.i += 1
+                stack.pop()
+                stack[-1].ands.append(self._close(group))
 
     def _primary(self) -> Selector:
-        tok = self.tok
-        if tok.kind == "(":
-            self._advance()
-            inner = self._or()
-            self._expect(")", "')' to close the '(' at position " + str(tok.pos))
-            return inner
+        tok = self.tokens[self.i]
         if tok.kind != "key":
-            raise self._fail("a label key, 'has(', 'all()', 'global()', '!' or '('")
-        call = self._call(tok)
-        if call is not None:
-            return call
-        self._advance()
+            raise self._fail(_OPERAND)
+        paren = self.tokens[self.i + 1]
+        if tok.text in ("has", "all", "global") and paren.kind == "(":
+            if paren.pos != tok.end:
+                raise SelectorError(
+                    self.text, tok.end, f"no space is allowed between {tok.text!r} and '('")
+            self.i += 2
+            if tok.text == "has":
+                key = self._expect("key", "a label key inside has()")
+                self._expect(")", "')' after the label key of has()")
+                return Has(key.text)
+            self._expect(")", f"')' after '{tok.text}('")
+            return All() if tok.text == "all" else Global()
+        self.i += 1
         return self._comparison(tok.text)
 
-    def _call(self, name: _Token) -> Selector | None:
-        """``has(k)``, ``all()``, ``global()`` when '(' follows the name directly."""
-        if name.text not in ("has", "all", "global"):
+    def _operator(self, key: str) -> str | None:
+        """The operator after label key ``key`` in canonical spelling, or None."""
+        tok = self.tokens[self.i]
+        if tok.kind in ("==", "!="):
+            self.i += 1
+            return tok.kind
+        if tok.kind != "key":
             return None
-        paren = self._peek()
-        if paren.kind != "(":
-            return None  # a label that happens to be called "has"
-        if paren.pos != name.end:
-            raise SelectorError(
-                self.text, name.end, f"no space is allowed between {name.text!r} and '('"
-            )
+        word = tok.text
+        if word in _SET_OPS or word in _STRING_OPS:
+            self.i += 1
+            return _SET_OPS.get(word) or _STRING_OPS[word]
+        second = _FIRST_WORDS.get(word)
+        if second is None:
+            return None
+        following = self.tokens[self.i + 1]
+        if following.kind != "key" or following.text != second:
+            raise self._fail(f"{second!r} after {word!r}", following)
         self.i += 2
-        if name.text == "has":
-            key = self._expect("key", "a label key inside has()")
-            self._expect(")", "')' after the label key of has()")
-            return Has(key.text)
-        self._expect(")", f"')' after '{name.text}('")
-        return All() if name.text == "all" else Global()
+        return f"{word} {second}"
 
     def _comparison(self, key: str) -> Selector:
-        op = self.tok
-        if op.kind == "==":
-            self._advance()
-            return Eq(key, self._string("=="))
-        if op.kind == "!=":
-            self._advance()
-            return Ne(key, self._string("!="))
-        if op.kind == "key":
-            word = op.text
-            if word == "in":
-                self._advance()
-                return In(key, self._set("in"))
-            if word in ("not", "starts", "ends"):
-                second = {"not": "in", "starts": "with", "ends": "with"}[word]
-                following = self._peek()
-                if following.kind != "key" or following.text != second:
-                    raise self._fail(f"{second!r} after {word!r}", following)
-                self.i += 2
-                phrase = f"{word} {second}"
-                if word == "not":
-                    return NotIn(key, self._set(phrase))
-                value = self._string(phrase)
-                return StartsWith(key, value) if word == "starts" else EndsWith(key, value)
-            if word == "contains":
-                self._advance()
-                return Contains(key, self._string("contains"))
-        raise self._fail(
-            f"an operator after label key {key!r} "
-            "('==', '!=', 'in', 'not in', 'contains', 'starts with', 'ends with')"
-        )
-
-    def _string(self, after: str) -> str:
-        return self._expect("str", f"a quoted string after {after!r}").text
+        op = self._operator(key)
+        if op is None:
+            raise self._fail(f"an operator after label key {_shorten(key)} ({_OPERATORS})")
+        if op == "in":
+            return In(key, self._set(op))
+        if op == "not in":
+            return NotIn(key, self._set(op))
+        value = self._expect("str", f"a quoted string after {op!r}").text
+        if op == "==":
+            return Eq(key, value)
+        if op == "!=":
+            return Ne(key, value)
+        if op == "contains":
+            return Contains(key, value)
+        return StartsWith(key, value) if op == "starts with" else EndsWith(key, value)
 
     def _set(self, after: str) -> frozenset[str]:
+        """``{"a", "b"}``; Calico allows ``{}`` and a comma after the last value."""
         self._expect("{", f"'{{' after {after!r}")
         values: list[str] = []
-        if self.tok.kind != "}":
-            values.append(self._string("{" if not values else ","))
-            while self.tok.kind == ",":
-                self._advance()
-                values.append(self._string(","))
-        self._expect("}", "',' or '}' in the value set")
+        expected = "a quoted string or '}'"
+        while self.tokens[self.i].kind == "str":
+            values.append(self.tokens[self.i].text)
+            self.i += 1
+            if self.tokens[self.i].kind != ",":
+                expected = "',' or '}' in the value set"
+                break
+            self.i += 1
+        self._expect("}", expected)
         return frozenset(values)
-
-
-def _flatten(cls: type[And] | type[Or], parts: list[Selector]) -> Selector:
-    """One node for a chain, absorbing parenthesised chains of the same operator.
-
-    ``(a && b) && c`` means the same as ``a && b && c``; flattening makes
-    both parse to one tree, so ``parse(str(s)) == s`` holds for parsed trees.
-    """
-    if len(parts) == 1:
-        return parts[0]
-    flat: list[Selector] = []
-    for part in parts:
-        flat.extend(part.operands if isinstance(part, cls) else (part,))
-    return cls(tuple(flat))
 
 
 def parse_selector(text: str) -> Selector:
     """Parse a Calico selector; blank text is ``all()``.
 
-    Raises ``SelectorError`` (a ``ValueError``) with the 0-based position of
-    the first problem.
+    Raises ``SelectorError`` (a ``ValueError``) with the 0-based position (in
+    characters) of the first problem.
 
     >>> str(parse_selector("role in {'db', 'cache'} || !has(tier)"))
     'role in {"cache", "db"} || !has(tier)'
+    >>> str(parse_selector("a startswith 'x' && !!b notin {}"))
+    'a starts with "x" && b not in {}'
     """
     if not isinstance(text, str):
         got = type(text).__name__
