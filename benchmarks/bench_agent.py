@@ -29,11 +29,11 @@ import time
 
 import yaml
 
-from netwarden.agent.cache import ManifestCache
 from netwarden.agent.interfaces import StaticInterfaces
 from netwarden.agent.reconcile import Reconciler
 from netwarden.dataplane import RenderOptions
 from netwarden.dataplane.nft import FakeNft, SystemNft
+from netwarden.load.cache import ManifestCache
 
 NAMESPACES = 20
 

@@ -6,15 +6,18 @@
 True
 """
 
-from ._api import load_cluster, load_engine
+from ._api import load_cluster, load_engine, load_live_cluster
 from ._errors import (
-    CompileError,
+    ConntrackError,
     InvalidManifests,
     LabError,
     LookupFailed,
+    NamespaceError,
     NetwardenError,
     NftError,
     Position,
+    ProbeUnsupported,
+    ResourceVersionExpired,
     SelectorError,
     SourceError,
     ValidationError,
@@ -27,15 +30,18 @@ from .load.calico_selector import parse_selector
 
 __all__ = [
     "Cluster",
-    "CompileError",
     "Connectivity",
+    "ConntrackError",
     "Engine",
     "InvalidManifests",
     "LabError",
     "LookupFailed",
+    "NamespaceError",
     "NetwardenError",
     "NftError",
     "Position",
+    "ProbeUnsupported",
+    "ResourceVersionExpired",
     "Selector",
     "SelectorError",
     "SourceError",
@@ -44,6 +50,7 @@ __all__ = [
     "compile_snapshot",
     "load_cluster",
     "load_engine",
+    "load_live_cluster",
     "parse_selector",
 ]
 __version__ = "0.1.0"

@@ -1,16 +1,16 @@
-"""The shortest path from manifests to answers."""
+"""The shortest path from manifests (or a live cluster) to answers."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from .compile import compile_snapshot
 from .engine import Engine
 from .ir import Cluster
 
-__all__ = ["load_cluster", "load_engine"]
+__all__ = ["load_cluster", "load_engine", "load_live_cluster"]
 
 
 def load_cluster(
@@ -18,11 +18,27 @@ def load_cluster(
 ) -> Cluster:
     """Load manifests (files, directories, ``-``) and compile them to the IR.
 
-    >>> cluster = load_cluster(["examples/seed-prod-dev"])  # doctest: +SKIP
+    Raises ``InvalidManifests`` naming every problem (``file:line: field: ...``).
+    ``Cluster.warnings`` lists what could make a verdict differ from the cluster's.
+
+    >>> cluster = load_cluster(["examples/seed-prod-dev"])
+    >>> sorted(cluster.namespaces)
+    ['dev', 'prod']
     """
     from .load import load_snapshot
 
     return compile_snapshot(load_snapshot(paths, stdin=stdin))
+
+
+def load_live_cluster(kubeconfig: str | None = None, context: str | None = None, *,
+                      api_client: Any = None) -> Cluster:
+    """List a live cluster once (needs the ``kubernetes`` client) and compile it.
+
+    >>> cluster = load_live_cluster("~/.kube/config", "kind-dev")  # doctest: +SKIP
+    """
+    from .load.live import load_live_snapshot
+
+    return compile_snapshot(load_live_snapshot(kubeconfig, context, api_client=api_client))
 
 
 def load_engine(

@@ -4,15 +4,21 @@ Every error a user can cause derives from one root, so a caller (the CLI, the
 agent) can catch ``NetwardenError`` and print it without a traceback::
 
     NetwardenError
-    ├── ValidationError        a manifest is not a valid object (file, line, field)
+    ├── ValidationError        a manifest is not a valid object (file, line, field);
+    │   │                      also what the cluster's API refuses of valid objects
+    │   │                      together (a Calico policy in an undeclared tier)
     │   └── InvalidManifests   several ValidationErrors gathered from one load
     ├── SelectorError          a Calico selector does not parse (also a ValueError)
-    ├── CompileError           valid resources that cannot be turned into the IR
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
+    ├── ConntrackError         the conntrack tool failed (missing, no permission)
     ├── LabError               the lab cannot be built or used on this machine
+    │   └── ProbeUnsupported   the kernel cannot carry a probe's protocol (SCTP)
     ├── NamespaceError         a network namespace cannot be entered (setns)
     └── SourceError            a live cluster cannot be read (kubeconfig, API server)
+        └── ResourceVersionExpired  a list/watch version is too old (HTTP 410): relist
+
+Every exception class of netwarden is defined here (a test checks it).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
-    "CompileError",
+    "ConntrackError",
     "InvalidManifests",
     "LabError",
     "LookupFailed",
@@ -29,6 +35,8 @@ __all__ = [
     "NetwardenError",
     "NftError",
     "Position",
+    "ProbeUnsupported",
+    "ResourceVersionExpired",
     "SelectorError",
     "SourceError",
     "ValidationError",
@@ -101,10 +109,6 @@ def _excerpt(text: str, position: int, width: int = 60) -> str:
     return f"{text[start:end]!r} (characters {start}-{end} of {len(text)})"
 
 
-class CompileError(NetwardenError):
-    """Resources that validate one by one but cannot be compiled together."""
-
-
 class LookupFailed(NetwardenError):
     """An endpoint or address given by the user that the cluster does not have."""
 
@@ -125,6 +129,10 @@ class NftError(NetwardenError):
         return "File exists" in self.stderr
 
 
+class ConntrackError(NetwardenError):
+    """The conntrack tool failed (not installed, no permission, bad arguments)."""
+
+
 class LabError(NetwardenError):
     """The lab cannot run here (no root, no nft) or was used wrongly."""
 
@@ -133,5 +141,16 @@ class NamespaceError(NetwardenError):
     """A network namespace does not exist or cannot be entered."""
 
 
+class ProbeUnsupported(LabError):
+    """The kernel cannot carry this protocol (SCTP here); tests skip on it."""
+
+
 class SourceError(NetwardenError):
     """A live cluster could not be read: no kubeconfig, API server unreachable, denied."""
+
+
+class ResourceVersionExpired(SourceError):
+    """The resourceVersion a list or watch asked for is too old (HTTP 410): list again."""
+
+    def __init__(self, message: str = "resourceVersion expired (HTTP 410 Gone)") -> None:
+        super().__init__(message)

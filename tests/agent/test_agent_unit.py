@@ -26,7 +26,7 @@ from netwarden.agent.interfaces import calico_veth_name
 from netwarden.agent.logs import JsonFormatter
 from netwarden.agent.runner import _placement
 from netwarden.agent.table import Counter, default_deny_of, policy_of, ruleset_shape, summarize
-from netwarden.compile import compile_snapshot
+from netwarden.compile import CompileMemo, compile_snapshot
 from netwarden.dataplane.nft import FakeNft
 from netwarden.dataplane.nft.objects import Map, Table
 from netwarden.load import load_texts
@@ -64,20 +64,23 @@ def items(*docs: dict[str, object]) -> list[tuple[str, str]]:
     return [(f"doc{i}.yaml", text(d)) for i, d in enumerate(docs)]
 
 
-def test_cache_equals_the_loader_and_reuses_parsed_objects() -> None:
-    cache = ManifestCache()
-    first = cache.cluster(items(*DOCS))
+def test_cache_and_memo_equal_the_loader_and_compile_each_object_once() -> None:
+    cache, memo = ManifestCache(), CompileMemo()
+    first = compile_snapshot(cache.snapshot(items(*DOCS)), memo)
     assert first == compile_snapshot(load_texts(items(*DOCS)))
-    second = cache.cluster(items(*DOCS))
-    assert second.policies[0] is first.policies[0]  # compiled once
+    second = compile_snapshot(cache.snapshot(items(*DOCS)), memo)
+    assert second.policies[0] is first.policies[0]  # parsed once, so compiled once
 
 
-def test_strict_cache_rejects_an_invalid_view_lenient_one_skips_the_object() -> None:
+def test_cache_rejects_an_invalid_view_unless_told_to_skip_the_object() -> None:
     bad = [*items(*DOCS), ("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\n")]
     with pytest.raises(InvalidManifests):
-        ManifestCache(strict=True).cluster(bad)
-    lenient = ManifestCache(strict=False)
-    assert len(lenient.cluster(bad).pods) == 2 and lenient.skipped
+        ManifestCache().snapshot(bad)
+    lenient = ManifestCache(skip_invalid=True)
+    snapshot = lenient.snapshot(bad)
+    assert len(snapshot.pods) == 2 and lenient.skipped
+    assert snapshot.warnings == (
+        "bad.yaml:3: metadata.name: is required (object left out)",)
 
 
 def test_directory_source_sees_create_update_delete_within_a_second(tmp_path: Path) -> None:
@@ -162,6 +165,51 @@ def test_invalid_view_keeps_the_enforced_ruleset() -> None:
     assert rec.metrics.get("netwarden_source_errors_total") == 1
 
 
+UNDECLARED_TIER = """\
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: guard}
+spec:
+  tier: security
+  selector: app == 'db'
+  ingress: [{action: Deny}]
+"""
+
+
+def test_a_policy_in_an_undeclared_tier_is_logged_and_the_ruleset_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Directory source → reconciler, as the agent runs them; only nft is a fake."""
+    write_atomic(tmp_path / "cluster.yaml", text(*DOCS))
+    nft = JsonFake()
+    rec = Reconciler(nft, "node-1", StaticInterfaces(IFACES), revoke=False)
+    source, stop = DirectorySource(tmp_path), threading.Event()
+    threads = [threading.Thread(target=source.run, args=(rec.submit, stop)),
+               threading.Thread(target=rec.run, args=(stop,))]
+    for thread in threads:
+        thread.start()
+    try:
+        assert rec.ready.wait(5)
+        before = nft.dump()
+        write_atomic(tmp_path / "guard.yaml", UNDECLARED_TIER)
+        deadline = time.monotonic() + 5
+        while (rec.metrics.get("netwarden_source_errors_total") != 1
+               and time.monotonic() < deadline):
+            time.sleep(0.02)
+        assert rec.metrics.get("netwarden_source_errors_total") == 1
+    finally:
+        stop.set()
+        rec.submit([], time.monotonic())  # wakes the loop, which sees ``stop`` and returns
+        for thread in threads:
+            thread.join(5)
+    assert nft.dump() == before
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        "invalid cluster view, keeping the enforced ruleset: "
+        f"{tmp_path / 'guard.yaml'}:5: spec.tier: tier 'security' is not declared; "
+        "Calico rejects a policy whose tier does not exist"]
+
+
 def test_debounce_coalesces_a_burst_into_one_apply() -> None:
     nft = JsonFake()
     results: list[object] = []
@@ -239,7 +287,7 @@ def test_shape_ignores_interval_set_element_counts() -> None:
 
 
 def test_interface_resolvers() -> None:
-    cluster = ManifestCache().cluster(items(*DOCS))
+    cluster = compile_snapshot(ManifestCache().snapshot(items(*DOCS)))
     names = CalicoInterfaces().interfaces(cluster, "node-1")
     assert names["prod/web"] == calico_veth_name("prod", "web") and len(names["prod/web"]) == 15
     assert CalicoInterfaces().interfaces(cluster, "node-2") == {}

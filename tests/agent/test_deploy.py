@@ -61,7 +61,7 @@ def test_daemonset_deserializes_into_the_client_model_and_is_complete() -> None:
 
 
 def test_cluster_role_can_list_and_watch_what_the_agent_watches() -> None:
-    from netwarden.agent.kube import KIND_SPECS
+    from netwarden.load.live import KIND_SPECS
 
     role = by_kind("ClusterRole")
     granted = {(g, r) for rule in role["rules"] if {"list", "watch"} <= set(rule["verbs"])

@@ -10,7 +10,8 @@ import pytest
 
 kubernetes = pytest.importorskip("kubernetes")
 
-from netwarden.agent.kube import KubeSource, load_live_cluster  # noqa: E402
+from netwarden import load_live_cluster  # noqa: E402
+from netwarden.agent.kube import KubeSource  # noqa: E402
 
 from .kubeserver import FakeApi, serve  # noqa: E402
 

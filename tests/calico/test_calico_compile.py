@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netwarden._errors import CompileError
+from netwarden._errors import InvalidManifests
 from netwarden.compile.calico import CalicoCompiled, compile_calico, policy_name
 from netwarden.ir import (
     Action,
@@ -93,7 +93,7 @@ def test_tiers_orders_and_names():
         ("default", ["z"]),
         ("platform", ["platform.q"]),
     ]
-    assert out.notes == ()
+    assert out.warnings == ()
 
 
 def test_policy_name_qualification():
@@ -103,16 +103,18 @@ def test_policy_name_qualification():
     assert policy_name("sec.x", "sec") == "sec.x"
 
 
-def test_undeclared_tier_is_noted():
-    out = compile_text(gnp("tier: ghost\n"))
-    assert out.policies[0].tier == "ghost"
-    assert out.notes == ("c.yaml:1: tier 'ghost' is not declared; Calico would reject the "
-                         "policy, netwarden orders it last",)
+def test_a_policy_in_an_undeclared_tier_is_an_error_at_its_tier_field():
+    with pytest.raises(InvalidManifests) as exc:
+        compile_text(gnp("order: 1\ntier: ghost\n"))
+    assert str(exc.value) == ("c.yaml:7: spec.tier: tier 'ghost' is not declared; Calico "
+                              "rejects a policy whose tier does not exist")
 
 
-def test_duplicates_are_compile_errors():
-    with pytest.raises(CompileError, match="global:p is defined more than once"):
+def test_duplicates_are_errors_naming_both_places():
+    with pytest.raises(InvalidManifests) as exc:
         compile_text(gnp("order: 1\n") + "\n---\n" + gnp("order: 2\n"))
+    assert str(exc.value) == ("c.yaml:9: metadata.name: GlobalNetworkPolicy 'p' is defined "
+                              "more than once (first at c.yaml:1)")
 
 
 # -- types defaulting -----------------------------------------------------------------
@@ -205,12 +207,13 @@ def test_global_policy_scopes():
     assert one_policy(gnp("namespaceSelector: global()\n")).scope == Scope(global_only=True)
 
 
-def test_namespace_selector_matching_empty_labels_is_noted():
+def test_namespace_selector_matching_empty_labels_is_a_warning():
     rule = "ingress: [{action: Allow, source: {namespaceSelector: \"a != 'b'\"}}]"
-    policy = one_policy(gnp(rule))
-    assert policy.notes[-1] == (
-        'ingress[0].source.namespaceSelector a != "b" also matches an empty label set; Calico '
-        "would extend it to non-namespaced endpoints, netwarden does not")
+    out = compile_text(gnp(rule))
+    text = ('a != "b" also matches an empty label set; Calico extends it to non-namespaced '
+            "endpoints (host endpoints, global network sets), netwarden does not")
+    assert out.warnings == (f"c.yaml:6: spec.ingress[0].source.namespaceSelector: {text}",)
+    assert out.policies[0].notes[-1] == f"spec.ingress[0].source.namespaceSelector: {text}"
 
 
 def test_rule_fields_and_flags():

@@ -4,7 +4,7 @@ Import what you need from the submodules; this package stays importable
 without the ``kubernetes`` client (only ``agent.kube`` needs it).
 """
 
-from .cache import ManifestCache
+from ..load.cache import ManifestCache
 from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler, Result

@@ -10,10 +10,9 @@ doubling to 30 s, with jitter). Calico kinds (``crd.projectcalico.org/v1``)
 are optional: 404 means the CRD is not installed, and it is checked again
 every ``crd_recheck`` seconds.
 
-Objects stay the API's own JSON and reach the loader as texts named
-``kube:<Kind>/<ns>/<name>``, so validation is the one ``netwarden validate``
-applies. Responses are read raw (``_preload_content=False``), never turned
-into client model objects and back.
+The kinds, item names and normalization are the load stage's
+(``netwarden.load.live``), which also reads a cluster once for the analysis
+commands.
 """
 
 from __future__ import annotations
@@ -24,114 +23,25 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .._errors import NetwardenError, SourceError
-from ..ir import Cluster
-from .cache import ManifestCache
-from .sources import Items, Sink
+from .._errors import ResourceVersionExpired
+from ..load.live import (
+    KIND_SPECS,
+    KindSpec,
+    item_name,
+    list_fn,
+    list_kind,
+    make_api_client,
+    normalize,
+)
 
-__all__ = ["KIND_SPECS", "KindSpec", "KubeSource", "load_live_cluster", "make_api_client"]
+__all__ = ["KubeSource"]
 
 log = logging.getLogger("netwarden.agent.kube")
 
-CALICO_GROUP, CALICO_VERSION = "crd.projectcalico.org", "v1"
-
-
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    """One watched kind: how to list it and what to call its objects."""
-
-    kind: str
-    api_version: str
-    plural: str
-    optional: bool = False  # a CRD that may not be installed
-
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0]
-
-
-KIND_SPECS: tuple[KindSpec, ...] = (
-    KindSpec("Namespace", "v1", "namespaces"),
-    KindSpec("Pod", "v1", "pods"),
-    KindSpec("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies"),
-    *(KindSpec(kind, f"{CALICO_GROUP}/{CALICO_VERSION}", plural, optional=True)
-      for kind, plural in (("Tier", "tiers"), ("NetworkPolicy", "networkpolicies"),
-                           ("GlobalNetworkPolicy", "globalnetworkpolicies"),
-                           ("NetworkSet", "networksets"),
-                           ("GlobalNetworkSet", "globalnetworksets"),
-                           ("HostEndpoint", "hostendpoints"))),
-)
-
-
-def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> Any:
-    """An ``ApiClient``: in-cluster when no kubeconfig/context is given and we run in a pod."""
-    import os
-
-    from kubernetes import client, config
-
-    if kubeconfig is None and context is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-        cfg = client.Configuration()
-        config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-        return client.ApiClient(cfg)
-    return config.new_client_from_config(  # type: ignore[no-untyped-call]
-        config_file=kubeconfig, context=context)
-
-
-def _list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
-    from kubernetes import client
-
-    if spec.optional:
-        custom = client.CustomObjectsApi(api_client)
-
-        def call(**kw: Any) -> Any:
-            return custom.list_cluster_custom_object(CALICO_GROUP, CALICO_VERSION, spec.plural,
-                                                     **kw)
-        return call
-    if spec.kind == "Namespace":
-        return client.CoreV1Api(api_client).list_namespace
-    if spec.kind == "Pod":
-        return client.CoreV1Api(api_client).list_pod_for_all_namespaces
-    api = client.NetworkingV1Api(api_client)
-    return api.list_network_policy_for_all_namespaces
-
-
-def _trim_pod(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """What policy needs of a pod; None for pods without an address (no interface yet)."""
-    status = obj.get("status") or {}
-    if not status.get("podIP") or status.get("phase") in ("Succeeded", "Failed"):
-        return None
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    return {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "labels", "uid") if k in meta},
-        "spec": {
-            **{k: spec[k] for k in ("nodeName", "hostNetwork", "serviceAccountName") if k in spec},
-            "containers": [
-                {k: c[k] for k in ("name", "image", "ports") if k in c}
-                for c in spec.get("containers") or []
-            ],
-        },
-        "status": {k: status[k] for k in ("podIP", "podIPs", "phase") if k in status},
-    }
-
-
-def _normalize(spec: KindSpec, obj: dict[str, Any]) -> dict[str, Any] | None:
-    obj = dict(obj)
-    obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
-    if spec.kind == "Pod":
-        return _trim_pod(obj)
-    meta = dict(obj.get("metadata") or {})
-    meta.pop("managedFields", None)  # large and meaningless to policy
-    obj["metadata"] = meta
-    return obj
-
-
-class _Gone(Exception):
-    """The resourceVersion we watch from has expired (HTTP 410): relist."""
+Items = list[tuple[str, str]]
+Sink = Callable[[Items, float], None]
 
 
 class KubeSource:
@@ -161,11 +71,7 @@ class KubeSource:
         return cls(make_api_client(kubeconfig, context))
 
     # -- the store -------------------------------------------------------------
-    @staticmethod
-    def item_name(spec: KindSpec, obj: dict[str, Any]) -> str:
-        meta = obj.get("metadata") or {}
-        kind = spec.kind if not spec.optional else f"{CALICO_GROUP}:{spec.kind}"
-        return f"kube:{kind}/{meta.get('namespace') or ''}/{meta.get('name')}"
+    item_name = staticmethod(item_name)
 
     def items(self) -> Items:
         with self._lock:
@@ -174,7 +80,7 @@ class KubeSource:
     def _put(self, spec: KindSpec, obj: dict[str, Any]) -> bool:
         name = self.item_name(spec, obj)
         rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
-        norm = _normalize(spec, obj)
+        norm = normalize(spec, obj)
         with self._lock:
             if norm is None:
                 return self._store.pop(name, None) is not None
@@ -219,7 +125,7 @@ class KubeSource:
             t.join(timeout=2)
 
     def _follow(self, spec: KindSpec, stop: threading.Event) -> None:
-        call = _list_fn(self.api_client, spec)
+        call = list_fn(self.api_client, spec)
         delay = self.backoff[0]
         rv: str | None = None
         while not stop.is_set():
@@ -232,7 +138,7 @@ class KubeSource:
                         continue
                 rv = self._watch(spec, call, rv, stop)
                 delay = self.backoff[0]
-            except _Gone:
+            except ResourceVersionExpired:
                 log.info("%s: resourceVersion %s expired (410); relisting", spec.plural, rv)
                 self.relists += 1
                 rv = None
@@ -245,23 +151,15 @@ class KubeSource:
                 delay = min(delay * 2, self.backoff[1])
 
     def _list(self, spec: KindSpec, call: Callable[..., Any]) -> str:
-        from kubernetes.client.exceptions import ApiException
-
-        try:
-            resp = call(_preload_content=False)
-        except ApiException as exc:
-            if exc.status == 404 and spec.optional:
-                self._replace(spec, [])
-                self._mark_synced(spec)
-                self._emit(time.monotonic())
-                return ""
-            if exc.status == 410:
-                raise _Gone() from exc
-            raise
-        data = json.loads(resp.data)
+        listed = list_kind(spec, call)
         observed = time.monotonic()
-        self._replace(spec, list(data.get("items") or []))
-        rv = str((data.get("metadata") or {}).get("resourceVersion") or "0")
+        if listed is None:  # optional kind without its CRD
+            self._replace(spec, [])
+            self._mark_synced(spec)
+            self._emit(observed)
+            return ""
+        objs, rv = listed
+        self._replace(spec, objs)
         self.resource_versions[spec.plural] = rv
         self._mark_synced(spec)
         self._emit(observed)
@@ -279,7 +177,7 @@ class KubeSource:
                         _request_timeout=(10, self.watch_timeout + 30))
         except ApiException as exc:
             if exc.status == 410:
-                raise _Gone() from exc
+                raise ResourceVersionExpired() from exc
             raise
         self._responses[spec] = resp
         try:
@@ -293,7 +191,7 @@ class KubeSource:
                 kind, obj = event.get("type"), event.get("object") or {}
                 if kind == "ERROR":
                     if obj.get("code") == 410:
-                        raise _Gone()
+                        raise ResourceVersionExpired()
                     raise RuntimeError(f"watch error: {obj.get('message') or obj}")
                 new_rv = (obj.get("metadata") or {}).get("resourceVersion")
                 if new_rv:
@@ -325,28 +223,3 @@ def _close(resp: Any) -> None:
 def _describe(exc: Exception) -> str:
     status = getattr(exc, "status", None)
     return f"HTTP {status} {getattr(exc, 'reason', '')}".strip() if status else repr(exc)
-
-
-def load_live_cluster(kubeconfig: str | None = None, context: str | None = None, *,
-                      api_client: Any = None) -> Cluster:
-    """List the live cluster once and compile it, for the analysis commands.
-
-    >>> cluster = load_live_cluster("~/.kube/config", "kind-dev")  # doctest: +SKIP
-    """
-    try:
-        source = KubeSource(api_client or make_api_client(kubeconfig, context))
-        for spec in source.kinds:
-            source._list(spec, _list_fn(source.api_client, spec))
-    except NetwardenError:
-        raise
-    except Exception as exc:  # the client raises config, HTTP and urllib3 errors alike
-        where = f"context {context!r} of " if context else ""
-        config = kubeconfig or "the default kubeconfig"
-        raise SourceError(f"cannot read the cluster at {where}{config}: "
-                          f"{_short(exc)}") from exc
-    return ManifestCache(strict=False).cluster(source.items())
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) < 300 else text[:297] + "..."

@@ -5,7 +5,8 @@ The loop, in one thread:
 * **debounce**: after an event, wait until ``quiet`` seconds pass without
   another one (at most ``debounce`` after the first), then take the latest
   view: a burst costs one apply, a lone change almost no delay;
-* **reconcile**: view → ``Cluster`` (``ManifestCache``) → ``Renderer`` (only
+* **reconcile**: view → ``Snapshot`` (``ManifestCache``) → ``Cluster``
+  (``compile_snapshot`` with a ``CompileMemo``) → ``Renderer`` (only
   the endpoints the change touches are re-rendered) → ``TableWriter.apply``:
   one nft batch, only the chains and elements that changed, atomic in the
   kernel;
@@ -30,12 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .._errors import InvalidManifests, NetwardenError, NftError
+from ..compile import CompileMemo, compile_snapshot
 from ..dataplane import Conntrack, ConntrackEntry, Renderer, RenderOptions, Ruleset, TableWriter
 from ..dataplane.nft.backend import NftBackend
 from ..engine import Engine
 from ..ir import Cluster
 from ..ir.services import ICMP, ICMPV6
-from .cache import ManifestCache
+from ..load.cache import ManifestCache
 from .interfaces import InterfaceResolver
 from .metrics import Metrics
 from .sources import Items
@@ -82,6 +84,8 @@ class Reconciler:
         self.revoke = revoke and conntrack is not None
         self.metrics = metrics or Metrics()
         self.cache = cache or ManifestCache()
+        self.memo = CompileMemo()
+        self._warned: frozenset[str] = frozenset()
         self.quiet, self.debounce, self.resync = quiet, debounce, resync
         self.on_result = on_result
         self.ready = threading.Event()  # the first full view is enforced
@@ -154,14 +158,16 @@ class Reconciler:
     def reconcile(self, items: Items, observed_at: float, generation: int = 0) -> Result | None:
         """One view to the kernel; keeps the previous ruleset if the view is invalid."""
         try:
-            cluster = self.cache.cluster(items)
+            cluster = compile_snapshot(self.cache.snapshot(items), self.memo)
         except InvalidManifests as exc:
             self.metrics.inc("netwarden_source_errors_total")
             log.error("invalid cluster view, keeping the enforced ruleset: %s", exc,
                       extra={"errors": len(exc.errors)})
             return None
-        for skipped in self.cache.skipped:
-            log.warning("skipped invalid object: %s", skipped)
+        for warning in cluster.warnings:  # skipped objects among them; each said once
+            if warning not in self._warned:
+                log.warning("%s", warning)
+        self._warned = frozenset(cluster.warnings)
         interfaces = self.resolver.interfaces(cluster, self.node)
         desired = self.renderer.render(cluster, self.node, interfaces)
         self.cluster = cluster

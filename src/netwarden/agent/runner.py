@@ -17,7 +17,7 @@ from .._errors import LabError
 from ..dataplane import Conntrack, RenderOptions
 from ..dataplane.nft.backend import SystemNft
 from ..engine import Engine
-from .cache import ManifestCache
+from ..load.cache import ManifestCache
 from .droplog import follow
 from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
@@ -75,7 +75,7 @@ class Agent:
         reconciler = Reconciler(
             SystemNft(netns), cfg.node, resolver, options=options,
             conntrack=Conntrack(netns) if cfg.revoke else None, revoke=cfg.revoke,
-            metrics=metrics, cache=ManifestCache(strict=source.name != "kubernetes"),
+            metrics=metrics, cache=ManifestCache(skip_invalid=source.name == "kubernetes"),
             debounce=cfg.debounce, resync=cfg.resync,
         )
         server = None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..load.sources import MANIFEST_SUFFIXES, read_sources
+from .kube import KubeSource
 
 __all__ = ["DirectorySource", "Items", "Sink", "Source", "parse_source"]
 
@@ -184,7 +185,5 @@ def parse_source(spec: str, *, kubeconfig: str | None = None,
     if kind == "dir" and arg:
         return DirectorySource(arg)
     if kind in ("kubernetes", "kube"):
-        from .kube import KubeSource
-
         return KubeSource.from_kubeconfig(kubeconfig, context)
     raise ValueError(f"unknown source {spec!r} (use dir:PATH or kubernetes)")

@@ -10,8 +10,10 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 
-from .._api import load_cluster
+from .._api import load_cluster, load_live_cluster
+from .._errors import ValidationError
 from ..ir import Cluster
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_ENV = 0, 1, 2, 3
@@ -60,15 +62,24 @@ def add_format(parser: argparse.ArgumentParser, *choices: str, default: str = "t
 
 
 def load_inputs(args: argparse.Namespace) -> Cluster:
+    """The cluster the command works on; its warnings are printed to stderr here, so
+    every command that reads manifests shows them."""
     if getattr(args, "kubeconfig", None) or (not args.paths and getattr(args, "context", None)):
-        from ..agent.kube import load_live_cluster  # optional: needs the kubernetes client
-
-        return load_live_cluster(args.kubeconfig, args.context)
-    if not args.paths:
-        from .._errors import ValidationError
-
+        cluster = load_live_cluster(args.kubeconfig, args.context)
+    elif not args.paths:
         raise ValidationError(None, "", "give manifest paths, - for stdin, or --kubeconfig")
-    return load_cluster(args.paths, stdin=sys.stdin)
+    else:
+        cluster = load_cluster(args.paths, stdin=sys.stdin)
+    print_warnings(cluster)
+    return cluster
+
+
+def print_warnings(cluster: Cluster) -> None:
+    """``warning: file:line: field: ...`` on stderr, one line each."""
+    if cluster.warnings:
+        err = error_console()
+        for warning in cluster.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 def dump(data: Any, fmt: str, *, pretty: bool | None = None) -> str:

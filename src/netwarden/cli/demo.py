@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import LabError
-from ._common import EXIT_NEGATIVE, EXIT_OK, add_command, console
+from ._common import EXIT_NEGATIVE, EXIT_OK, add_command, console, print_warnings
 
 DEFAULT_EXAMPLE = "examples/seed-prod-dev"
 # The step that makes the most instructive matrix: default deny, then allow dev -> prod.
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     proto = args.protocol.upper()
     out.print(f"[bold]1. The engine[/] reads {', '.join(str(p) for p in paths)}")
     cluster = load_cluster(paths)
+    print_warnings(cluster)
     data = port_matrix(Engine(cluster).connectivity, proto, args.port)
     _print_bool(data, False)
     why = _lab_unavailable()

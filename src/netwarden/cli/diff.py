@@ -12,6 +12,7 @@ from ._common import (
     add_format,
     console,
     dump,
+    print_warnings,
     write,
 )
 
@@ -46,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     b_paths = args.b_paths or ([args.b] if args.b else [])
     if not a_paths or not b_paths:
         raise ValidationError(None, "", "give the two inputs: netwarden diff A B")
-    report = diff(load_cluster(a_paths), load_cluster(b_paths))
+    before, after = load_cluster(a_paths), load_cluster(b_paths)
+    print_warnings(before)
+    print_warnings(after)
+    report = diff(before, after)
     if args.format in ("json", "yaml"):
         write(dump(report.to_data(), args.format), args.output)
     elif args.format == "md":

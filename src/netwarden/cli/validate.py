@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
         "endpoints": len(cluster.endpoints),
         "policies": len(cluster.policies),
         "notes": list(cluster.notes),
+        "warnings": list(cluster.warnings),
     }
     if args.format != "table":
         print(dump(summary, args.format))

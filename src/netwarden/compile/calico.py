@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .._errors import CompileError
+from .._errors import InvalidManifests, Position, ValidationError
 from ..ir import (
     Action,
     Direction,
@@ -69,12 +69,31 @@ _POLICY_KINDS = {
 
 @dataclass(frozen=True, slots=True)
 class CalicoCompiled:
-    """What Calico resources add to a cluster; ``notes`` are for the user, not errors."""
+    """What Calico resources add to a cluster.
+
+    ``warnings`` (``file:line: field: text``) name what netwarden reads
+    differently from Calico, so a verdict may differ; every command prints them.
+    """
 
     tiers: tuple[Tier, ...] = ()
     policies: tuple[Policy, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
-    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+class _Notes:
+    """A policy's notes (explanations, shown by ``explain``) and the compile's warnings."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.notes: list[str] = []
+        self.warnings = warnings
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def warn(self, position: Position | None, field: str, text: str) -> None:
+        self.notes.append(f"{field}: {text}")
+        self.warnings.append(str(ValidationError(position, field, text)))
 
 
 def compile_calico(
@@ -84,7 +103,9 @@ def compile_calico(
 
     ``namespaces`` (the declared ones) is accepted for symmetry with the
     Kubernetes compiler; undeclared namespaces exist implicitly in the IR.
-    Raises ``CompileError`` for two objects of the same identity.
+    Raises ``InvalidManifests`` for what Calico's API would refuse although
+    each object is valid alone: two objects of one identity, a policy in a
+    tier that no ``Tier`` declares.
 
     >>> from netwarden.resources import calico as res
     >>> from netwarden.ir.selector import All
@@ -96,20 +117,27 @@ def compile_calico(
     tiers: dict[str, Tier] = {}
     policies: dict[str, Policy] = {}
     endpoints: dict[str, Endpoint] = {}
-    notes: list[str] = []
+    errors: list[ValidationError] = []
+    warnings: list[str] = []
+    tiered: list[tuple[res.NetworkPolicy | res.GlobalNetworkPolicy, str]] = []
     for obj in resources:
         if isinstance(obj, res.Tier):
-            _add(tiers, obj.meta.name, compile_tier(obj), obj.meta)
+            _add(tiers, obj.meta.name, compile_tier(obj), obj.meta, "Tier", errors)
         elif isinstance(obj, res.NetworkPolicy | res.GlobalNetworkPolicy):
-            policy = compile_policy(obj)
-            _add(policies, policy.id, policy, obj.meta)
+            policy = compile_policy(obj, warnings)
+            _add(policies, policy.id, policy, obj.meta, type(obj).__name__, errors)
+            tiered.append((obj, policy.tier))
         elif isinstance(obj, res.HostEndpoint | res.NetworkSet | res.GlobalNetworkSet):
             endpoint = compile_endpoint(obj)
-            _add(endpoints, endpoint.key, endpoint, obj.meta)
-    for policy in policies.values():
-        if policy.tier not in tiers and policy.tier != _DEFAULT_TIER:
-            notes.append(f"{policy.position or policy.id}: tier {policy.tier!r} is not "
-                         "declared; Calico would reject the policy, netwarden orders it last")
+            _add(endpoints, endpoint.key, endpoint, obj.meta, type(obj).__name__, errors)
+    for obj, tier in tiered:
+        if tier not in tiers and tier != _DEFAULT_TIER:
+            errors.append(ValidationError(
+                obj.spec.tier_position or obj.meta.position, "spec.tier",
+                f"tier {tier!r} is not declared; Calico rejects a policy whose tier "
+                "does not exist"))
+    if errors:
+        raise InvalidManifests(errors)
     has_hosts = any(e.kind is EndpointKind.HOST for e in endpoints.values())
     staged_tiers, staged = host_endpoint_stages(
         tuple(tiers.values()), tuple(policies.values()), has_hosts
@@ -118,13 +146,18 @@ def compile_calico(
         tiers=staged_tiers,
         policies=staged,
         endpoints=tuple(endpoints.values()),
-        notes=tuple(notes),
+        warnings=tuple(warnings),
     )
 
 
-def _add(table: dict[str, T], key: str, value: T, meta: res.CalicoMeta) -> None:
+def _add(table: dict[str, T], key: str, value: T, meta: res.CalicoMeta, kind: str,
+         errors: list[ValidationError]) -> None:
     if key in table:
-        raise CompileError(f"{meta.position or meta.name}: {key} is defined more than once")
+        first = getattr(table[key], "position", None)
+        where = f" (first at {first})" if first else ""
+        errors.append(ValidationError(meta.position, "metadata.name",
+                                      f"{kind} {meta.name!r} is defined more than once{where}"))
+        return
     table[key] = value
 
 
@@ -149,20 +182,27 @@ def policy_name(name: str, tier: str) -> str:
     return name if name.startswith(prefix) else prefix + name
 
 
-def compile_policy(obj: res.NetworkPolicy | res.GlobalNetworkPolicy) -> Policy:
+def compile_policy(
+    obj: res.NetworkPolicy | res.GlobalNetworkPolicy, warnings: list[str] | None = None
+) -> Policy:
+    """One Calico policy; what netwarden reads differently from Calico goes to ``warnings``.
+
+    The policy's ``notes`` explain the defaults applied (as Calico applies them).
+    """
     meta, spec = obj.meta, obj.spec
     kind_name = "NetworkPolicy" if isinstance(obj, res.NetworkPolicy) else "GlobalNetworkPolicy"
     kind, applies_to = _POLICY_KINDS[kind_name]
-    notes: list[str] = []
+    notes = _Notes(warnings if warnings is not None else [])
     namespace: str | None = None
     if kind is PolicyKind.CALICO:
         namespace = meta.namespace or DEFAULT_NAMESPACE
         if meta.namespace is None:
-            notes.append(f"no metadata.namespace: placed in {DEFAULT_NAMESPACE!r}, "
-                         "as kubectl would")
+            notes.note(f"no metadata.namespace: placed in {DEFAULT_NAMESPACE!r}, "
+                       "as kubectl would")
         scope = Scope(namespace=namespace)
     else:
-        scope = _namespace_scope(spec.namespace_selector, notes, "spec.namespaceSelector")
+        scope = _namespace_scope(spec.namespace_selector, notes, meta.position,
+                                 "spec.namespaceSelector")
     tier = spec.tier or _DEFAULT_TIER
     name = policy_name(meta.name, tier)
     types = _types(obj, notes)
@@ -184,23 +224,23 @@ def compile_policy(obj: res.NetworkPolicy | res.GlobalNetworkPolicy) -> Policy:
         apply_on_forward=spec.apply_on_forward,
         pre_dnat=spec.pre_dnat,
         do_not_track=spec.do_not_track,
-        notes=tuple(notes),
+        notes=tuple(notes.notes),
         position=meta.position,
         source_name=meta.name if meta.name != name else None,
     )
 
 
-def _types(obj: res.NetworkPolicy | res.GlobalNetworkPolicy, notes: list[str]) -> frozenset[
+def _types(obj: res.NetworkPolicy | res.GlobalNetworkPolicy, notes: _Notes) -> frozenset[
     Direction
 ]:
     spec = obj.spec
     if spec.types:
         return frozenset(Direction(t) for t in spec.types)
     if spec.pre_dnat:
-        notes.append("types defaulted to [Ingress]: preDNAT policies only apply to ingress")
+        notes.note("types defaulted to [Ingress]: preDNAT policies only apply to ingress")
         return frozenset((Direction.INGRESS,))
     if obj.meta.api_group == res.CRD_GROUP:
-        notes.append("types defaulted to [Ingress, Egress]: crd.projectcalico.org/v1 objects "
+        notes.note("types defaulted to [Ingress, Egress]: crd.projectcalico.org/v1 objects "
                      "are not defaulted and Felix treats empty types as both")
         return _BOTH
     if spec.egress and spec.ingress:
@@ -210,11 +250,13 @@ def _types(obj: res.NetworkPolicy | res.GlobalNetworkPolicy, notes: list[str]) -
     else:
         chosen, why = frozenset((Direction.INGRESS,)), "it has no egress rules"
     shown = ", ".join(d.value for d in (Direction.INGRESS, Direction.EGRESS) if d in chosen)
-    notes.append(f"types defaulted to [{shown}] by the projectcalico.org/v3 API: {why}")
+    notes.note(f"types defaulted to [{shown}] by the projectcalico.org/v3 API: {why}")
     return chosen
 
 
-def _namespace_scope(selector: Selector | None, notes: list[str], field: str) -> Scope:
+def _namespace_scope(
+    selector: Selector | None, notes: _Notes, position: Position | None, field: str
+) -> Scope:
     """``all()`` is every namespace, ``global()`` no namespace, else matching namespaces."""
     if selector is None:
         return Scope()
@@ -223,8 +265,9 @@ def _namespace_scope(selector: Selector | None, notes: list[str], field: str) ->
     if not selector.is_all and selector.matches({}):
         # Calico matches namespace selectors against pcns.-prefixed labels that
         # non-namespaced endpoints lack, so such a selector would match them too.
-        notes.append(f"{field} {selector} also matches an empty label set; Calico would "
-                     "extend it to non-namespaced endpoints, netwarden does not")
+        notes.warn(position, field, f"{selector} also matches an empty label set; Calico "
+                   "extends it to non-namespaced endpoints (host endpoints, global network "
+                   "sets), netwarden does not")
     return Scope(namespace_selector=selector)
 
 
@@ -232,11 +275,11 @@ def _namespace_scope(selector: Selector | None, notes: list[str], field: str) ->
 
 def _rules(
     rules: Iterable[res.Rule], direction: Direction, policy_id: str, namespace: str | None,
-    notes: list[str],
+    notes: _Notes,
 ) -> tuple[Rule, ...]:
     out: list[Rule] = []
     for index, rule in enumerate(rules):
-        where = f"{direction.lower}[{index}]"
+        where = f"spec.{direction.lower}[{index}]"
         out.append(Rule(
             action=Action(rule.action),
             origin=Origin(policy_id, direction, index, position=rule.position),
@@ -254,10 +297,11 @@ def _rules(
 
 
 def _entity(
-    entity: res.EntityRule, namespace: str | None, notes: list[str], where: str
+    entity: res.EntityRule, namespace: str | None, notes: _Notes, where: str
 ) -> EntityMatch:
     if entity.namespace_selector is not None:
-        scope = _namespace_scope(entity.namespace_selector, notes, f"{where}.namespaceSelector")
+        scope = _namespace_scope(entity.namespace_selector, notes, entity.position,
+                                 f"{where}.namespaceSelector")
     elif namespace is not None:
         scope = Scope(namespace=namespace)
     else:

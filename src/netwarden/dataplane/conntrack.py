@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .._errors import NetwardenError
+from .._errors import ConntrackError, NetwardenError
 from ..ir import IPAddress
 from .nft.backend import Execer, run_process
 
@@ -29,10 +29,6 @@ __all__ = [
 ]
 
 _ORIGINAL_KEYS = ("src", "dst", "sport", "dport", "type", "code", "id")
-
-
-class ConntrackError(NetwardenError):
-    """The conntrack tool failed (not installed, no permission, bad arguments)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ class Cluster:
 
     ``namespaces`` holds the declared ones; a namespace that is only
     referenced still exists with its ``kubernetes.io/metadata.name`` label.
+    ``notes`` are for the curious (``validate`` lists them); ``warnings`` say
+    where a verdict may differ from the cluster's, and every command prints them.
     """
 
     endpoints: tuple[Endpoint, ...] = ()
@@ -32,6 +34,7 @@ class Cluster:
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     tiers: tuple[Tier, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def ns_labels(self, name: str) -> Labels:
         ns = self.namespaces.get(name)

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .._errors import LabError
+from .._errors import LabError, ProbeUnsupported
 from ..ir import IPAddress
 from ..ir.services import ICMP, ICMPV6, SCTP, TCP, UDP, protocol_number
 from ..netns import inside
@@ -36,10 +36,6 @@ DEFAULT_TIMEOUT = 1.5
 DEFAULT_CONCURRENCY = 4096  # enough for a 50x50 matrix in one wave; capped by RLIMIT_NOFILE
 Pair = tuple[str, str]
 _ids = itertools.count(1)
-
-
-class ProbeUnsupported(LabError):
-    """The kernel cannot carry this protocol (SCTP here); tests skip on it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -396,6 +396,7 @@ def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
         apply_on_forward=flags["applyOnForward"],
         pre_dnat=flags["preDNAT"],
         do_not_track=flags["doNotTrack"],
+        tier_position=tier_node.position if (tier_node := fields.get("tier")) else None,
     )
 
 

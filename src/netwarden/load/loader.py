@@ -20,11 +20,12 @@ __all__ = ["SnapshotBuilder"]
 
 
 class SnapshotBuilder:
-    """Accumulates resources, notes and errors over any number of texts."""
+    """Accumulates resources, notes, warnings and errors over any number of texts."""
 
     def __init__(self) -> None:
         self.errors: list[ValidationError] = []
         self.notes: list[str] = []
+        self.warnings: list[str] = []
         self.namespaces: list[Namespace] = []
         self.pods: list[Pod] = []
         self.policies: list[NetworkPolicy] = []
@@ -128,6 +129,7 @@ class SnapshotBuilder:
             network_policies=tuple(self.policies),
             calico=tuple(self.calico),
             notes=tuple(self.notes),
+            warnings=tuple(self.warnings),
         )
 
 

@@ -106,6 +106,7 @@ class PolicySpec:
     """The spec shared by NetworkPolicy and GlobalNetworkPolicy.
 
     ``tier`` and ``types`` are as written (None / empty when absent);
+    ``tier_position`` is where ``tier`` was written (for the compiler's errors);
     ``namespace_selector`` only exists on GlobalNetworkPolicy.
     """
 
@@ -119,6 +120,7 @@ class PolicySpec:
     apply_on_forward: bool = False
     pre_dnat: bool = False
     do_not_track: bool = False
+    tier_position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

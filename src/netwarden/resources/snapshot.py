@@ -15,7 +15,8 @@ class Snapshot:
 
     ``calico`` holds Calico resources (``netwarden.resources.calico``) in load
     order; ``notes`` are things a user should know but that are not errors,
-    such as kinds that were skipped.
+    such as kinds that were skipped; ``warnings`` are things that could change
+    a verdict, which every command prints.
     """
 
     namespaces: tuple[Namespace, ...] = ()
@@ -23,3 +24,4 @@ class Snapshot:
     network_policies: tuple[NetworkPolicy, ...] = ()
     calico: tuple[object, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
