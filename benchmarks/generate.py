@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from netwarden.load.scalars import KubeDumper
+
 TIERS = ("frontend", "backend", "db", "cache", "worker")
 PORTS = {"frontend": (8080, "http"), "backend": (9090, "api"), "db": (5432, "postgres"),
          "cache": (6379, "redis"), "worker": (7000, "metrics")}
@@ -94,8 +96,8 @@ def write(docs: list[dict[str, Any]], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "cluster.yaml"
     with path.open("w") as fh:
-        yaml.dump_all(docs, fh, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-                      sort_keys=False)
+        # quoted as Kubernetes reads YAML: a hash like 0012345678 is otherwise a number
+        yaml.dump_all(docs, fh, Dumper=KubeDumper, sort_keys=False)
     return path
 
 

@@ -11,6 +11,7 @@ import yaml
 from netwarden.compile import compile_snapshot
 from netwarden.ir import Cluster
 from netwarden.load import load_texts
+from netwarden.load.scalars import KubeDumper
 
 
 def namespace(name: str, **labels: str) -> dict[str, object]:
@@ -43,7 +44,7 @@ def policy(ns: str, name: str, selector: Mapping[str, str],
 
 
 def text(*docs: Mapping[str, object]) -> str:
-    return yaml.safe_dump_all(list(docs), sort_keys=False)
+    return yaml.dump_all(list(docs), Dumper=KubeDumper, sort_keys=False)
 
 
 def cluster_of(*docs: Mapping[str, object]) -> Cluster:

@@ -11,6 +11,7 @@ import yaml
 
 from netwarden import load_cluster
 from netwarden.ir import Cluster
+from netwarden.load.scalars import KubeDumper
 
 Load = Callable[..., Cluster]
 
@@ -22,7 +23,7 @@ def load(tmp_path: Path) -> Load:
     def _load(*docs: dict[str, Any]) -> Cluster:
         counter[0] += 1
         path = tmp_path / f"m{counter[0]}.yaml"
-        path.write_text(yaml.safe_dump_all(list(docs), sort_keys=False))
+        path.write_text(yaml.dump_all(list(docs), Dumper=KubeDumper, sort_keys=False))
         return load_cluster([path])
 
     return _load

@@ -18,6 +18,7 @@ import yaml
 import netwarden
 from netwarden.ir import Cluster
 from netwarden.load import load_texts
+from netwarden.load.scalars import KubeDumper
 
 Doc = dict[str, Any]
 PortDecl = tuple[int, str] | tuple[int, str, str]
@@ -163,7 +164,7 @@ def to_yaml(*docs: Doc | Iterable[Doc]) -> str:
             flat.append(doc)
         else:
             flat.extend(doc)
-    return yaml.safe_dump_all(flat, sort_keys=False)
+    return yaml.dump_all(flat, Dumper=KubeDumper, sort_keys=False)
 
 
 def load_cluster(*texts: str) -> Cluster:

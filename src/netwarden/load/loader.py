@@ -14,7 +14,7 @@ from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
 from .addresses import assign_addresses
 from .registry import Note, api_group, lookup
-from .yamlpos import Node, _kind, parse_documents
+from .yamlpos import Node, _kind, read_documents
 
 __all__ = ["SnapshotBuilder"]
 
@@ -36,11 +36,10 @@ class SnapshotBuilder:
             self.add_text(name, text)
 
     def add_text(self, name: str, text: str) -> None:
-        try:
-            for doc in parse_documents(text, name):
-                self.add_object(doc)
-        except ValidationError as exc:  # YAML syntax: the rest of this file is unreadable
-            self.errors.append(exc)
+        docs, errors = read_documents(text, name)
+        self.errors.extend(errors)
+        for doc in docs:
+            self.add_object(doc)
 
     def add_object(self, doc: Node, *, list_kind: str = "", list_api: str = "") -> None:
         """One object, or each item of a ``List`` / ``PodList`` / ... object.

@@ -1,8 +1,17 @@
 """YAML and JSON documents that remember where each value was written.
 
-PyYAML's composer keeps a line for every node; we keep that line beside the
-plain Python value so validation can say ``policies.yaml:14: spec.ingress[0]``
-without the validators handling YAML nodes themselves.
+PyYAML's C parser (libyaml) composes the nodes with their lines; we resolve
+each scalar as Kubernetes does (``scalars``: go-yaml v2 through
+sigs.k8s.io/yaml) and keep the line beside the JSON-equivalent value, so
+validation can say ``policies.yaml:14: spec.ingress[0]`` without handling
+YAML nodes itself. JSON input goes to ``jsonpos``.
+
+What no cluster would read is refused here, each with file, line and field:
+duplicate keys (``x.yaml:12: metadata.name: duplicate key (first at line 4)``),
+null keys, values JSON cannot hold (``.inf``), tags whose text is not of
+their type (``!!int 0x``), self-containing anchors, excessive alias expansion
+(go-yaml's rule), nesting deeper than ``MAX_DEPTH`` and characters YAML does
+not allow.
 
 >>> doc = next(parse_documents("kind: Pod\\nmetadata:\\n  name: web\\n", "pod.yaml"))
 >>> doc.get("metadata").get("name").value, doc.get("metadata").get("name").line
@@ -11,178 +20,274 @@ without the validators handling YAML nodes themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from .._errors import Position, ValidationError
+from .._errors import InvalidManifests, Position, ValidationError
+from .jsonpos import read_json
+from .node import Node, describe
+from .scalars import NOT_JSON, ScalarError, clip, key_text, plain, plain_key, shorten, tagged
 
-__all__ = ["Node", "parse_documents"]
+__all__ = ["MAX_DEPTH", "Node", "parse_documents", "read_documents"]
 
-try:  # the C loader is several times faster on large inputs
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+_kind = describe  # the name the validators import
 
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A value with its file, line and field path.
-
-    ``value`` is a dict of str → Node, a list of Node, or a scalar (str, int,
-    float, bool, None). ``path`` is the field path from the document root.
-    """
-
-    value: Any
-    file: str
-    line: int
-    path: str = ""
-
-    @property
-    def position(self) -> Position:
-        return Position(self.file, self.line)
-
-    def error(self, message: str, field: str | None = None) -> ValidationError:
-        return ValidationError(self.position, self.path if field is None else field, message)
-
-    # -- typed access: each raises a ValidationError naming this node --------
-    def is_map(self) -> bool:
-        return isinstance(self.value, dict)
-
-    def is_list(self) -> bool:
-        return isinstance(self.value, list)
-
-    def is_null(self) -> bool:
-        return self.value is None
-
-    def get(self, key: str) -> Node | None:
-        """The child ``key`` of a mapping, or None when absent (or this is not a mapping)."""
-        if not isinstance(self.value, dict):
-            return None
-        return self.value.get(key)
-
-    def child_path(self, key: str | int) -> str:
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
-
-    def expect_map(self, what: str = "an object") -> dict[str, Node]:
-        if self.value is None:
-            return {}
-        if not isinstance(self.value, dict):
-            raise self.error(f"must be {what}, got {_kind(self.value)}")
-        return self.value
-
-    def expect_list(self, what: str = "a list") -> list[Node]:
-        if self.value is None:
-            return []
-        if not isinstance(self.value, list):
-            raise self.error(f"must be {what}, got {_kind(self.value)}")
-        return self.value
-
-    def expect_str(self) -> str:
-        if not isinstance(self.value, str):
-            raise self.error(f"must be a string, got {_kind(self.value)}")
-        return self.value
-
-    def rebased(self, path: str = "") -> Node:
-        """This subtree with field paths starting again at ``path``.
-
-        Items of a ``kind: List`` are objects of their own; their errors name
-        ``spec.ingress`` rather than ``items[3].spec.ingress``.
-        """
-        if isinstance(self.value, dict):
-            value: Any = {
-                k: v.rebased(f"{path}.{k}" if path else k) for k, v in self.value.items()
-            }
-        elif isinstance(self.value, list):
-            value = [v.rebased(f"{path}[{i}]") for i, v in enumerate(self.value)]
-        else:
-            value = self.value
-        return Node(value, self.file, self.line, path)
-
-    def expect_int(self) -> int:
-        # bool is an int in Python but `port: true` is not a port
-        if not isinstance(self.value, int) or isinstance(self.value, bool):
-            raise self.error(f"must be an integer, got {_kind(self.value)}")
-        return self.value
-
-    def expect_bool(self) -> bool:
-        if not isinstance(self.value, bool):
-            raise self.error(f"must be a boolean, got {_kind(self.value)}")
-        return self.value
-
-    def plain(self) -> Any:
-        """The value with positions stripped, recursively."""
-        if isinstance(self.value, dict):
-            return {k: v.plain() for k, v in self.value.items()}
-        if isinstance(self.value, list):
-            return [v.plain() for v in self.value]
-        return self.value
+MAX_DEPTH = 100  # Kubernetes objects nest about 15 deep; recursion stays far from Python's limit
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
+_PLAIN = "!netwarden/plain"  # our marker: a plain scalar, resolved by ``scalars.plain``
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# YAML's printable set: tab, line breaks, and printable Unicode (libyaml refuses the rest)
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _scalar(node: yaml.Node, constructor: Any) -> Any:
-    # Most scalars are plain strings: skip the constructor's dispatch for them.
-    if node.tag == _STR_TAG:
-        return node.value
-    return constructor.construct_object(node, deep=True)
+def _c_loader() -> Any:
+    base: Any = getattr(yaml, "CSafeLoader", None)
+    if base is None:  # pragma: no cover - PyYAML built without libyaml
+        base = yaml.SafeLoader
+
+    class Loader(base):  # type: ignore[misc]
+        """libyaml's parser and composer, with go-yaml's resolution left to us."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode:
+                return _PLAIN if implicit[0] else _STR_TAG
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+
+    return Loader
 
 
-def _convert(node: yaml.Node, file: str, path: str, constructor: Any) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node, constructor)
-            key = str(key) if not isinstance(key, str) else key
-            child = f"{path}.{key}" if path else key
-            out[key] = _convert(value_node, file, child, constructor)
-        return Node(out, file, line, path)
-    if isinstance(node, yaml.SequenceNode):
-        items = [
-            _convert(item, file, f"{path}[{i}]", constructor) for i, item in enumerate(node.value)
-        ]
-        return Node(items, file, line, path)
-    return Node(_scalar(node, constructor), file, line, path)
+_Loader = _c_loader()
 
 
-def parse_documents(text: str, file: str) -> Iterator[Node]:
-    """Every non-empty document of a YAML (or JSON) stream, with positions.
+class _Fatal(Exception):
+    """A problem that ends the document (aliasing, depth): carries the error."""
 
-    A syntax error becomes a ``ValidationError`` at the line where the
-    parser stopped.
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+
+
+class _Composer:
+    """yaml.Node tree → Node tree, resolving scalars and checking what kubectl checks.
+
+    libyaml shares one node between an anchor and its aliases; a node met a
+    second time is an alias expansion, counted as go-yaml counts them.
     """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[ValidationError] = []
+        self.decoded = 0
+        self.aliased = 0
+        self.alias_depth = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def error(self, node: yaml.Node, path: str, message: str) -> ValidationError:
+        return ValidationError(Position(self.file, node.start_mark.line + 1), path, message)
+
+    def document(self, node: yaml.Node) -> Node:
+        return self.convert(node, "", 0)
+
+    def convert(self, node: yaml.Node, path: str, depth: int) -> Node:
+        ident = id(node)
+        if ident in self.active:
+            raise _Fatal(self.error(node, path, "an anchor's value contains an alias to itself"))
+        repeated = ident in self.seen
+        self.decoded += 1
+        if self.alias_depth or repeated:
+            self.aliased += 1
+            if self.aliased > 100 and self.decoded > 1000 and (
+                    self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
+                raise _Fatal(self.error(node, path, "excessive aliasing: the aliases of this "
+                                        "document expand to most of its nodes"))
+        if depth > MAX_DEPTH:
+            raise _Fatal(self.error(node, clip(path, 80), f"nested deeper than {MAX_DEPTH} levels"))
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            self.seen.add(ident)
+            return Node(self.scalar(node, path), self.file, line, path)
+        self.active.add(ident)
+        self.alias_depth += repeated
+        try:
+            if isinstance(node, yaml.MappingNode):
+                value: Any = self.mapping(node, path, depth)
+            else:
+                value = [self.convert(item, f"{path}[{i}]", depth + 1)
+                         for i, item in enumerate(node.value)]
+        finally:
+            self.alias_depth -= repeated
+            self.active.discard(ident)
+            self.seen.add(ident)
+        return Node(value, self.file, line, path)
+
+    def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        try:
+            value = plain(node.value) if tag == _PLAIN else tagged(tag, node.value)
+        except ScalarError as exc:
+            self.errors.append(self.error(node, path, str(exc)))
+            return node.value
+        if value is NOT_JSON:
+            self.errors.append(self.error(
+                node, path, f"{shorten(node.value)} is not a number JSON can hold "
+                "(Kubernetes rejects infinite and NaN values)"))
+            return node.value
+        return value
+
+    def key(self, node: yaml.Node, path: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.errors.append(self.error(node, path, "a map or a list cannot be a key"))
+            return None
+        try:
+            if node.tag == _PLAIN:
+                return plain_key(node.value)
+            if node.tag == _STR_TAG:
+                return str(node.value)
+            return key_text(tagged(node.tag, node.value))
+        except ScalarError as exc:
+            shown = f" {shorten(node.value)}" if node.value else ""
+            self.errors.append(self.error(node, path, f"key{shown}: {exc}"))
+            return None
+
+    def mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        first_line: dict[str, int] = {}  # key -> line where it was written
+        merges: list[tuple[int, yaml.Node]] = []  # (index among entries, merged value)
+        order: dict[str, int] = {}
+        for index, (key_node, value_node) in enumerate(node.value):
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and (
+                    key_node.tag in (_PLAIN, _MERGE_TAG)):
+                merges.append((index, value_node))
+                continue
+            key = self.key(key_node, path)
+            if key is None:
+                continue
+            child = f"{path}.{key}" if path else key
+            line = key_node.start_mark.line + 1
+            if key in out:
+                self.errors.append(ValidationError(
+                    Position(self.file, line), child,
+                    f"duplicate key (first at line {first_line[key]})"))
+                continue
+            first_line[key] = line
+            order[key] = index
+            out[key] = self.convert(value_node, child, depth + 1)
+        for index, value_node in merges:
+            self.merge(node, path, depth, out, first_line, order, index, value_node)
+        return out
+
+    def merge(self, node: yaml.Node, path: str, depth: int, out: dict[str, Node],
+              first_line: dict[str, int], order: dict[str, int], index: int,
+              value_node: yaml.Node) -> None:
+        """``<<``: keys written in the map win, then earlier merged maps (YAML's merge rule)."""
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        if not all(isinstance(s, yaml.MappingNode) for s in sources):
+            self.errors.append(self.error(value_node, path or "<<",
+                                          "<< merges a map or a list of maps"))
+            return
+        merge_line = value_node.start_mark.line + 1
+        for source in sources:
+            merged = self.convert(source, path, depth)
+            for key, child in merged.value.items():
+                if key in order and order[key] < index:
+                    # go-yaml v2 would let this later merge replace the value written above
+                    self.errors.append(ValidationError(
+                        Position(self.file, merge_line), child.path,
+                        f"<< merges a key already written at line {first_line[key]}; "
+                        "Kubernetes would take the merged value: put << first"))
+                elif key not in out:
+                    out[key] = child
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    """go-yaml v2's rule: 99% of nodes may come from aliases up to 400,000, 10% from 4,000,000."""
+    if decoded <= 400_000:
+        return 0.99
+    if decoded >= 4_000_000:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - 400_000) / 3_600_000
+
+
+def read_documents(text: str, file: str) -> tuple[list[Node], list[ValidationError]]:
+    """Every non-empty document of a YAML (or JSON) stream, and every problem found.
+
+    JSON goes to the JSON reader: a ``.json`` file, or standard input whose
+    first character is ``{`` (kubectl's test). A document with a problem is
+    left out; a syntax error ends the file, since what follows is unreadable.
+    """
+    if file.lower().endswith(".json") or (file == "<stdin>" and text.lstrip()[:1] == "{"):
+        return read_json(text, file)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        return [], [_character_error(text, bad.start(), file)]
+    docs: list[Node] = []
+    errors: list[ValidationError] = []
     loader = _Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            yield _convert(node, file, "", loader)
-            loader.constructed_objects = {}  # per document, as PyYAML's own loop does
+            composer = _Composer(file)
+            try:
+                doc = composer.document(node)
+            except _Fatal as exc:
+                errors.extend(composer.errors)
+                errors.append(exc.error)
+                continue
+            if composer.errors:
+                errors.extend(composer.errors)
+            else:
+                docs.append(doc)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problem = exc.problem or str(exc)
-        raise ValidationError(Position(file, line), "", f"invalid YAML: {problem}") from None
+        errors.append(_syntax_error(exc, file))
+    except yaml.YAMLError as exc:  # a reader error has an offset, not a line
+        offset = getattr(exc, "position", 0) or 0
+        line = text.encode("utf-8", "replace")[:offset].count(b"\n") + 1
+        errors.append(ValidationError(Position(file, line), "", f"invalid YAML: {exc}"))
     finally:
         loader.dispose()
+    return docs, errors
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ValidationError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 0
+    problem = exc.problem or str(exc)
+    if "exceeded maximum nesting depth" in problem:
+        problem = "nested too deep for the YAML parser"
+    elif exc.context and exc.context not in problem:
+        problem = f"{problem} ({exc.context})"
+    return ValidationError(Position(file, line), "", f"invalid YAML: {clip(problem, 200)}")
+
+
+def _character_error(text: str, offset: int, file: str) -> ValidationError:
+    line = text.count("\n", 0, offset) + 1
+    char = text[offset]
+    return ValidationError(Position(file, line), "",
+                           f"character U+{ord(char):04X} is not allowed in YAML "
+                           "(only tab, line breaks and printable characters are)")
+
+
+def parse_documents(text: str, file: str) -> Iterator[Node]:
+    """Every non-empty document of a YAML (or JSON) stream, with positions.
+
+    Raises the ``ValidationError`` (``InvalidManifests`` for several) of the
+    first problems found; ``read_documents`` returns them instead.
+    """
+    docs, errors = read_documents(text, file)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidManifests(errors)
+    yield from docs
