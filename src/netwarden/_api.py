@@ -14,20 +14,26 @@ __all__ = ["load_cluster", "load_engine", "load_live_cluster"]
 
 
 def load_cluster(
-    paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None
+    paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None,
+    strictness: str = "default",
 ) -> Cluster:
     """Load manifests (files, directories, ``-``) and compile them to the IR.
 
     Raises ``InvalidManifests`` naming every problem (``file:line: field: ...``).
     ``Cluster.warnings`` lists what could make a verdict differ from the cluster's.
 
+    ``strictness`` is ``"lenient"`` (unknown fields are warnings), ``"default"``
+    or ``"strict"`` (kinds netwarden cannot read yet are errors): see
+    ``netwarden.load.Strictness``.
+
     >>> cluster = load_cluster(["examples/seed-prod-dev"])
     >>> sorted(cluster.namespaces)
     ['dev', 'prod']
     """
-    from .load import load_snapshot
+    from .load import Strictness, load_snapshot
 
-    return compile_snapshot(load_snapshot(paths, stdin=stdin))
+    return compile_snapshot(load_snapshot(paths, stdin=stdin,
+                                          strictness=Strictness(strictness)))
 
 
 def load_live_cluster(kubeconfig: str | None = None, context: str | None = None, *,

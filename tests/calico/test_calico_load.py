@@ -7,8 +7,9 @@ import textwrap
 
 import pytest
 
-from netwarden._errors import InvalidManifests, ValidationError
+from netwarden._errors import InvalidManifests
 from netwarden.ir.selector import All, Eq, Global
+from netwarden.load import load_texts
 from netwarden.load.calico import KINDS, parse_calico
 from netwarden.load.registry import lookup
 from netwarden.load.yamlpos import parse_documents
@@ -27,10 +28,10 @@ def policy(spec: str, kind: str = "GlobalNetworkPolicy",
 
 
 def errors_of(text: str) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        load(text)
-    exc = info.value
-    return [str(e) for e in exc.errors] if isinstance(exc, InvalidManifests) else [str(exc)]
+    """What the whole loader (strict decoding, then Calico's validation) reports."""
+    with pytest.raises(InvalidManifests) as info:
+        load_texts([("p.yaml", textwrap.dedent(text))])
+    return [str(e) for e in info.value.errors]
 
 
 @pytest.mark.parametrize("group", ["projectcalico.org", "crd.projectcalico.org"])
@@ -212,9 +213,9 @@ INVALID = [
     ("types", "types: [Ingress, ingress, Ingress]\n",
      ["p.yaml:6: spec.types[1]: must be Ingress or Egress, got 'ingress'",
       "p.yaml:6: spec.types[2]: 'Ingress' is listed more than once"]),
-    ("order", "order: high\n", ["p.yaml:6: spec.order: must be a number, got 'high'"]),
+    ("order", "order: high\n", ["p.yaml:6: spec.order: must be a number, got string 'high'"]),
     ("unknown field (lost indentation)", "action: Allow\n",
-     ["p.yaml:6: spec.action: unknown field 'action'"]),
+     ["p.yaml:6: spec.action: unknown field"]),
     ("http", "ingress: [{action: Allow, http: {methods: [GET]}}]\n",
      ["p.yaml:6: spec.ingress[0].http: HTTP matches need an application-layer proxy; "
       "netwarden does not model them"]),
@@ -233,7 +234,7 @@ def test_invalid_policy(spec: str, expected: list[str]):
 
 def test_global_only_fields_rejected_on_network_policy():
     assert errors_of(policy("preDNAT: true\n", kind="NetworkPolicy")) == [
-        "p.yaml:6: spec.preDNAT: unknown field 'preDNAT'"]
+        "p.yaml:6: spec.preDNAT: unknown field"]
 
 
 def test_every_problem_is_reported_at_once():

@@ -29,7 +29,7 @@ CASES = [
      "np.yaml:7: spec.egress[0].ports[0].port: invalid port 65536: "
      "must be between 1 and 65535, inclusive"),
     ("port-not-scalar", "ingress: [{ports: [{port: [80]}]}]",
-     "np.yaml:7: spec.ingress[0].ports[0].port: must be a port number or name, got a list"),
+     "np.yaml:7: spec.ingress[0].ports[0].port: must be an integer or a string, got a list"),
     ("end-port-without-port", "ingress: [{ports: [{endPort: 90}]}]",
      "np.yaml:7: spec.ingress[0].ports[0].endPort: may only be set together with a numeric port"),
     ("end-port-with-named-port", "ingress: [{ports: [{port: http, endPort: 90}]}]",

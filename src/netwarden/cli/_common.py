@@ -54,6 +54,13 @@ def add_inputs(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--kubeconfig", help="read a live cluster instead of files")
     parser.add_argument("--context", help="kubeconfig context (with --kubeconfig)")
+    strictness = parser.add_mutually_exclusive_group()
+    strictness.add_argument("--lenient", dest="strictness", action="store_const",
+                            const="lenient", default="default",
+                            help="unknown fields are warnings, not errors (CRD fields mixed in)")
+    strictness.add_argument("--strict", dest="strictness", action="store_const", const="strict",
+                            help="kinds netwarden cannot read yet (AdminNetworkPolicy...) "
+                            "are errors, not warnings")
 
 
 def add_format(parser: argparse.ArgumentParser, *choices: str, default: str = "table") -> None:
@@ -69,7 +76,8 @@ def load_inputs(args: argparse.Namespace) -> Cluster:
     elif not args.paths:
         raise ValidationError(None, "", "give manifest paths, - for stdin, or --kubeconfig")
     else:
-        cluster = load_cluster(args.paths, stdin=sys.stdin)
+        cluster = load_cluster(args.paths, stdin=sys.stdin,
+                               strictness=getattr(args, "strictness", "default"))
     print_warnings(cluster)
     return cluster
 

@@ -17,7 +17,6 @@ a load is reported at once, as ``InvalidManifests``, each line reading
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Sequence
 from typing import TextIO
@@ -25,39 +24,46 @@ from typing import TextIO
 from ..resources.snapshot import Snapshot
 
 # Importing a parser module registers its kinds.
-from . import networkpolicy, pods  # noqa: F401
-from .loader import SnapshotBuilder
+from . import calico, networkpolicy, pods  # noqa: F401
+from .loader import SnapshotBuilder, Strictness
 from .registry import Note, register
+from .schema import calico_version, kubernetes_version
 from .sources import read_sources
 
-try:  # optional: registers the Calico kinds when that module is present
-    importlib.import_module(f"{__name__}.calico")
-except ModuleNotFoundError as exc:  # only a missing calico module itself is fine
-    if exc.name != f"{__name__}.calico":
-        raise
-
-__all__ = ["Note", "load_snapshot", "load_texts", "register"]
+__all__ = [
+    "Note",
+    "Strictness",
+    "calico_version",
+    "kubernetes_version",
+    "load_snapshot",
+    "load_texts",
+    "register",
+]
 
 
 def load_snapshot(
-    paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None
+    paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None,
+    strictness: Strictness = Strictness.DEFAULT,
 ) -> Snapshot:
     """Load files, directories (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (stdin).
 
     Raises ``InvalidManifests`` listing every unreadable path and every
-    invalid field; kinds that do not matter to network policy are skipped
-    with a note in ``Snapshot.notes``.
+    invalid or unknown field; kinds that do not matter to network policy are
+    skipped with a note in ``Snapshot.notes``, kinds that do but that
+    netwarden cannot read with a warning in ``Snapshot.warnings``.
     """
     texts, errors = read_sources(paths, stdin)
-    builder = SnapshotBuilder()
+    builder = SnapshotBuilder(strictness)
     builder.errors.extend(errors)
     builder.add_texts(texts)
     return builder.build()
 
 
-def load_texts(items: Sequence[tuple[str, str]]) -> Snapshot:
+def load_texts(
+    items: Sequence[tuple[str, str]], *, strictness: Strictness = Strictness.DEFAULT
+) -> Snapshot:
     """Like ``load_snapshot`` for (file name, text) pairs already in memory."""
-    builder = SnapshotBuilder()
+    builder = SnapshotBuilder(strictness)
     builder.add_texts(items)
     return builder.build()
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .._errors import InvalidManifests, ValidationError
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
-from .loader import SnapshotBuilder
+from .loader import SnapshotBuilder, Strictness
 
 __all__ = ["ManifestCache", "Parsed"]
 
@@ -36,8 +36,8 @@ class Parsed:
     errors: list[ValidationError] = field(default_factory=list)
 
 
-def _parse(name: str, text: str) -> Parsed:
-    builder = SnapshotBuilder()
+def _parse(name: str, text: str, strictness: Strictness) -> Parsed:
+    builder = SnapshotBuilder(strictness)
     builder.add_text(name, text)
     return Parsed(text, list(builder.namespaces), list(builder.pods), list(builder.policies),
                   list(builder.calico), list(builder.notes), list(builder.warnings),
@@ -51,11 +51,14 @@ class ManifestCache:
     is invalid, so a half-edited file never weakens what is enforced. With
     ``skip_invalid`` (the Kubernetes source, whose objects the API server
     already validated) a text the loader refuses is left out, listed in
-    ``skipped`` and named in the snapshot's warnings.
+    ``skipped`` and named in the snapshot's warnings; and fields this schema
+    does not know (a newer API server's, a newer Calico's) are warnings, not
+    errors (``Strictness.LENIENT``).
     """
 
     def __init__(self, *, skip_invalid: bool = False) -> None:
         self.skip_invalid = skip_invalid
+        self.strictness = Strictness.LENIENT if skip_invalid else Strictness.DEFAULT
         self._parsed: dict[str, Parsed] = {}
         self.skipped: list[ValidationError] = []
 
@@ -64,7 +67,8 @@ class ManifestCache:
         parsed: dict[str, Parsed] = {}
         for name, text in items:
             old = self._parsed.get(name)
-            parsed[name] = old if old is not None and old.text == text else _parse(name, text)
+            parsed[name] = (old if old is not None and old.text == text
+                            else _parse(name, text, self.strictness))
         self._parsed = parsed
         builder = SnapshotBuilder()
         skipped: list[ValidationError] = []

@@ -35,14 +35,6 @@ _PROTOCOL_HINT = "TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"
 _PORT_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _RANGE = re.compile(r"^(\d+):(\d+)$")
 
-_POLICY_KEYS = frozenset(("tier", "order", "selector", "types", "ingress", "egress",
-                          "serviceAccountSelector", "performanceHints"))
-_GLOBAL_POLICY_KEYS = _POLICY_KEYS | {"namespaceSelector", "applyOnForward", "preDNAT",
-                                      "doNotTrack"}
-_RULE_KEYS = frozenset(("action", "protocol", "notProtocol", "icmp", "notICMP", "ipVersion",
-                        "source", "destination", "metadata", "http"))
-_ENTITY_KEYS = frozenset(("nets", "notNets", "selector", "notSelector", "namespaceSelector",
-                          "ports", "notPorts", "serviceAccounts", "services"))
 _UNSUPPORTED = {
     "http": "HTTP matches need an application-layer proxy; netwarden does not model them",
     "services": "Kubernetes Service matches are not supported by netwarden yet",
@@ -80,13 +72,12 @@ class _Errors:
 
 # -- scalars -------------------------------------------------------------------
 
-def _mapping(node: Node, allowed: frozenset[str], errs: _Errors) -> dict[str, Node]:
+def _mapping(node: Node, errs: _Errors) -> dict[str, Node]:
+    """The fields of an object; unknown ones were reported by strict decoding (``schema``)."""
     fields = node.expect_map()
     for key in fields:
-        if key in _UNSUPPORTED and key in allowed:
+        if key in _UNSUPPORTED and fields[key].value is not None:
             errs.add(fields[key].error(_UNSUPPORTED[key]))
-        elif key not in allowed:
-            errs.add(fields[key].error(f"unknown field {key!r}"))
     return fields
 
 
@@ -212,7 +203,7 @@ def _port(node: Node) -> res.PortEntry:
 def _icmp(node: Node | None, errs: _Errors) -> res.IcmpFields | None:
     if node is None or node.value is None:
         return None
-    fields = _mapping(node, frozenset(("type", "code")), errs)
+    fields = _mapping(node, errs)
     type_, code = fields.get("type"), fields.get("code")
     icmp_type = errs.check(lambda: _int(type_, 0, 254)) if type_ is not None else None
     icmp_code = errs.check(lambda: _int(code, 0, 255)) if code is not None else None
@@ -226,10 +217,10 @@ def _icmp(node: Node | None, errs: _Errors) -> res.IcmpFields | None:
 def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
     if node is None or node.value is None:
         return res.EntityRule()
-    fields = _mapping(node, _ENTITY_KEYS, errs)
+    fields = _mapping(node, errs)
     accounts: tuple[str, ...] = ()
     if (sa := fields.get("serviceAccounts")) is not None:
-        sa_fields = _mapping(sa, frozenset(("names", "selector")), errs)
+        sa_fields = _mapping(sa, errs)
         if (sa_sel := sa_fields.get("selector")) is not None and sa_sel.value:
             errs.add(sa_sel.error("service account selectors are not supported by netwarden yet"))
         accounts = _list(sa_fields.get("names"), Node.expect_str, errs)
@@ -249,7 +240,7 @@ def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
 
 
 def _rule(node: Node, errs: _Errors) -> res.Rule:
-    fields = _mapping(node, _RULE_KEYS, errs)
+    fields = _mapping(node, errs)
     action = fields.get("action")
     if action is None:
         errs.add(node.error(f"required: one of {', '.join(_ACTIONS)}", node.child_path("action")))
@@ -345,7 +336,7 @@ def _identity(node: Node) -> Node:
 
 def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
     is_global = kind == "GlobalNetworkPolicy"
-    fields = _mapping(spec, _GLOBAL_POLICY_KEYS if is_global else _POLICY_KEYS, errs)
+    fields = _mapping(spec, errs)
     if (sas := fields.get("serviceAccountSelector")) is not None and sas.value:
         errs.add(sas.error("service account selectors are not supported by netwarden yet"))
     types: list[str] = []
@@ -401,7 +392,7 @@ def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
 
 
 def _tier(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.Tier:
-    fields = _mapping(spec, frozenset(("order", "defaultAction")), errs)
+    fields = _mapping(spec, errs)
     action = fields.get("defaultAction")
     default_action = "Deny"
     if action is not None and action.value is not None:
@@ -424,8 +415,7 @@ def _endpoint_port(node: Node) -> res.EndpointPort:
 
 
 def _host_endpoint(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.HostEndpoint:
-    fields = _mapping(spec, frozenset(("node", "interfaceName", "expectedIPs", "ports",
-                                       "profiles")), errs)
+    fields = _mapping(spec, errs)
     node = errs.check(lambda: _str(fields.get("node")))
     if fields.get("node") is None:
         errs.add(spec.error("required", spec.child_path("node")))
@@ -456,7 +446,7 @@ def parse_calico(node: Node) -> object:
     elif kind_name == "HostEndpoint":
         out = _host_endpoint(meta, spec, errs)
     else:
-        fields = _mapping(spec, frozenset(("nets",)), errs)
+        fields = _mapping(spec, errs)
         nets = _list(fields.get("nets"), _net, errs)
         set_cls = res.NetworkSet if kind_name == "NetworkSet" else res.GlobalNetworkSet
         out = set_cls(meta, nets)

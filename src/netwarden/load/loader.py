@@ -1,28 +1,55 @@
-"""From texts to a ``Snapshot``: split documents, unwrap lists, dispatch, gather.
+"""From texts to a ``Snapshot``: split documents, unwrap lists, check fields, dispatch, gather.
 
 Nothing is half-loaded: every document is parsed, every problem is kept, and
 only if there were none does a ``Snapshot`` come out; otherwise one
 ``InvalidManifests`` lists them all in load order.
+
+Before a parser reads an object, strict decoding (``schema.check``) judges
+every field of it as ``kubectl apply`` does by default: an unknown field is an
+error (a warning with ``Strictness.LENIENT``), a value its field's type cannot
+decode is always an error. Kinds netwarden does not read are skipped with a
+note, or with a warning when they filter traffic (an error with
+``Strictness.STRICT``).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 
 from .._errors import InvalidManifests, SelectorError, ValidationError
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
+from . import schema
 from .addresses import assign_addresses
+from .kinds import reason_verdicts_ignore
 from .registry import Note, api_group, lookup
-from .yamlpos import Node, _kind, read_documents
+from .validation import describe
+from .yamlpos import Node, read_documents
 
-__all__ = ["SnapshotBuilder"]
+__all__ = ["SnapshotBuilder", "Strictness"]
+
+
+class Strictness(enum.Enum):
+    """How hard the loader judges what it does not know.
+
+    ``LENIENT`` (``--lenient``): unknown fields are warnings, as before strict
+    field validation, for manifests with CRD fields mixed in. ``DEFAULT``:
+    unknown fields are errors, as ``kubectl apply``. ``STRICT`` (``--strict``):
+    also kinds that filter traffic but that netwarden cannot read yet
+    (AdminNetworkPolicy, ...) are errors instead of warnings.
+    """
+
+    LENIENT = "lenient"
+    DEFAULT = "default"
+    STRICT = "strict"
 
 
 class SnapshotBuilder:
     """Accumulates resources, notes, warnings and errors over any number of texts."""
 
-    def __init__(self) -> None:
+    def __init__(self, strictness: Strictness = Strictness.DEFAULT) -> None:
+        self.strictness = strictness
         self.errors: list[ValidationError] = []
         self.notes: list[str] = []
         self.warnings: list[str] = []
@@ -50,7 +77,7 @@ class SnapshotBuilder:
         if doc.is_null():
             return
         if not doc.is_map():
-            self.errors.append(doc.error(f"must be a Kubernetes object, got {_kind(doc.value)}"))
+            self.errors.append(doc.error(f"must be a Kubernetes object, got {describe(doc.value)}"))
             return
         api = self._required_str(doc, "apiVersion", list_api)
         kind = self._required_str(doc, "kind", list_kind)
@@ -59,33 +86,83 @@ class SnapshotBuilder:
         group = api_group(api)
         parser = lookup(group, kind)
         if parser is None and kind.endswith("List") and doc.get("items") is not None:
-            self._add_list(doc, kind, api)
+            if not self._decodes(doc, "", "List", "v1"):
+                self._add_list(doc, kind, api)
             return
         if parser is None:
-            self.notes.append(f"{doc.position}: skipped {kind}/{_name(doc)} "
-                              "(not used by network policy)")
+            self._skip(doc, group, kind, api)
             return
+        mistyped = self._decodes(doc, group, kind, api.rpartition("/")[2])
         try:
             result = parser(doc)
             produced = list(result) if isinstance(result, Iterable) else [result]
         except InvalidManifests as exc:
-            self.errors.extend(exc.errors)
+            self._parser_errors(exc.errors, mistyped)
             return
         except ValidationError as exc:
-            self.errors.append(exc)
+            self._parser_errors([exc], mistyped)
             return
         except SelectorError as exc:  # a parser that forgot to place it
             self.errors.append(doc.error(str(exc), ""))
             return
-        for item in produced:
-            self._keep(item)
+        if not mistyped:
+            for item in produced:
+                self._keep(item)
+
+    def _parser_errors(self, errors: Sequence[ValidationError], mistyped: set[str]) -> None:
+        """The parser's errors, less those about a value strict decoding already refused."""
+        for error in errors:
+            if not any(error.field == path or error.field.startswith((path + ".", path + "["))
+                       for path in mistyped):
+                self.errors.append(error)
+
+    def _decodes(self, doc: Node, group: str, kind: str, version: str) -> set[str]:
+        """Strict decoding of one object: the field paths whose value has the wrong type.
+
+        Neither unknown fields nor wrong types stop the parser, so one run
+        reports them together with every other mistake of the object.
+        """
+        struct = schema.root(group, kind)
+        if struct is None:
+            return set()
+        served = schema.served_versions(group, kind)
+        if version not in served:
+            api_node = doc.get("apiVersion") or doc
+            shown = ", ".join(f"{group}/{v}" if group else v for v in served)
+            self._unknown(api_node.error(f"{kind} is not served in version {version!r}; "
+                                         f"use {shown}"))
+        mistyped: set[str] = set()
+        for finding in schema.check(doc, struct):
+            if finding.unknown:
+                self._unknown(finding.error)
+            else:
+                self.errors.append(finding.error)
+                mistyped.add(finding.error.field)
+        return mistyped
+
+    def _unknown(self, error: ValidationError) -> None:
+        if self.strictness is Strictness.LENIENT:
+            self.warnings.append(f"{error} (ignored: --lenient)")
+        else:
+            self.errors.append(error)
+
+    def _skip(self, doc: Node, group: str, kind: str, api: str) -> None:
+        what = f"{kind}/{_name(doc)}"
+        reason = reason_verdicts_ignore(group, kind)
+        if reason is None:
+            self.notes.append(f"{doc.position}: skipped {what} (not used by network policy)")
+        elif self.strictness is Strictness.STRICT:
+            self.errors.append(ValidationError(doc.position, "kind", f"{what} ({api}): {reason}, "
+                                               "and verdicts would ignore it (--strict)"))
+        else:
+            self.warnings.append(f"{doc.position}: {what} ({api}) skipped: {reason}; "
+                                 "verdicts ignore it")
 
     def _add_list(self, doc: Node, kind: str, api: str) -> None:
         items_node = doc.get("items")
         assert items_node is not None
         if not items_node.is_list():
-            self.errors.append(items_node.error(f"must be a list, got {_kind(items_node.value)}"))
-            return
+            return  # reported by strict decoding
         item_kind = "" if kind == "List" else kind.removesuffix("List")
         for item in items_node.value:
             self.add_object(item.rebased(), list_kind=item_kind, list_api=api if item_kind else "")
@@ -98,7 +175,7 @@ class SnapshotBuilder:
             self.errors.append(doc.error("is required", doc.child_path(key)))
             return None
         if not isinstance(node.value, str):
-            self.errors.append(node.error(f"must be a string, got {_kind(node.value)}"))
+            self.errors.append(node.error(f"must be a string, got {describe(node.value)}"))
             return None
         return node.value
 
@@ -106,7 +183,7 @@ class SnapshotBuilder:
         if item is None:
             return
         if isinstance(item, Note):
-            self.notes.append(str(item))
+            (self.warnings if item.warning else self.notes).append(str(item))
         elif isinstance(item, Namespace):
             self.namespaces.append(item)
         elif isinstance(item, Pod):

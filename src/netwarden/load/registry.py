@@ -35,10 +35,15 @@ _PARSERS: dict[tuple[str, str], Parser] = {}
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """Something a parser wants the user to see that does not stop the load."""
+    """Something a parser wants the user to see that does not stop the load.
+
+    A ``warning`` is something that may make an answer wrong (every command
+    prints it); a plain note is information (``validate`` lists it).
+    """
 
     position: Position | None
     text: str
+    warning: bool = False
 
     def __str__(self) -> str:
         return f"{self.position}: {self.text}" if self.position else self.text

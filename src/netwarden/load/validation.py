@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
+from typing import Any
 
 from ..ir.endpoints import IPNetwork
+from .node import describe
 
 __all__ = [
     "PORT_PROTOCOLS",
+    "as_integer",
+    "describe",
     "dns1123_label",
     "dns1123_subdomain",
     "iana_svc_name",
@@ -45,6 +50,25 @@ def quote(value: str) -> str:
     '"tcp"'
     """
     return json.dumps(value)
+
+
+def as_integer(value: Any) -> int | None:
+    """``value`` as the API server's JSON decoder reads it into an integer field, or None.
+
+    ``kubectl`` turns YAML into JSON by way of Go's float64, whose JSON form has
+    no fraction when the value is integral and below 1e21: ``80.0`` arrives as
+    ``80``, ``80.5`` stays ``80.5`` (rejected), ``1e21`` becomes ``1e+21``
+    (rejected). Booleans and strings are never integers.
+
+    >>> as_integer(80), as_integer(80.0), as_integer(1e3), as_integer(80.5), as_integer("80")
+    (80, 80, 1000, None, None)
+    """
+    if value.__class__ is int:
+        return value
+    if value.__class__ is float and math.isfinite(value) and value.is_integer() and abs(
+            value) < 1e21:
+        return int(value)
+    return None
 
 
 def dns1123_label(value: str) -> str | None:
