@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir import Cluster, Endpoint, ServiceSet
-from .external import ExternalConnectivity, named_nets
+from .external import ExternalConnectivity
 
 __all__ = ["Change", "DiffReport", "describe_group", "diff", "service_rows"]
 
@@ -128,8 +128,8 @@ def service_rows(services: ServiceSet) -> list[tuple[str, str]]:
 
 def diff(a: Cluster, b: Cluster) -> DiffReport:
     """Connections gained (allowed in ``b`` only) and lost (allowed in ``a`` only)."""
-    ca = ExternalConnectivity(a, extra_nets=named_nets(b))
-    cb = ExternalConnectivity(b, extra_nets=named_nets(a))
+    ca = ExternalConnectivity(a, extra_nets=b.named_nets)
+    cb = ExternalConnectivity(b, extra_nets=a.named_nets)
     keys_a = {e.key: e for e in ca.endpoints}
     keys_b = {e.key: e for e in cb.endpoints}
     common = sorted(keys_a.keys() & keys_b.keys(), key=lambda k: (k in _names(ca), k))

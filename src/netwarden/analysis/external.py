@@ -6,10 +6,10 @@ intervals; every rule treats all addresses of one interval alike. Intervals
 that belong to exactly the same ranges are merged into one node, so the
 intervals no policy names become a single node, "any other address".
 
-Each node joins the pod classes of ``Connectivity`` as one more class whose
-peer is ``Peer(ip=first address, endpoint=None, network_sets=...)``: the
-engine's own class machinery then computes pod → range and range → pod
-services, and a range has no policies of its own (it is outside the cluster).
+Each node joins the pod classes of ``Connectivity`` as one of its ``external``
+endpoints: the engine's own class machinery then computes pod → range and
+range → pod services, and a range has no policies of its own (it is outside
+the cluster).
 
 >>> ranges(["10.0.0.0/8"], ["10.0.5.0/24"])[0].name   # doctest: +SKIP
 '10.0.0.0-10.0.4.255, 10.0.6.0-10.255.255.255'
@@ -22,10 +22,10 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..engine.connectivity import Connectivity, EndpointClass
-from ..ir import Cluster, Endpoint, EndpointKind, IPNetwork, Peer, PolicyIndex
+from ..engine.connectivity import Connectivity
+from ..ir import Cluster, Endpoint, EndpointKind, IPNetwork, PolicyIndex
 
-__all__ = ["OTHER_V4", "OTHER_V6", "AddressRange", "ExternalConnectivity", "named_nets",
+__all__ = ["OTHER_V4", "OTHER_V6", "AddressRange", "ExternalConnectivity", "range_endpoints",
            "ranges"]
 
 OTHER_V4 = "any other address"
@@ -49,19 +49,6 @@ class AddressRange:
     def contains(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         value = int(ip)
         return ip.version == self.version and any(lo <= value <= hi for lo, hi in self.spans)
-
-
-def named_nets(cluster: Cluster) -> list[IPNetwork]:
-    """Every range a policy rule or a network set names."""
-    nets: set[IPNetwork] = set()
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for side in (rule.source, rule.destination):
-                nets.update(side.nets)
-                nets.update(side.not_nets)
-    for netset in cluster.network_sets:
-        nets.update(netset.nets)
-    return sorted(nets, key=lambda n: (n.version, int(n.network_address), n.prefixlen))
 
 
 def ranges(*groups: Iterable[IPNetwork | str]) -> list[AddressRange]:
@@ -100,34 +87,24 @@ def _span_text(lo: int, hi: int, version: int) -> str:
     return f"{first}-{last}"
 
 
-class ExternalConnectivity(Connectivity):
-    """``Connectivity`` plus one class per address node outside the cluster.
+def range_endpoints(address_ranges: Iterable[AddressRange]) -> tuple[Endpoint, ...]:
+    """One outside node per range: kind network set, key = the range's name, its first address."""
+    return tuple(Endpoint(key=r.name, kind=EndpointKind.NETWORK_SET, name=r.name, ips=(r.first,))
+                 for r in address_ranges)
 
-    ``endpoints`` gains one ``Endpoint`` per node (kind network set, key = the
-    node's name, never policed), so ``full_matrix``, ``Groups`` and the
-    renderers show ranges without knowing about them. ``extra_nets`` adds
-    boundaries, so that two clusters compared by ``diff`` share their nodes.
+
+class ExternalConnectivity(Connectivity):
+    """``Connectivity`` with one class per address node outside the cluster.
+
+    ``external`` holds one ``Endpoint`` per node (see ``range_endpoints``), so
+    ``full_matrix``, ``Groups`` and the renderers show ranges without knowing
+    about them. ``extra_nets`` adds boundaries, so that two clusters compared by
+    ``diff`` share their nodes.
     """
 
     def __init__(
         self, cluster: Cluster, index: PolicyIndex | None = None,
         extra_nets: Sequence[IPNetwork] = (),
     ) -> None:
-        super().__init__(cluster, index)
-        self.ranges = ranges(named_nets(cluster), extra_nets)
-        self.pods = self.endpoints
-        synthetic = []
-        for r in self.ranges:
-            ip = r.first
-            endpoint = Endpoint(key=r.name, kind=EndpointKind.NETWORK_SET, name=r.name,
-                                ips=(ip,))
-            peer = Peer(ip, None, cluster.network_sets_at(ip))
-            cls = EndpointClass(len(self.classes), [endpoint], peer)
-            self.classes.append(cls)
-            self.class_of[endpoint.key] = cls.index
-            synthetic.append(endpoint)
-        self.external = tuple(synthetic)
-        self.endpoints = self.endpoints + self.external
-
-    def is_external(self, endpoint: Endpoint) -> bool:
-        return endpoint.kind is EndpointKind.NETWORK_SET and endpoint in self.external
+        self.ranges = ranges(cluster.named_nets, extra_nets)
+        super().__init__(cluster, index, external=range_endpoints(self.ranges))

@@ -2,9 +2,8 @@
 
 The definition is semantic: drop the rule, recompute, compare. To make that
 cheap, only the sides that can change are recomputed — those of the classes
-the rule's policy applies to, in the rule's direction — on a copy of the
-``Connectivity`` that keeps the classes and peer masks (removing a rule never
-makes two members of a class distinguishable). A side that changed may still
+the rule's policy applies to, in the rule's direction — on
+``Connectivity.without_rule``, which keeps the classes and peer masks. A side that changed may still
 leave every connection unchanged when the peers' own policies deny what it
 allowed; that counts as redundant too, and says so.
 
@@ -15,13 +14,11 @@ services include the redundant rule's.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..engine.connectivity import Connectivity, SideMap
-from ..ir import Action, Direction, Policy, PolicyIndex, Rule, ServiceSet
+from ..ir import Action, Direction, Policy, Rule, ServiceSet
 
 __all__ = ["Redundant", "redundant_rules"]
 
@@ -72,7 +69,6 @@ class _Finder:
     def __init__(self, conn: Connectivity) -> None:
         self.conn = conn
         self.n = len(conn.classes)
-        self._masks: dict[int, frozenset[int]] = {}
 
     def affected(self, policy: Policy, direction: Direction) -> list[int]:
         index = self.conn.index
@@ -87,7 +83,7 @@ class _Finder:
         if not live or not self.mask(rule, direction) or not any(
                 self._services(rule, c, direction) for c in live):
             return Redundant(policy, rule, "dead")
-        variant = self._without(policy, direction, i)
+        variant = self.conn.without_rule(rule)
         changed = [c for c in affected
                    if not _same(self.conn.side(c, direction), variant.side(c, direction), self.n)]
         if not changed:
@@ -98,21 +94,6 @@ class _Finder:
         if all(self._cells_equal(variant, c, direction) for c in changed):
             return Redundant(policy, rule, "other-side")
         return None
-
-    def _without(self, policy: Policy, direction: Direction, i: int) -> Connectivity:
-        rules = policy.rules(direction)
-        kept = rules[:i] + rules[i + 1:]
-        changed = (dataclasses.replace(policy, ingress=kept) if direction is Direction.INGRESS
-                   else dataclasses.replace(policy, egress=kept))
-        cluster = dataclasses.replace(
-            self.conn.cluster,
-            policies=tuple(changed if p is policy else p for p in self.conn.cluster.policies))
-        # Same classes and masks, fresh policy index and side cache.
-        variant = copy.copy(self.conn)
-        variant.cluster = cluster
-        variant.index = PolicyIndex(cluster)
-        variant._sides = {}
-        return variant
 
     def _cells_equal(self, variant: Connectivity, c: int, direction: Direction) -> bool:
         conn = self.conn
@@ -152,22 +133,11 @@ class _Finder:
         return tuple(overlap[:3])
 
     def mask(self, rule: Rule, direction: Direction) -> frozenset[int]:
-        key = id(rule)
-        if key not in self._masks:
-            remote = rule.source if direction is Direction.INGRESS else rule.destination
-            ns = self.conn.cluster.ns_labels
-            self._masks[key] = frozenset(
-                c.index for c in self.conn.classes
-                if remote.matches_peer(c.peer, ns) and rule.matches_family(c.peer.ip)
-                and (direction is Direction.EGRESS or rule.matches_source_port(c.rep)))
-        return self._masks[key]
+        return self.conn.peer_classes(rule, direction)
 
     def _local(self, rule: Rule, c: int, direction: Direction) -> bool:
-        cls = self.conn.classes[c]
-        here = rule.destination if direction is Direction.INGRESS else rule.source
-        return here.matches_peer(cls.peer, self.conn.cluster.ns_labels) and \
-            rule.matches_family(cls.peer.ip) and \
-            (direction is Direction.INGRESS or rule.matches_source_port(cls.rep))
+        return rule.matches_local(direction, self.conn.classes[c].peer,
+                                  self.conn.cluster.ns_labels)
 
     def _services(self, rule: Rule, c: int, direction: Direction) -> ServiceSet:
         if direction is Direction.INGRESS:

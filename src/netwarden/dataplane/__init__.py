@@ -6,7 +6,7 @@ touches; ``TableWriter`` applies rulesets through an ``NftBackend``
 connections that a new policy no longer allows.
 """
 
-from .addresses import AddressSet
+from ..ir.addresses import AddressSet
 from .conntrack import Conntrack, ConntrackEntry, parse_conntrack, revoke, set_tcp_loose
 from .incremental import Renderer
 from .names import endpoint_chain

@@ -29,9 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from ..ir.addresses import AddressSet
+from ..ir.intervals import Intervals
 from ..ir.intervals import merge as _merge
 from ..ir.intervals import subtract as _subtract
-from .addresses import AddressSet, Intervals
 from .matches import AllowPiece, Registry
 from .nft.objects import Rule, Set, quote
 from .options import Marks

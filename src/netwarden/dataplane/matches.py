@@ -25,13 +25,13 @@ from ..ir import (
     EndpointKind,
     EntityMatch,
     IPAddress,
-    IPNetwork,
     Peer,
     Rule,
 )
+from ..ir.addresses import AddressSet
+from ..ir.intervals import Intervals
 from ..ir.policy import NamespaceLabels
 from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
-from .addresses import AddressSet, Intervals
 from .names import digest, log_prefix
 from .nft.objects import Rule as NftRule
 from .nft.objects import Set, quote, set_literal
@@ -208,7 +208,7 @@ class RuleTranslator:
         dirty: set[object] = set()
         for match, before in list(self._remote.items()):
             if any(_touches(match, e, ns) for e in changed):
-                after = self._remote[match] = self._resolve(match)
+                after = self._remote[match] = self.cluster.peer_addresses(match)
                 if after != before:
                     dirty.add(match)
         ips = [ip for e in changed for ip in e.ips]
@@ -224,31 +224,8 @@ class RuleTranslator:
         self.used.add(match)
         cached = self._remote.get(match)
         if cached is None:
-            cached = self._remote[match] = self._resolve(match)
+            cached = self._remote[match] = self.cluster.peer_addresses(match)
         return cached
-
-    def _resolve(self, match: EntityMatch) -> AddressSet:
-        ns = self.cluster.ns_labels
-        if match.selector is not None or match.service_accounts:
-            owned: list[IPAddress | IPNetwork] = []
-            for e in self.cluster.endpoints:
-                if not match.selects(e, ns):
-                    continue
-                if match.service_accounts and e.service_account not in match.service_accounts:
-                    continue
-                owned.extend(_addresses(e))
-            out = AddressSet.of(owned)
-        else:
-            out = AddressSet.everything()
-        if match.nets:
-            out = out & AddressSet.of(match.nets)
-        if match.not_nets:
-            out = out - AddressSet.of(match.not_nets)
-        if match.not_selector is not None:
-            excluded = [a for e in self.cluster.endpoints if match.excludes(e)
-                        for a in _addresses(e)]
-            out = out - AddressSet.of(excluded)
-        return out
 
     def local_addresses(self, match: EntityMatch, endpoint: Endpoint) -> AddressSet:
         """The endpoint's own addresses that ``match`` accepts."""
@@ -266,9 +243,7 @@ class RuleTranslator:
     ) -> tuple[AddressSet, AddressSet, str, list[tuple[AddressSet, ServiceSet]]] | None:
         """(local, full local, sport match, [(remote part, services)]) or None: no match."""
         ingress = direction is Direction.INGRESS
-        local_match, remote_match = (
-            (rule.destination, rule.source) if ingress else (rule.source, rule.destination)
-        )
+        local_match, remote_match = rule.sides(direction)
         if endpoint.kind is EndpointKind.HOST and not endpoint.ips:
             # A host endpoint known by interface only: the interface match in
             # its base chain identifies it, any address of it is local.
@@ -376,17 +351,9 @@ class RuleTranslator:
 
     def _source_ports(self, rule: Rule, endpoint: Endpoint | None) -> str | None:
         """``th sport`` match text, "" for any port, None when the rule cannot match."""
-        src = rule.source
-        if src.ports is None and src.not_ports is None:
+        ranges = rule.source_ports(endpoint)
+        if ranges is None:
             return ""
-        if rule.protocol is None or rule.protocol not in PORT_PROTOCOLS:
-            return None
-        values = ServiceSet.protocol(rule.protocol)
-        if src.ports is not None:
-            values = values & src.ports.resolve(rule.protocol, endpoint)
-        if src.not_ports is not None:
-            values = values - src.not_ports.resolve(rule.protocol, endpoint)
-        ranges = dict(values.protocols()).get(rule.protocol, ())
         return f"th sport {set_literal(_ranges(ranges))}" if ranges else None
 
     def _address_bodies(
@@ -438,10 +405,6 @@ def _touches(match: EntityMatch, endpoint: Endpoint, ns: NamespaceLabels) -> boo
 
 def _inline(addresses: AddressSet, version: int) -> str:
     return set_literal(addresses.elements(version))
-
-
-def _addresses(e: Endpoint) -> tuple[IPAddress | IPNetwork, ...]:
-    return e.nets if e.kind is EndpointKind.NETWORK_SET else e.ips
 
 
 def _join(*parts: str) -> str:

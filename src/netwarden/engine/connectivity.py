@@ -16,10 +16,10 @@ same end-of-tier and default outcomes; a property test holds them equal.
 from __future__ import annotations
 
 import bisect
-import ipaddress
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ir import (
     Action,
@@ -29,6 +29,7 @@ from ..ir import (
     EndpointKind,
     EntityMatch,
     Peer,
+    Policy,
     PolicyIndex,
     Rule,
     ServiceSet,
@@ -67,24 +68,63 @@ class SideMap:
 
 
 class Connectivity:
-    """Connectivity between every pair of pods (and host endpoints) of a cluster."""
+    """Connectivity between every pair of pods (and host endpoints) of a cluster.
 
-    def __init__(self, cluster: Cluster, index: PolicyIndex | None = None) -> None:
+    ``external`` adds places outside the cluster as nodes of the map: each
+    endpoint (kind network set, never policed, one address standing for a
+    range every policy treats alike) becomes a class of its own after the
+    pods' classes, so pod → outside and outside → pod services come from the
+    same evaluation. ``pods`` are the cluster's own endpoints, ``endpoints``
+    both.
+    """
+
+    def __init__(self, cluster: Cluster, index: PolicyIndex | None = None,
+                 external: Sequence[Endpoint] = ()) -> None:
         self.cluster = cluster
         self.index = index or PolicyIndex(cluster)
-        self.endpoints = tuple(
+        self.pods = tuple(
             e for e in cluster.endpoints if e.kind is EndpointKind.POD and e.ips
         )
-        self.classes = _classify(cluster, self.endpoints)
-        self.class_of = {e.key: c.index for c in self.classes for e in c.members}
+        self.external = tuple(external)
+        self.endpoints = self.pods + self.external
+        classes = _classify(cluster, self.pods)
         self._by_ns: dict[str | None, list[int]] = defaultdict(list)
-        for c in self.classes:
+        for c in classes:
             self._by_ns[c.rep.namespace].append(c.index)
+        for e in self.external:
+            if e.kind is not EndpointKind.NETWORK_SET or not e.ips:
+                raise ValueError(f"{e.key}: an external node is a network set with an address")
+            ip = e.ips[0]
+            classes.append(EndpointClass(len(classes), [e], Peer(ip, None,
+                                                                 cluster.network_sets_at(ip))))
+        self.classes: tuple[EndpointClass, ...] = tuple(classes)
+        self.class_of = {e.key: c.index for c in self.classes for e in c.members}
         self._masks: dict[tuple[object, ...], frozenset[int] | None] = {}
         self._sides: dict[tuple[int, Direction, str | None], SideMap | None] = {}
         # Host endpoints make node placement matter: pods on different nodes
         # cross the nodes' interfaces, where applyOnForward policies apply.
         self._forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)
+
+    # -- variants ---------------------------------------------------------------
+    def without_rule(self, rule: Rule) -> Connectivity:
+        """The map of the same cluster with ``rule`` (an object of its policies) removed.
+
+        Classes and peer masks are shared: removing a rule never makes two
+        members of a class distinguishable, and a mask depends only on the
+        rule's far side. Sides are computed afresh, on demand.
+        """
+        policies = tuple(_without(p, rule) for p in self.cluster.policies)
+        if all(new is old for new, old in zip(policies, self.cluster.policies, strict=True)):
+            raise ValueError(f"{rule.origin}: not a rule of this cluster")
+        cluster = replace(self.cluster, policies=policies)
+        variant = copy.copy(self)
+        variant.cluster = cluster
+        variant.index = PolicyIndex(cluster)
+        variant._sides = {}
+        return variant
+
+    def is_external(self, endpoint: Endpoint) -> bool:
+        return endpoint.kind is EndpointKind.NETWORK_SET and endpoint in self.external
 
     # -- public queries -------------------------------------------------------
     def between(self, src: Endpoint, dst: Endpoint) -> ServiceSet:
@@ -217,12 +257,7 @@ class Connectivity:
                 for rule in policy.rules(direction):
                     if rule.action is Action.LOG:
                         continue
-                    here = rule.destination if ingress else rule.source
-                    if not here.matches_peer(local.peer, ns_labels):
-                        continue
-                    if not ingress and not rule.matches_source_port(local.rep):
-                        continue
-                    if not rule.matches_family(local.peer.ip):
+                    if not rule.matches_local(direction, local.peer, ns_labels):
                         continue
                     mask = self._mask(rule, direction)
                     if ingress or not rule.depends_on_named_ports:
@@ -237,22 +272,26 @@ class Connectivity:
             state.end_tier(pass_through=tier.default_action is Action.PASS)
         return state.result()
 
+    def peer_classes(self, rule: Rule, direction: Direction) -> frozenset[int]:
+        """The classes the far side of ``rule`` (in a ``direction`` policy) matches."""
+        mask = self._mask(rule, direction)
+        return frozenset(range(len(self.classes))) if mask is None else mask
+
     def _mask(self, rule: Rule, direction: Direction) -> frozenset[int] | None:
         """Peer classes the rule's far side matches; None means every class."""
-        remote = rule.source if direction is Direction.INGRESS else rule.destination
+        _, remote = rule.sides(direction)
         source_ports = direction is Direction.INGRESS and (
             rule.source.ports is not None or rule.source.not_ports is not None
         )
+        # What ``matches_remote`` reads: the far side (with its source ports), the
+        # family, and the protocol the source ports are of.
         key: tuple[object, ...] = (remote, rule.ip_version,
                                    rule.protocol if source_ports else None, source_ports)
         if key in self._masks:
             return self._masks[key]
-        hits = [
-            c.index for c in self._candidates(remote)
-            if remote.matches_peer(c.peer, self.cluster.ns_labels)
-            and rule.matches_family(c.peer.ip)
-            and (not source_ports or rule.matches_source_port(c.rep))
-        ]
+        ns_labels = self.cluster.ns_labels
+        hits = [c.index for c in self._candidates(remote)
+                if rule.matches_remote(direction, c.peer, ns_labels)]
         mask = None if len(hits) == len(self.classes) else frozenset(hits)
         self._masks[key] = mask
         return mask
@@ -268,6 +307,16 @@ class Connectivity:
         ):
             return (self.classes[i] for i in self._by_ns.get(namespace, ()))
         return self.classes
+
+
+def _without(policy: Policy, rule: Rule) -> Policy:
+    for direction in Direction:
+        rules = policy.rules(direction)
+        if any(r is rule for r in rules):
+            kept = tuple(r for r in rules if r is not rule)
+            return (replace(policy, ingress=kept) if direction is Direction.INGRESS
+                    else replace(policy, egress=kept))
+    return policy
 
 
 def _side_key(side: SideMap | None) -> object:
@@ -336,11 +385,9 @@ def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[Endpoin
     keys: set[str] = set()
     names_used = accounts_used = False
     boundaries: dict[int, set[int]] = {4: set(), 6: set()}
-
-    def add_net(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+    for net in cluster.named_nets:
         boundaries[net.version].add(int(net.network_address))
         boundaries[net.version].add(int(net.broadcast_address) + 1)
-
     for policy in cluster.policies:
         keys |= policy.selector.keys()
         for rule in policy.ingress + policy.egress:
@@ -350,12 +397,7 @@ def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[Endpoin
                     if sel is not None:
                         keys |= sel.keys()
                 accounts_used = accounts_used or bool(side.service_accounts)
-                for net in side.nets + side.not_nets:
-                    add_net(net)
                 names_used = names_used or bool(side.ports and side.ports.names)
-    for netset in cluster.network_sets:
-        for net in netset.nets:
-            add_net(net)
     sorted_keys = sorted(keys)
     cuts = {v: sorted(b) for v, b in boundaries.items()}
     forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .endpoints import Endpoint, EndpointKind, IPAddress, Labels, Namespace
-from .policy import Policy, Tier, sort_key
+from .addresses import AddressSet
+from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, Namespace
+from .policy import EntityMatch, Policy, Tier, sort_key
 
 __all__ = ["DEFAULT_TIER", "Cluster"]
 
@@ -139,5 +139,45 @@ class Cluster:
     def network_sets_at(self, ip: IPAddress) -> tuple[Endpoint, ...]:
         return tuple(s for s in self.network_sets if any(ip in n for n in s.nets))
 
-    def parse_address(self, text: str) -> IPAddress:
-        return ipaddress.ip_address(text)
+    @cached_property
+    def named_nets(self) -> tuple[IPNetwork, ...]:
+        """Every address range a rule (nets, notNets, ipBlocks) or a network set names.
+
+        Addresses between two consecutive boundaries of these ranges are
+        indistinguishable to every policy.
+        """
+        nets: set[IPNetwork] = set()
+        for policy in self.policies:
+            for rule in policy.ingress + policy.egress:
+                for side in (rule.source, rule.destination):
+                    nets.update(side.nets)
+                    nets.update(side.not_nets)
+        for netset in self.network_sets:
+            nets.update(netset.nets)
+        return tuple(sorted(nets, key=lambda n: (n.version, int(n.network_address),
+                                                 n.prefixlen)))
+
+    def peer_addresses(self, match: EntityMatch) -> AddressSet:
+        """Every address ``match`` accepts as the far side of a rule.
+
+        The set form of ``EntityMatch.matches_peer``: the addresses of what
+        the selector (and service accounts) select, or everything, within
+        ``nets``, outside ``not_nets`` and outside what ``not_selector`` excludes.
+        """
+        ns = self.ns_labels
+        if match.selector is not None or match.service_accounts:
+            out = AddressSet.of(
+                a for e in self.endpoints
+                if match.selects(e, ns)
+                and (not match.service_accounts or e.service_account in match.service_accounts)
+                for a in e.addresses)
+        else:
+            out = AddressSet.everything()
+        if match.nets:
+            out = out & AddressSet.of(match.nets)
+        if match.not_nets:
+            out = out - AddressSet.of(match.not_nets)
+        if match.not_selector is not None:
+            out = out - AddressSet.of(a for e in self.endpoints if match.excludes(e)
+                                      for a in e.addresses)
+        return out

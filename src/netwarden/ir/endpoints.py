@@ -127,6 +127,11 @@ class Endpoint:
     position: Position | None = field(default=None, compare=False)
 
     @property
+    def addresses(self) -> tuple[IPAddress | IPNetwork, ...]:
+        """What it owns of the address space: a network set's nets, anything else's IPs."""
+        return self.nets if self.kind is EndpointKind.NETWORK_SET else self.ips
+
+    @property
     def is_policed(self) -> bool:
         """Pods in the host's network namespace are outside NetworkPolicy's reach."""
         return self.kind is not EndpointKind.NETWORK_SET and not self.host_network

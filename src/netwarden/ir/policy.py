@@ -14,6 +14,7 @@ from enum import Enum
 
 from .._errors import Position
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels
+from .intervals import Intervals
 from .selector import Selector
 from .services import PORT_PROTOCOLS, ServiceSet
 
@@ -263,21 +264,69 @@ class Rule:
             out = out - dst.not_ports.resolve(self.protocol, destination)
         return out
 
-    def matches_source_port(self, source: Endpoint | None, port: int = EPHEMERAL_PORT) -> bool:
+    def sides(self, direction: Direction) -> tuple[EntityMatch, EntityMatch]:
+        """(local, remote): the side matching the policy's own endpoint, and the far side.
+
+        Ingress rules police the destination, so it is local; egress the source.
+        """
+        if direction is Direction.INGRESS:
+            return self.destination, self.source
+        return self.source, self.destination
+
+    def source_ports(self, source: Endpoint | None) -> Intervals | None:
+        """The source ports of ``protocol`` the rule matches; None: no source-port clause.
+
+        ``()`` means no connection matches (source ports need a port protocol).
+        Named ports resolve against ``source``.
+
+        >>> from netwarden.ir.services import TCP
+        >>> Rule(Action.ALLOW, Origin("p", Direction.EGRESS, 0), protocol=TCP,
+        ...      source=EntityMatch(not_ports=PortSpec(((1, 1023),)))).source_ports(None)
+        ((1024, 65535),)
+        """
         src = self.source
         if src.ports is None and src.not_ports is None:
-            return True
+            return None
         proto = self.protocol
-        if proto is None:
-            return False
-        if src.ports is not None and not src.ports.resolve(proto, source).contains(proto, port):
-            return False
-        return src.not_ports is None or not src.not_ports.resolve(proto, source).contains(
-            proto, port
-        )
+        if proto is None or proto not in PORT_PROTOCOLS:
+            return ()
+        values = ServiceSet.protocol(proto)
+        if src.ports is not None:
+            values = values & src.ports.resolve(proto, source)
+        if src.not_ports is not None:
+            values = values - src.not_ports.resolve(proto, source)
+        return dict(values.protocols()).get(proto, ())
+
+    def matches_source_port(self, source: Endpoint | None, port: int = EPHEMERAL_PORT) -> bool:
+        ports = self.source_ports(source)
+        return ports is None or any(lo <= port <= hi for lo, hi in ports)
 
     def matches_family(self, ip: IPAddress | None) -> bool:
         return self.ip_version is None or ip is None or ip.version == self.ip_version
+
+    def matches_local(self, direction: Direction, peer: Peer, ns_labels: NamespaceLabels) -> bool:
+        """Whether the local side accepts ``peer``, the policy's own endpoint at one address.
+
+        Its entity match, the address family and, for egress (the local side
+        is the client), the source ports.
+        """
+        local, _ = self.sides(direction)
+        return (
+            local.matches_peer(peer, ns_labels)
+            and self.matches_family(peer.ip)
+            and (direction is Direction.INGRESS or self.matches_source_port(peer.endpoint))
+        )
+
+    def matches_remote(self, direction: Direction, peer: Peer,
+                       ns_labels: NamespaceLabels) -> bool:
+        """Whether the far side accepts ``peer``: entity match, family, and for ingress
+        (the far side is the client) the source ports."""
+        _, remote = self.sides(direction)
+        return (
+            remote.matches_peer(peer, ns_labels)
+            and self.matches_family(peer.ip)
+            and (direction is Direction.EGRESS or self.matches_source_port(peer.endpoint))
+        )
 
     @property
     def depends_on_named_ports(self) -> bool:

@@ -1,8 +1,9 @@
 """Address sets as sorted, merged integer intervals, one per IP family.
 
-Peers are resolved to addresses before any nft is written, so ``except``
-clauses, ``notNets`` and negated selectors become plain set differences and
-the kernel only ever sees one interval set per rule side and family.
+The set-valued form of "which addresses does this rule side accept"
+(``Cluster.peer_addresses``): ``except`` clauses, ``notNets`` and negated
+selectors become plain set differences, so the dataplane writes one interval
+set per rule side and family.
 
 >>> a = AddressSet.of(["10.0.0.0/24"]) - AddressSet.of(["10.0.0.128/25"])
 >>> a.elements(4)
@@ -15,11 +16,11 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..ir import IPAddress, IPNetwork
-from ..ir.intervals import Intervals
-from ..ir.intervals import intersect as _intersect
-from ..ir.intervals import merge as _merge
-from ..ir.intervals import subtract as _subtract
+from .endpoints import IPAddress, IPNetwork
+from .intervals import Intervals
+from .intervals import intersect as _intersect
+from .intervals import merge as _merge
+from .intervals import subtract as _subtract
 
 __all__ = ["AddressSet", "Intervals"]
 
