@@ -11,8 +11,8 @@ endpoints: the engine's own class machinery then computes pod → range and
 range → pod services, and a range has no policies of its own (it is outside
 the cluster).
 
->>> ranges(["10.0.0.0/8"], ["10.0.5.0/24"])[0].name   # doctest: +SKIP
-'10.0.0.0-10.0.4.255, 10.0.6.0-10.255.255.255'
+>>> [r.name for r in ranges(["10.0.0.0/8"], ["10.0.5.0/24"])]
+['10.0.0.0-10.0.4.255, 10.0.6.0-10.255.255.255', '10.0.5.0/24', 'any other address']
 """
 
 from __future__ import annotations

@@ -171,15 +171,6 @@ class EntityMatch:
     not_ports: PortSpec | None = None
     service_accounts: frozenset[str] = frozenset()
 
-    @property
-    def has_identity(self) -> bool:
-        """Whether matching depends on who owns the address, not only the address."""
-        return (
-            self.selector is not None
-            or self.not_selector is not None
-            or bool(self.service_accounts)
-        )
-
     def selects(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
         """Whether ``selector`` (within scope and kinds) matches this labelled thing."""
         return (
