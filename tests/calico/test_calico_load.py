@@ -186,7 +186,8 @@ INVALID = [
      "egress: [{action: Allow, ipVersion: 6, source: {nets: [10.0.0.0/8]}}]\n",
      ["p.yaml:6: spec.egress[0].source.nets: CIDR versions do not match ipVersion 6"]),
     ("bad cidr", "egress: [{action: Allow, source: {nets: [10.0.0.300/8]}}]\n",
-     ["p.yaml:6: spec.egress[0].source.nets[0]: invalid CIDR '10.0.0.300/8'"]),
+     ['p.yaml:6: spec.egress[0].source.nets[0]: invalid CIDR "10.0.0.300/8": must be a valid '
+      "CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"]),
     ("preDNAT needs applyOnForward", "preDNAT: true\n",
      ["p.yaml:6: spec.preDNAT: preDNAT needs applyOnForward: true"]),
     ("doNotTrack needs applyOnForward", "doNotTrack: true\n",
@@ -250,7 +251,8 @@ def test_invalid_other_kinds():
         spec: {expectedIPs: [300.1.1.1]}
     """) == [
         "p.yaml:4: spec.node: required",
-        "p.yaml:4: spec.expectedIPs[0]: invalid IP address '300.1.1.1'",
+        'p.yaml:4: spec.expectedIPs[0]: invalid IP address "300.1.1.1": must be a valid IP '
+        "address (e.g. 10.9.8.7 or 2001:db8::ffff)",
         "p.yaml:4: spec: a host endpoint needs interfaceName or expectedIPs",
     ]
     assert errors_of("""\

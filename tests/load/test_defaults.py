@@ -96,13 +96,14 @@ def test_peers_keep_selectors_and_ip_blocks() -> None:
     assert block.ip_block.except_ == (ipaddress.ip_network("10.1.0.0/16"),)
 
 
-def test_a_cidr_with_host_bits_is_read_as_its_network_with_a_note() -> None:
+def test_a_cidr_with_host_bits_is_read_as_its_network_with_a_warning() -> None:
     snap = load_texts([("np.yaml", np_yaml("ingress: [{from: [{ipBlock: {cidr: 10.0.0.1/24}}]}]"))])
     block = snap.network_policies[0].ingress[0].peers[0].ip_block
     assert block is not None and block.cidr == ipaddress.ip_network("10.0.0.0/24")
-    assert snap.notes == (
-        'np.yaml:7: spec.ingress[0].from[0].ipBlock.cidr: "10.0.0.1/24" has host bits set; '
-        "read as 10.0.0.0/24 (the API server accepts it with a warning)",
+    assert snap.warnings == (
+        'np.yaml:7: spec.ingress[0].from[0].ipBlock.cidr: CIDR value "10.0.0.1/24" has bits set '
+        "beyond the prefix length; read as 10.0.0.0/24 (the API server accepts it with a "
+        "warning: 10.0.0.0/24 or 10.0.0.1/32?)",
     )
 
 

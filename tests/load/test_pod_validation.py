@@ -71,7 +71,9 @@ def test_metadata_is_required() -> None:
 
 def test_an_invalid_pod_ip_is_rejected() -> None:
     text = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nstatus: {podIP: 10.0.0}\n"
-    assert errors(text) == ['test.yaml:4: status.podIP: invalid IP address "10.0.0"']
+    assert errors(text) == [
+        'test.yaml:4: status.podIP: invalid IP address "10.0.0": must be a valid IP address '
+        "(e.g. 10.9.8.7 or 2001:db8::ffff)"]
 
 
 @pytest.mark.parametrize(

@@ -67,13 +67,13 @@ CASES = [
      "np.yaml:7: spec.ingress[0].from[0].ipBlock.cidr: is required"),
     ("cidr-invalid", "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0}}]}]",
      'np.yaml:7: spec.ingress[0].from[0].ipBlock.cidr: invalid CIDR "10.0.0.0": '
-     "must be an address and a prefix length, like 10.0.0.0/8 or fd00::/64"),
+     "must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"),
     ("cidr-bad-prefix", "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]",
      'np.yaml:7: spec.ingress[0].from[0].ipBlock.cidr: invalid CIDR "10.0.0.0/33": '
-     "must be an address and a prefix length, like 10.0.0.0/8 or fd00::/64"),
+     "must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"),
     ("except-invalid", "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [x]}}]}]",
      'np.yaml:7: spec.ingress[0].from[0].ipBlock.except[0]: invalid CIDR "x": '
-     "must be an address and a prefix length, like 10.0.0.0/8 or fd00::/64"),
+     "must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"),
     ("except-other-family",
      "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: ['fd00::/64']}}]}]",
      'np.yaml:7: spec.ingress[0].from[0].ipBlock.except[0]: "fd00::/64" is IPv6 '

@@ -41,6 +41,10 @@ class Problems:
     def note(self, node: Node, text: str) -> None:
         self.notes.append(Note(node.position, text))
 
+    def warn(self, node: Node, text: str) -> None:
+        """Something that may make an answer differ from the cluster's: printed by every command."""
+        self.notes.append(Note(node.position, f"{node.path}: {text}", warning=True))
+
     def check(self) -> None:
         if self.errors:
             self.fail()

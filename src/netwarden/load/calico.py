@@ -22,6 +22,7 @@ from ..ir.services import ICMP, ICMPV6, PORT_PROTOCOLS, PROTOCOL_NAMES
 from ..resources import calico as res
 from .calico_selector import parse_selector
 from .registry import api_group, register
+from .validation import AddressError, parse_cidr, parse_ip, quote
 from .yamlpos import Node
 
 __all__ = ["KINDS", "parse_calico"]
@@ -149,19 +150,24 @@ def _protocol_num(protocol: str | int) -> int:
 
 
 def _net(node: Node) -> IPNetwork:
+    """A CIDR, or an IP address meaning just itself, as Calico's ``net`` validation reads it."""
     text = node.expect_str()
     try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise node.error(f"invalid CIDR {text!r}") from None
+        if "/" not in text:
+            ip, _ = parse_ip(text, legacy=False)
+            return ipaddress.ip_network(ip)
+        network, _ = parse_cidr(text, legacy=False)  # host bits: masked off, as Calico does
+        return network
+    except AddressError as exc:
+        raise node.error(f"invalid CIDR {quote(text)}: {exc}") from None
 
 
 def _ip(node: Node) -> IPAddress:
     text = node.expect_str()
     try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        raise node.error(f"invalid IP address {text!r}") from None
+        return parse_ip(text, legacy=False)[0]
+    except AddressError as exc:
+        raise node.error(f"invalid IP address {quote(text)}: {exc}") from None
 
 
 def _list(node: Node | None, item: Callable[[Node], T], errs: _Errors) -> tuple[T, ...]:

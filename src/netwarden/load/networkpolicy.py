@@ -193,11 +193,11 @@ def _ip_block(node: Node, p: Problems) -> IPBlock | None:
 
 
 def _cidr(node: Node, text: str, p: Problems) -> IPNetwork | None:
-    network, host_bits = v.parse_cidr(text)
-    if network is None:
-        p.add(node, f"invalid CIDR {quote(text)}: must be an address and a prefix length, "
-                    "like 10.0.0.0/8 or fd00::/64")
-    elif host_bits:
-        p.note(node, f"{node.path}: {quote(text)} has host bits set; read as {network} "
-                     "(the API server accepts it with a warning)")
+    try:
+        network, warning = v.parse_cidr(text)
+    except v.AddressError as exc:
+        p.add(node, f"invalid CIDR {quote(text)}: {exc}")
+        return None
+    if warning is not None:
+        p.warn(node, warning)
     return network

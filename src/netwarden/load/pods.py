@@ -8,7 +8,6 @@ enough. ``workload`` (``"Deployment/web"``) says where it came from.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from ..ir.cluster import NAME_LABEL
@@ -39,15 +38,16 @@ def parse_namespace(doc: Node) -> Namespace:
 
 
 @register("", "Pod")
-def parse_pod(doc: Node) -> Pod:
-    """A pod with its declared addresses (``status.podIP``/``podIPs``), if any."""
+def parse_pod(doc: Node) -> list[object]:
+    """A pod with its declared addresses (``status.podIP``/``podIPs``), if any, and its notes."""
     p = Problems(doc)
     meta = parse_meta(doc, p, namespaced=True)
     spec = _pod_spec(doc.get("spec"), p)
     ips = _pod_ips(doc.get("status"), p)
     p.check()
     assert meta is not None
-    return Pod(meta, ips, spec.ports, spec.node, spec.host_network, spec.service_account)
+    pod = Pod(meta, ips, spec.ports, spec.node, spec.host_network, spec.service_account)
+    return [pod, *p.notes]
 
 
 # kind → where the pod template sits under ``spec``
@@ -63,7 +63,7 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
 
 @register("apps", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
 @register("batch", "Job", "CronJob")
-def parse_workload(doc: Node) -> Pod:
+def parse_workload(doc: Node) -> list[object]:
     """The workload's pod template as one ``Pod`` named after the workload."""
     p = Problems(doc)
     meta = parse_meta(doc, p, namespaced=True)
@@ -80,8 +80,9 @@ def parse_workload(doc: Node) -> Pod:
     p.check()
     assert meta is not None and labels is not None
     pod_meta = Meta(meta.name, meta.namespace, labels, meta.position)
-    return Pod(pod_meta, (), spec.ports, spec.node, spec.host_network, spec.service_account,
-               workload=f"{kind_name}/{meta.name}")
+    pod = Pod(pod_meta, (), spec.ports, spec.node, spec.host_network, spec.service_account,
+              workload=f"{kind_name}/{meta.name}")
+    return [pod, *p.notes]
 
 
 def _find(node: Node, keys: tuple[str, ...], p: Problems) -> Node | None:
@@ -144,31 +145,48 @@ def _container_port(node: Node, p: Problems) -> ContainerPort | None:
     name = p.str_(fields.get("name"))
     if name is not None and (problem := v.iana_svc_name(name)) is not None:
         p.add(fields["name"], f"invalid port name {quote(name)}: {problem}")
+    if fields.get("hostIP") is not None:
+        _ip(fields["hostIP"], p)
     if len(p.errors) != before or number is None:
         return None
     return ContainerPort(number, protocol, name or None)
 
 
 def _pod_ips(node: Node | None, p: Problems) -> tuple[IPAddress, ...]:
-    """``status.podIP`` then each ``status.podIPs[].ip``, without repeats."""
+    """``status.podIP`` then each ``status.podIPs[].ip``, without repeats.
+
+    ``hostIP``/``hostIPs`` are not used, but are addresses all the same: an
+    invalid one is an error, as for the API server.
+    """
     fields = p.map_(node) or {}
     found: list[IPAddress] = []
-    candidates: list[Node] = []
-    if fields.get("podIP") is not None:
-        candidates.append(fields["podIP"])
-    for item in p.list_(fields.get("podIPs")) or []:
+    for candidate in _address_nodes(fields, "podIP", "podIPs", p):
+        ip = _ip(candidate, p)
+        if ip is not None and ip not in found:
+            found.append(ip)
+    for candidate in _address_nodes(fields, "hostIP", "hostIPs", p):
+        _ip(candidate, p)
+    return tuple(found)
+
+
+def _address_nodes(fields: dict[str, Node], one: str, many: str, p: Problems) -> list[Node]:
+    nodes = [fields[one]] if fields.get(one) is not None else []
+    for item in p.list_(fields.get(many)) or []:
         item_fields = p.map_(item)
         if item_fields and item_fields.get("ip") is not None:
-            candidates.append(item_fields["ip"])
-    for candidate in candidates:
-        text = p.str_(candidate)
-        if not text:
-            continue
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
-            p.add(candidate, f"invalid IP address {quote(text)}")
-            continue
-        if ip not in found:
-            found.append(ip)
-    return tuple(found)
+            nodes.append(item_fields["ip"])
+    return nodes
+
+
+def _ip(node: Node, p: Problems) -> IPAddress | None:
+    text = p.str_(node)
+    if not text:
+        return None
+    try:
+        ip, warning = v.parse_ip(text)
+    except v.AddressError as exc:
+        p.add(node, f"invalid IP address {quote(text)}: {exc}")
+        return None
+    if warning is not None:
+        p.warn(node, warning)
+    return ip

@@ -17,11 +17,12 @@ import math
 import re
 from typing import Any
 
-from ..ir.endpoints import IPNetwork
+from ..ir.endpoints import IPAddress, IPNetwork
 from .node import describe
 
 __all__ = [
     "PORT_PROTOCOLS",
+    "AddressError",
     "as_integer",
     "describe",
     "dns1123_label",
@@ -29,6 +30,7 @@ __all__ = [
     "iana_svc_name",
     "label_value",
     "parse_cidr",
+    "parse_ip",
     "port_number",
     "qualified_name",
     "quote",
@@ -149,21 +151,82 @@ def port_number(value: int) -> str | None:
     return None
 
 
-def parse_cidr(text: str) -> tuple[IPNetwork | None, bool]:
-    """The network of ``text`` and whether host bits were set, or (None, False).
+class AddressError(ValueError):
+    """Why a string is not an address, as a phrase: ``invalid IP address "x": <reason>``."""
 
-    The API server still accepts a CIDR with host bits set such as
-    ``10.0.0.1/24`` (it only warns; strict validation, KEP-4858, is behind the
-    ``StrictIPCIDRValidation`` gate, off by default), and parses it as its
-    network, ``10.0.0.0/24``. We do the same and let the caller note it.
-    IPv4 octets with leading zeros are rejected: Python refuses them, and
-    their meaning is ambiguous (decimal here, octal to libc).
+
+_SLOPPY_V4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+_IP_EXAMPLE = "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)"
+_CIDR_EXAMPLE = "must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+_FUTURE = "the API server accepts it with a warning; a future Kubernetes rejects it"
+
+
+def parse_ip(text: str, *, legacy: bool = True) -> tuple[IPAddress, str | None]:
+    """An IP address as the API server reads it, and a warning if its form is non-standard.
+
+    ``legacy`` follows the pod and ipBlock fields, which predate strict IP
+    validation (KEP-4858; its ``StrictIPCIDRValidation`` gate is off by
+    default): IPv4 octets with leading zeros are decimal (``010.1.1.1`` is
+    10.1.1.1) and an IPv4-mapped IPv6 address is the IPv4 address, both with a
+    warning. Without ``legacy`` (Calico, which parses with Go's ``net``),
+    leading zeros are an error. A zone index (``fe80::1%eth0``) is never part of
+    an address: Go rejects it, so does the API server. Raises ``AddressError``.
+
+    >>> parse_ip("10.0.0.1"), parse_ip("010.0.0.1")[1]
+    ((IPv4Address('10.0.0.1'), None), 'non-standard IP address "010.0.0.1" is read as 10.0.0.1 \
+(the API server accepts it with a warning; a future Kubernetes rejects it)')
     """
-    if "/" not in text:
-        return None, False
+    if "%" in text:
+        raise AddressError(f"must not have a zone index ({quote(text[text.index('%'):])})")
     try:
-        network = ipaddress.ip_network(text, strict=False)
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return None, False
-    host_bits = network.network_address != ipaddress.ip_interface(text).ip
-    return network, host_bits
+        if not (legacy and _SLOPPY_V4.fullmatch(text)):
+            raise AddressError(_IP_EXAMPLE) from None
+        octets = [int(part) for part in text.split(".")]
+        if any(octet > 255 for octet in octets):
+            raise AddressError(_IP_EXAMPLE) from None
+        ip = ipaddress.IPv4Address(".".join(map(str, octets)))
+        return ip, f"non-standard IP address {quote(text)} is read as {ip} ({_FUTURE})"
+    if legacy and isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        mapped = ip.ipv4_mapped
+        return mapped, f"IPv4-mapped IPv6 address {quote(text)} is read as {mapped} ({_FUTURE})"
+    return ip, None
+
+
+def parse_cidr(text: str, *, legacy: bool = True) -> tuple[IPNetwork, str | None]:
+    """A CIDR as the API server reads it (``parse_ip`` rules), and a warning if non-standard.
+
+    Host bits set (``10.0.0.1/24``) are accepted and masked off, as Kubernetes
+    and Calico both do, with a warning: the value is ambiguous (``10.0.0.0/24``
+    or ``10.0.0.1/32``?). The prefix length may have leading zeros. Raises
+    ``AddressError``.
+
+    >>> parse_cidr("10.0.0.0/8")
+    (IPv4Network('10.0.0.0/8'), None)
+    >>> parse_cidr("10.0.0.1/24")[1]
+    'CIDR value "10.0.0.1/24" has bits set beyond the prefix length; read as 10.0.0.0/24 \
+(the API server accepts it with a warning: 10.0.0.0/24 or 10.0.0.1/32?)'
+    """
+    address, sep, length = text.rpartition("/")
+    if not sep or not length.isascii() or not length.isdigit():
+        raise AddressError(_CIDR_EXAMPLE)
+    try:
+        ip, warning = parse_ip(address, legacy=legacy)
+    except AddressError as exc:
+        if "zone" in str(exc):
+            raise
+        raise AddressError(_CIDR_EXAMPLE) from None
+    prefix = int(length)
+    if ip.version == 4 and ":" in address:  # IPv4-mapped: its prefix counts 96 bits more
+        prefix -= 96
+    if not 0 <= prefix <= ip.max_prefixlen:
+        raise AddressError(_CIDR_EXAMPLE)
+    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    if network.network_address != ip:
+        warning = (f"CIDR value {quote(text)} has bits set beyond the prefix length; read as "
+                   f"{network} (the API server accepts it with a warning: {network} or "
+                   f"{ip}/{ip.max_prefixlen}?)")
+    elif warning is not None:
+        warning = f"non-standard CIDR value {quote(text)} is read as {network} ({_FUTURE})"
+    return network, warning
