@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := nftables iproute2 conntrack iperf3 procps curl graphviz chromium
 PYTEST_ARGS ?=
 
-.PHONY: all install system-deps demo test lint unit lab bench clean
+.PHONY: all install system-deps kustomize-deps demo test lint unit lab bench fuzz clean
 
 all: test
 
@@ -22,13 +22,26 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# kustomize for -k and kustomization folders (and its test): Debian's kubernetes-client ships
+# `kubectl kustomize`. Installed only when no kubectl or kustomize is on PATH, since another
+# kubectl package (the Cloud SDK's) owns /usr/bin/kubectl where one is installed.
+KUSTOMIZE_PACKAGE := kubernetes-client
+
+kustomize-deps:
+	@if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing kubectl or kustomize (run as root)"; exit 1; fi; \
+	  echo "installing $(KUSTOMIZE_PACKAGE) (kubectl kustomize)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $(KUSTOMIZE_PACKAGE); \
+	fi
+
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev,kube]'
 	touch $(STAMP)
 
-install: system-deps $(STAMP)
+install: system-deps kustomize-deps $(STAMP)
 
 demo: install
 	$(VENV)/bin/netwarden demo examples/seed-prod-dev

@@ -6,7 +6,11 @@
 True
 """
 
-from ._api import load_cluster, load_engine, load_live_cluster
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     ConntrackError,
     InvalidManifests,
@@ -15,6 +19,7 @@ from ._errors import (
     NamespaceError,
     NetwardenError,
     NftError,
+    NoManifests,
     Position,
     ProbeUnsupported,
     ResourceVersionExpired,
@@ -22,11 +27,37 @@ from ._errors import (
     SourceError,
     ValidationError,
 )
-from .compile import compile_snapshot
-from .engine import Connectivity, Engine, Verdict
-from .ir import Cluster
-from .ir.selector import Selector
-from .load.calico_selector import parse_selector
+
+if TYPE_CHECKING:
+    from ._api import load_cluster, load_engine, load_live_cluster
+    from .compile import compile_snapshot
+    from .engine import Connectivity, Engine, Verdict
+    from .ir import Cluster
+    from .ir.selector import Selector
+    from .load.calico_selector import parse_selector
+
+# The rest is imported on first use (PEP 562), so ``netwarden --version`` and
+# commands that need little start fast.
+_LAZY = {
+    "load_cluster": "._api", "load_engine": "._api", "load_live_cluster": "._api",
+    "compile_snapshot": ".compile", "Connectivity": ".engine", "Engine": ".engine",
+    "Verdict": ".engine", "Cluster": ".ir", "Selector": ".ir.selector",
+    "parse_selector": ".load.calico_selector",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Cluster",
@@ -39,6 +70,7 @@ __all__ = [
     "NamespaceError",
     "NetwardenError",
     "NftError",
+    "NoManifests",
     "Position",
     "ProbeUnsupported",
     "ResourceVersionExpired",

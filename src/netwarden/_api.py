@@ -16,10 +16,13 @@ __all__ = ["load_cluster", "load_engine", "load_live_cluster"]
 def load_cluster(
     paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None,
     strictness: str = "default",
+    kustomize: Sequence[str | os.PathLike[str]] = (),
 ) -> Cluster:
     """Load manifests (files, directories, ``-``) and compile them to the IR.
 
-    Raises ``InvalidManifests`` naming every problem (``file:line: field: ...``).
+    Raises ``InvalidManifests`` naming every problem (``file:line: field: ...``),
+    ``NoManifests`` when there is nothing to load. ``kustomize`` directories
+    are rendered as ``kubectl kustomize`` renders them (``-k``).
     ``Cluster.warnings`` lists what could make a verdict differ from the cluster's.
 
     ``strictness`` is ``"lenient"`` (unknown fields are warnings), ``"default"``
@@ -32,7 +35,7 @@ def load_cluster(
     """
     from .load import Strictness, load_snapshot
 
-    return compile_snapshot(load_snapshot(paths, stdin=stdin,
+    return compile_snapshot(load_snapshot(paths, stdin=stdin, kustomize=kustomize,
                                           strictness=Strictness(strictness)))
 
 

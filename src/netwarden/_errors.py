@@ -7,7 +7,8 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     ├── ValidationError        a manifest is not a valid object (file, line, field);
     │   │                      also what the cluster's API refuses of valid objects
     │   │                      together (a Calico policy in an undeclared tier)
-    │   └── InvalidManifests   several ValidationErrors gathered from one load
+    │   ├── InvalidManifests   several ValidationErrors gathered from one load
+    │   └── NoManifests        the paths given hold no manifest at all
     ├── SelectorError          a Calico selector does not parse (also a ValueError)
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
@@ -24,6 +25,7 @@ Every exception class of netwarden is defined here (a test checks it).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "NamespaceError",
     "NetwardenError",
     "NftError",
+    "NoManifests",
     "Position",
     "ProbeUnsupported",
     "ResourceVersionExpired",
@@ -41,6 +44,10 @@ __all__ = [
     "SourceError",
     "ValidationError",
 ]
+
+
+# The manifest being read, so an unexpected internal error can still name it.
+READING: ContextVar[str | None] = ContextVar("netwarden_reading", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,19 @@ class InvalidManifests(ValidationError):
 
     def __str__(self) -> str:
         return "\n".join(ValidationError.__str__(e) for e in self.errors)
+
+
+class NoManifests(ValidationError):
+    """Nothing to analyse: the paths hold no manifest (an empty folder, a wrong path).
+
+    An empty matrix would look like an answer; the CLI prints a warning and exits 2.
+    """
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = tuple(paths)
+        shown = ", ".join(self.paths) or "the input"
+        super().__init__(None, "", f"no manifests found in {shown} "
+                         "(read: .yaml, .yml and .json files, kustomizations, - for stdin)")
 
 
 class SelectorError(NetwardenError, ValueError):

@@ -21,6 +21,7 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
+from .._errors import NoManifests
 from ..resources.snapshot import Snapshot
 
 # Importing a parser module registers its kinds.
@@ -44,18 +45,24 @@ __all__ = [
 def load_snapshot(
     paths: Sequence[str | os.PathLike[str]], *, stdin: TextIO | None = None,
     strictness: Strictness = Strictness.DEFAULT,
+    kustomize: Sequence[str | os.PathLike[str]] = (),
 ) -> Snapshot:
     """Load files, directories (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (stdin).
 
-    Raises ``InvalidManifests`` listing every unreadable path and every
-    invalid or unknown field; kinds that do not matter to network policy are
-    skipped with a note in ``Snapshot.notes``, kinds that do but that
-    netwarden cannot read with a warning in ``Snapshot.warnings``.
+    A directory holding a kustomization, and each of ``kustomize`` (``-k``),
+    is read as kustomize renders it. Raises ``InvalidManifests`` listing
+    every unreadable path and every invalid or unknown field, and
+    ``NoManifests`` when the paths hold no document at all; kinds that do not
+    matter to network policy are skipped with a note in ``Snapshot.notes``,
+    kinds that do but that netwarden cannot read with a warning in
+    ``Snapshot.warnings``.
     """
-    texts, errors = read_sources(paths, stdin)
+    texts, errors = read_sources(paths, stdin, kustomize=kustomize)
     builder = SnapshotBuilder(strictness)
     builder.errors.extend(errors)
     builder.add_texts(texts)
+    if not builder.errors and builder.documents == 0:
+        raise NoManifests([os.fspath(p) for p in (*paths, *kustomize)])
     return builder.build()
 
 

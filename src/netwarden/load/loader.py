@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 
-from .._errors import InvalidManifests, SelectorError, ValidationError
+from .._errors import READING, InvalidManifests, SelectorError, ValidationError
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
 from . import schema
@@ -57,16 +57,20 @@ class SnapshotBuilder:
         self.pods: list[Pod] = []
         self.policies: list[NetworkPolicy] = []
         self.calico: list[object] = []
+        self.documents = 0  # documents read, valid or not: none at all is no input
 
     def add_texts(self, items: Sequence[tuple[str, str]]) -> None:
         for name, text in items:
             self.add_text(name, text)
 
     def add_text(self, name: str, text: str) -> None:
+        token = READING.set(name)
         docs, errors = read_documents(text, name)
+        self.documents += len(docs) + len(errors)
         self.errors.extend(errors)
         for doc in docs:
             self.add_object(doc)
+        READING.reset(token)  # left set when an internal error escapes: the CLI names the file
 
     def add_object(self, doc: Node, *, list_kind: str = "", list_api: str = "") -> None:
         """One object, or each item of a ``List`` / ``PodList`` / ... object.
