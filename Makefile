@@ -50,7 +50,8 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
-# The whole suite; pytest's exit code 5 (no tests collected) fails like any other.
+# The whole suite and the package's doctests (testpaths and --doctest-modules in
+# pyproject.toml); pytest's exit code 5 (no tests collected) fails like any other.
 test: install lint
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 

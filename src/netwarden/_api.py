@@ -55,3 +55,7 @@ def load_engine(
 ) -> Engine:
     """``Engine(load_cluster(paths))``: ``engine.allows("prod/web", "prod/db", "TCP", 5432)``."""
     return Engine(load_cluster(paths, stdin=stdin))
+
+
+for _name in __all__:  # shown as ``netwarden.load_cluster``, not the private module's name
+    globals()[_name].__module__ = "netwarden"

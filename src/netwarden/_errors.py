@@ -10,6 +10,9 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     │   ├── InvalidManifests   several ValidationErrors gathered from one load
     │   └── NoManifests        the paths given hold no manifest at all
     ├── SelectorError          a Calico selector does not parse (also a ValueError)
+    ├── ScalarError            a YAML scalar Kubernetes' reader refuses (also a ValueError) *
+    ├── DocumentAborted        a YAML document that cannot be read on (aliasing, depth) *
+    ├── JsonStop               where a JSON text stops being readable (0-based offset) *
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
     ├── ConntrackError         the conntrack tool failed (missing, no permission)
@@ -19,7 +22,8 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     └── SourceError            a live cluster cannot be read (kubeconfig, API server)
         └── ResourceVersionExpired  a list/watch version is too old (HTTP 410): relist
 
-Every exception class of netwarden is defined here (a test checks it).
+``*``: internal to the loader, which turns them into ``ValidationError``s; not in
+``__all__``. Every exception class of netwarden is defined here (a test checks it).
 """
 
 from __future__ import annotations
@@ -129,6 +133,31 @@ def _excerpt(text: str, position: int, width: int = 60) -> str:
     return f"{text[start:end]!r} (characters {start}-{end} of {len(text)})"
 
 
+class ScalarError(NetwardenError, ValueError):
+    """A scalar that Kubernetes' YAML reader refuses; the message says why.
+
+    The YAML reader turns it into a ``ValidationError`` at the scalar's place.
+    """
+
+
+class DocumentAborted(NetwardenError):
+    """A problem that ends a YAML document (aliasing, depth); carries the error to report."""
+
+    def __init__(self, error: ValidationError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+class JsonStop(NetwardenError):
+    """Where a JSON text stopped being readable: the JSON reader reports it with file and line."""
+
+    def __init__(self, offset: int, message: str, field: str = "") -> None:
+        self.offset = offset
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
 class LookupFailed(NetwardenError):
     """An endpoint or address given by the user that the cluster does not have."""
 
@@ -174,3 +203,9 @@ class ResourceVersionExpired(SourceError):
 
     def __init__(self, message: str = "resourceVersion expired (HTTP 410 Gone)") -> None:
         super().__init__(message)
+
+
+# Shown as ``netwarden.ValidationError`` (in tracebacks, reprs, docs): the public
+# name, not this private module's.
+for _name in __all__:
+    globals()[_name].__module__ = "netwarden"

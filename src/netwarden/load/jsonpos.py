@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any
 
-from .._errors import Position, ValidationError
+from .._errors import JsonStop, Position, ValidationError
 from .node import Node
 from .scalars import clip
 
@@ -31,13 +31,6 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 100  # as the YAML reader (yamlpos.MAX_DEPTH)
-
-
-class _Stop(Exception):
-    def __init__(self, offset: int, message: str, field: str = "") -> None:
-        self.offset = offset
-        self.message = message
-        self.field = field
 
 
 def read_json(text: str, file: str) -> tuple[list[Node], list[ValidationError]]:
@@ -54,7 +47,7 @@ def read_json(text: str, file: str) -> tuple[list[Node], list[ValidationError]]:
         reader.duplicates = []
         try:
             doc, at = reader.value(at, "", 0)
-        except _Stop as stop:
+        except JsonStop as stop:
             errors.append(ValidationError(reader.position(stop.offset), stop.field,
                                           stop.message))
             break
@@ -85,7 +78,7 @@ class _Reader:
     def value(self, at: int, path: str, depth: int) -> tuple[Any, int]:
         text = self.text
         if depth > _MAX_DEPTH:
-            raise _Stop(at, f"nested deeper than {_MAX_DEPTH} levels", path)
+            raise JsonStop(at, f"nested deeper than {_MAX_DEPTH} levels", path)
         char = text[at] if at < len(text) else ""
         if char == "{":
             return self.object(at, path, depth)
@@ -99,12 +92,12 @@ class _Reader:
             number: Any = int(match.group()) if not (match.group(1) or match.group(2)) \
                 else float(match.group())
             if number in (float("inf"), float("-inf")):
-                raise _Stop(at, f"number {clip(match.group())} is out of range", path)
+                raise JsonStop(at, f"number {clip(match.group())} is out of range", path)
             return self.node(number, at, path), match.end()
         for word, literal in _LITERALS.items():
             if text.startswith(word, at):
                 return self.node(literal, at, path), at + len(word)
-        raise _Stop(at, self.unexpected(at, "a value"), path)
+        raise JsonStop(at, self.unexpected(at, "a value"), path)
 
     def unexpected(self, at: int, wanted: str) -> str:
         if at >= len(self.text):
@@ -126,7 +119,7 @@ class _Reader:
         try:
             value, end = json.decoder.scanstring(self.text, at + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as exc:
-            raise _Stop(exc.pos, f"invalid JSON: {exc.msg.lower()}") from None
+            raise JsonStop(exc.pos, f"invalid JSON: {exc.msg.lower()}") from None
         if _SURROGATE.search(value):  # Go's decoder replaces lone surrogates with U+FFFD
             value = _SURROGATE.sub("\ufffd", value)
         return value, end
@@ -140,14 +133,14 @@ class _Reader:
             return self.node(out, start, path), at + 1
         while True:
             if not text.startswith('"', at):
-                raise _Stop(at, "invalid JSON: a trailing comma before }" if
+                raise JsonStop(at, "invalid JSON: a trailing comma before }" if
                             text.startswith("}", at) else self.unexpected(at, "a key in quotes"),
                             path)
             key_at = at
             key, at = self.string(at)
             at = self.space(at)
             if not text.startswith(":", at):
-                raise _Stop(at, self.unexpected(at, "':'"), path)
+                raise JsonStop(at, self.unexpected(at, "':'"), path)
             child_path = f"{path}.{key}" if path else key
             child, at = self.value(self.space(at + 1), child_path, depth + 1)
             key_line = self.line(key_at)
@@ -162,7 +155,7 @@ class _Reader:
             if text.startswith("}", at):
                 return self.node(out, start, path), at + 1
             if not text.startswith(",", at):
-                raise _Stop(at, self.unexpected(at, "',' or '}'"), path)
+                raise JsonStop(at, self.unexpected(at, "',' or '}'"), path)
             at = self.space(at + 1)
 
     def array(self, start: int, path: str, depth: int) -> tuple[Any, int]:
@@ -173,12 +166,12 @@ class _Reader:
             return self.node(items, start, path), at + 1
         while True:
             if text.startswith("]", at):
-                raise _Stop(at, "invalid JSON: a trailing comma before ]", path)
+                raise JsonStop(at, "invalid JSON: a trailing comma before ]", path)
             item, at = self.value(at, f"{path}[{len(items)}]", depth + 1)
             items.append(item)
             at = self.space(at)
             if text.startswith("]", at):
                 return self.node(items, start, path), at + 1
             if not text.startswith(",", at):
-                raise _Stop(at, self.unexpected(at, "',' or ']'"), path)
+                raise JsonStop(at, self.unexpected(at, "',' or ']'"), path)
             at = self.space(at + 1)

@@ -37,6 +37,8 @@ from typing import Any
 
 import yaml
 
+from .._errors import ScalarError
+
 __all__ = [
     "BINARY_TAG",
     "NOT_JSON",
@@ -55,10 +57,6 @@ _PREFIX = "tag:yaml.org,2002:"
 BINARY_TAG = _PREFIX + "binary"
 _STR, _BOOL, _INT, _FLOAT = _PREFIX + "str", _PREFIX + "bool", _PREFIX + "int", _PREFIX + "float"
 _NULL, _TIMESTAMP = _PREFIX + "null", _PREFIX + "timestamp"
-
-
-class ScalarError(ValueError):
-    """A scalar that Kubernetes' YAML reader refuses; the message says why."""
 
 
 class _NotJson:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .._errors import InvalidManifests, Position, ValidationError
+from .._errors import DocumentAborted, InvalidManifests, Position, ValidationError
 from .jsonpos import read_json
 from .node import Node, describe
 from .scalars import NOT_JSON, ScalarError, clip, key_text, plain, plain_key, shorten, tagged
@@ -67,13 +67,6 @@ def _c_loader() -> Any:
 _Loader = _c_loader()
 
 
-class _Fatal(Exception):
-    """A problem that ends the document (aliasing, depth): carries the error."""
-
-    def __init__(self, error: ValidationError) -> None:
-        self.error = error
-
-
 class _Composer:
     """yaml.Node tree → Node tree, resolving scalars and checking what kubectl checks.
 
@@ -99,17 +92,19 @@ class _Composer:
     def convert(self, node: yaml.Node, path: str, depth: int) -> Node:
         ident = id(node)
         if ident in self.active:
-            raise _Fatal(self.error(node, path, "an anchor's value contains an alias to itself"))
+            raise DocumentAborted(
+                self.error(node, path, "an anchor's value contains an alias to itself"))
         repeated = ident in self.seen
         self.decoded += 1
         if self.alias_depth or repeated:
             self.aliased += 1
             if self.aliased > 100 and self.decoded > 1000 and (
                     self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
-                raise _Fatal(self.error(node, path, "excessive aliasing: the aliases of this "
-                                        "document expand to most of its nodes"))
+                raise DocumentAborted(self.error(node, path, "excessive aliasing: the aliases of "
+                                                 "this document expand to most of its nodes"))
         if depth > MAX_DEPTH:
-            raise _Fatal(self.error(node, clip(path, 80), f"nested deeper than {MAX_DEPTH} levels"))
+            raise DocumentAborted(
+                self.error(node, clip(path, 80), f"nested deeper than {MAX_DEPTH} levels"))
         line = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
             self.seen.add(ident)
@@ -241,7 +236,7 @@ def read_documents(text: str, file: str) -> tuple[list[Node], list[ValidationErr
             composer = _Composer(file)
             try:
                 doc = composer.document(node)
-            except _Fatal as exc:
+            except DocumentAborted as exc:
                 errors.extend(composer.errors)
                 errors.append(exc.error)
                 continue
