@@ -13,6 +13,7 @@ agent) can catch ``NetwardenError`` and print it without a traceback::
     ├── ScalarError            a YAML scalar Kubernetes' reader refuses (also a ValueError) *
     ├── DocumentAborted        a YAML document that cannot be read on (aliasing, depth) *
     ├── JsonStop               where a JSON text stops being readable (0-based offset) *
+    ├── AddressError           why a string is not an IP address or CIDR (a ValueError) *
     ├── LookupFailed           an endpoint named on the command line does not exist
     ├── NftError               nft refused a ruleset; the previous one stays in force
     ├── ConntrackError         the conntrack tool failed (missing, no permission)
@@ -137,6 +138,13 @@ class ScalarError(NetwardenError, ValueError):
     """A scalar that Kubernetes' YAML reader refuses; the message says why.
 
     The YAML reader turns it into a ``ValidationError`` at the scalar's place.
+    """
+
+
+class AddressError(NetwardenError, ValueError):
+    """Why a string is not an address, as a phrase: ``invalid IP address "x": <reason>``.
+
+    The loader reports it as a ``ValidationError`` at the field.
     """
 
 

@@ -17,6 +17,7 @@ import math
 import re
 from typing import Any
 
+from .._errors import AddressError
 from ..ir.endpoints import IPAddress, IPNetwork
 from .node import describe
 
@@ -149,10 +150,6 @@ def port_number(value: int) -> str | None:
     if not 1 <= value <= 65535:
         return "must be between 1 and 65535, inclusive"
     return None
-
-
-class AddressError(ValueError):
-    """Why a string is not an address, as a phrase: ``invalid IP address "x": <reason>``."""
 
 
 _SLOPPY_V4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
