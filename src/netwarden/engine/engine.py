@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from functools import cached_property
 
@@ -44,8 +45,21 @@ class Engine:
             return self.cluster.endpoint_at(ip) or ip
         endpoint = self.cluster.endpoint(name) or self.cluster.endpoint(f"default/{name}")
         if endpoint is None or endpoint.kind is EndpointKind.NETWORK_SET:
-            raise LookupFailed(f"no pod or endpoint named {name!r} (use namespace/pod or an IP)")
+            guess = self._closest_name(name)
+            hint = f"; did you mean {guess}?" if guess else " (use namespace/pod or an IP)"
+            raise LookupFailed(f"no pod or endpoint named {name!r}{hint}")
         return endpoint
+
+    def _closest_name(self, name: str) -> str | None:
+        """The endpoint ``name`` was probably meant to be: same pod in one other namespace,
+        or the closest spelling."""
+        keys = [e.key for e in self.cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+        same_pod = [k for k in keys if k.rpartition("/")[2] == name.rpartition("/")[2]]
+        if len(same_pod) == 1:
+            return same_pod[0]
+        close = difflib.get_close_matches(name if "/" in name else f"default/{name}", keys,
+                                          n=1, cutoff=0.6)
+        return close[0] if close else None
 
     def peer(self, subject: Subject, family: int | None = None) -> Peer:
         if isinstance(subject, Endpoint):
