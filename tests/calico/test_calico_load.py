@@ -137,15 +137,16 @@ def test_tier_host_endpoint_and_network_sets():
 
 INVALID = [
     ("bad action", "ingress: [{action: allow}]\n",
-     ["p.yaml:6: spec.ingress[0].action: must be one of Allow, Deny, Pass, Log, got 'allow'"]),
+     ['p.yaml:6: spec.ingress[0].action: unsupported value "allow": must be one of "Allow", '
+      '"Deny", "Pass", "Log"']),
     ("missing action", "ingress: [{protocol: TCP}]\n",
-     ["p.yaml:6: spec.ingress[0].action: required: one of Allow, Deny, Pass, Log"]),
+     ["p.yaml:6: spec.ingress[0].action: is required"]),
     ("protocol case", "ingress: [{action: Allow, protocol: tcp}]\n",
-     ["p.yaml:6: spec.ingress[0].protocol: must be one of TCP, UDP, ICMP, ICMPv6, SCTP, "
-      "UDPLite or a number 1-255, got 'tcp'"]),
+     ['p.yaml:6: spec.ingress[0].protocol: unsupported value "tcp": must be one of TCP, UDP, '
+      "ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"]),
     ("protocol 0", "ingress: [{action: Allow, protocol: 0}]\n",
-     ["p.yaml:6: spec.ingress[0].protocol: must be one of TCP, UDP, ICMP, ICMPv6, SCTP, "
-      "UDPLite or a number 1-255, got 0"]),
+     ["p.yaml:6: spec.ingress[0].protocol: unsupported value 0: must be one of TCP, UDP, "
+      "ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"]),
     ("ports without protocol", "ingress: [{action: Allow, destination: {ports: [80]}}]\n",
      ["p.yaml:6: spec.ingress[0].destination.ports: ports need protocol TCP, UDP, SCTP "
       "or UDPLite"]),
@@ -158,17 +159,20 @@ INVALID = [
       "or UDPLite, not ICMP"]),
     ("port range reversed",
      "ingress: [{action: Allow, protocol: TCP, destination: {ports: ['2000:1000']}}]\n",
-     ["p.yaml:6: spec.ingress[0].destination.ports[0]: port range '2000:1000': minimum is "
-      "greater than maximum"]),
+     ['p.yaml:6: spec.ingress[0].destination.ports[0]: invalid port range "2000:1000": '
+      "the minimum must not be greater than the maximum"]),
     ("port 0", "ingress: [{action: Allow, protocol: UDP, destination: {ports: [0]}}]\n",
-     ["p.yaml:6: spec.ingress[0].destination.ports[0]: port must be 1-65535, got 0"]),
+     ["p.yaml:6: spec.ingress[0].destination.ports[0]: invalid port 0: "
+      "must be between 1 and 65535, inclusive"]),
     ("port range 0", "ingress: [{action: Allow, protocol: UDP, destination: {ports: ['0:10']}}]\n",
-     ["p.yaml:6: spec.ingress[0].destination.ports[0]: port range '0:10' must be within "
-      "1-65535"]),
+     ['p.yaml:6: spec.ingress[0].destination.ports[0]: invalid port range "0:10": '
+      "must be between 1 and 65535, inclusive"]),
     ("icmp type", "ingress: [{action: Allow, protocol: ICMP, icmp: {type: 255}}]\n",
-     ["p.yaml:6: spec.ingress[0].icmp.type: must be 0-254, got 255"]),
+     ["p.yaml:6: spec.ingress[0].icmp.type: invalid ICMP type 255: "
+      "must be between 0 and 254, inclusive"]),
     ("icmp code", "ingress: [{action: Allow, protocol: ICMP, icmp: {type: 3, code: 256}}]\n",
-     ["p.yaml:6: spec.ingress[0].icmp.code: must be 0-255, got 256"]),
+     ["p.yaml:6: spec.ingress[0].icmp.code: invalid ICMP code 256: "
+      "must be between 0 and 255, inclusive"]),
     ("icmp code without type", "ingress: [{action: Allow, protocol: ICMP, icmp: {code: 1}}]\n",
      ["p.yaml:6: spec.ingress[0].icmp.code: an ICMP code needs an ICMP type"]),
     ("icmp without protocol", "ingress: [{action: Allow, protocol: TCP, icmp: {type: 8}}]\n",
@@ -178,7 +182,7 @@ INVALID = [
     ("icmpv6 ipVersion", "egress: [{action: Allow, notProtocol: ICMPv6, ipVersion: 4}]\n",
      ["p.yaml:6: spec.egress[0].ipVersion: must be 6 with protocol ICMPv6"]),
     ("ipVersion value", "egress: [{action: Allow, ipVersion: 5}]\n",
-     ["p.yaml:6: spec.egress[0].ipVersion: must be 4 or 6, got 5"]),
+     ["p.yaml:6: spec.egress[0].ipVersion: unsupported value 5: must be 4 or 6"]),
     ("mixed families",
      "egress: [{action: Allow, source: {nets: [10.0.0.0/8]}, destination: {nets: ['::/0']}}]\n",
      ["p.yaml:6: spec.egress[0].destination.nets: a rule cannot mix IPv4 and IPv6 CIDRs"]),
@@ -212,8 +216,8 @@ INVALID = [
      ["p.yaml:6: spec.ingress[0].source.namespaceSelector: global() must be the whole "
       "namespaceSelector"]),
     ("types", "types: [Ingress, ingress, Ingress]\n",
-     ["p.yaml:6: spec.types[1]: must be Ingress or Egress, got 'ingress'",
-      "p.yaml:6: spec.types[2]: 'Ingress' is listed more than once"]),
+     ['p.yaml:6: spec.types[1]: unsupported value "ingress": must be "Ingress" or "Egress"',
+      'p.yaml:6: spec.types[2]: duplicate value "Ingress"']),
     ("order", "order: high\n", ["p.yaml:6: spec.order: must be a number, got string 'high'"]),
     ("unknown field (lost indentation)", "action: Allow\n",
      ["p.yaml:6: spec.action: unknown field"]),
@@ -250,7 +254,7 @@ def test_invalid_other_kinds():
         metadata: {name: h}
         spec: {expectedIPs: [300.1.1.1]}
     """) == [
-        "p.yaml:4: spec.node: required",
+        "p.yaml:4: spec.node: is required",
         'p.yaml:4: spec.expectedIPs[0]: invalid IP address "300.1.1.1": must be a valid IP '
         "address (e.g. 10.9.8.7 or 2001:db8::ffff)",
         "p.yaml:4: spec: a host endpoint needs interfaceName or expectedIPs",
@@ -260,7 +264,8 @@ def test_invalid_other_kinds():
         kind: Tier
         metadata: {name: t}
         spec: {defaultAction: Allow}
-    """) == ["p.yaml:4: spec.defaultAction: must be Deny or Pass, got 'Allow'"]
+    """) == [
+        'p.yaml:4: spec.defaultAction: unsupported value "Allow": must be "Deny" or "Pass"']
     assert errors_of("""\
         apiVersion: projectcalico.org/v3
         kind: GlobalNetworkSet
@@ -271,4 +276,4 @@ def test_invalid_other_kinds():
         apiVersion: projectcalico.org/v3
         kind: NetworkSet
         metadata: {namespace: x}
-    """) == ["p.yaml:3: metadata.name: required"]
+    """) == ["p.yaml:3: metadata.name: is required"]

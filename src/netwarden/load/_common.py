@@ -9,7 +9,7 @@ field has the wrong type, which lets the caller skip just that field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from .._errors import InvalidManifests, ValidationError
 from ..ir.endpoints import Labels
@@ -22,10 +22,17 @@ from .yamlpos import Node
 __all__ = ["Problems", "parse_meta", "parse_selector"]
 
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+T = TypeVar("T")
 
 
 class Problems:
-    """The errors and notes of one object, raised together by ``check()``."""
+    """The errors and notes of one object, raised together by ``check()``.
+
+    The one toolkit of every parser, Kubernetes and Calico: ``add`` places a
+    message on a node, ``missing`` says a field is required, ``attempt`` runs a
+    check that raises and keeps its error, ``note``/``warn`` tell the user
+    something that is not an error.
+    """
 
     def __init__(self, doc: Node) -> None:
         self.doc = doc
@@ -36,7 +43,23 @@ class Problems:
         self.errors.append(node.error(message, field))
 
     def missing(self, parent: Node, key: str) -> None:
-        self.add(parent, "is required", parent.child_path(key))
+        self.add(parent, v.REQUIRED, parent.child_path(key))
+
+    def report(self, error: ValidationError) -> None:
+        """An error a check already placed (``node.error(...)``)."""
+        self.errors.append(error)
+
+    def record(self, exc: ValidationError) -> None:
+        """A raised error, or each error of a raised ``InvalidManifests``."""
+        self.errors.extend(exc.errors if isinstance(exc, InvalidManifests) else (exc,))
+
+    def attempt(self, read: Callable[[], T]) -> T | None:
+        """``read()``, or None after recording the ``ValidationError`` it raised."""
+        try:
+            return read()
+        except ValidationError as exc:
+            self.record(exc)
+            return None
 
     def note(self, node: Node, text: str) -> None:
         self.notes.append(Note(node.position, text))
@@ -88,7 +111,7 @@ def parse_meta(doc: Node, p: Problems, *, namespaced: bool) -> Meta | None:
     fields = p.map_(meta_node)
     if fields is None:
         if meta_node is None or meta_node.is_null():
-            p.add(doc, "is required", "metadata.name")
+            p.add(doc, v.REQUIRED, "metadata.name")
         return None
     assert meta_node is not None
     name_check = v.dns1123_subdomain if namespaced else v.dns1123_label
@@ -174,8 +197,7 @@ def _requirement(node: Node, p: Problems) -> LabelSelectorRequirement | None:
         if fields.get("operator") is None:
             p.missing(node, "operator")
     elif operator not in _OPERATORS:
-        choices = ", ".join(f'"{o}"' for o in _OPERATORS)
-        p.add(fields["operator"], f"unsupported value {quote(operator)}: must be one of {choices}")
+        p.add(fields["operator"], v.unsupported(operator, _OPERATORS))
         operator = None
     values: list[str] = []
     values_node = fields.get("values")

@@ -6,6 +6,11 @@ netwarden accepts is one Calico would accept too; each problem is reported as
 reported at once. Fields netwarden cannot model yet (``http``, ``services``,
 service-account selectors) are rejected rather than silently ignored, since
 ignoring a match condition would widen what a rule matches.
+
+Unknown fields and value types were checked before (strict decoding,
+``schema``); problems are gathered with the same ``Problems`` toolkit and
+worded with the same phrases (``validation.unsupported``, ``REQUIRED``...) as
+the Kubernetes parsers'.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from .._errors import InvalidManifests, SelectorError, ValidationError
+from .._errors import SelectorError, ValidationError
 from ..ir.endpoints import IPAddress, IPNetwork, Labels
 from ..ir.selector import All, Global, Selector
 from ..ir.services import ICMP, ICMPV6, PORT_PROTOCOLS, PROTOCOL_NAMES
 from ..resources import calico as res
+from . import validation as v
+from ._common import Problems
 from .calico_selector import parse_selector
 from .registry import api_group, register
-from .validation import AddressError, parse_cidr, parse_ip, quote
+from .validation import AddressError, describe, parse_cidr, parse_ip, quote
 from .yamlpos import Node
 
 __all__ = ["KINDS", "parse_calico"]
@@ -31,6 +38,8 @@ KINDS = ("NetworkPolicy", "GlobalNetworkPolicy", "Tier", "HostEndpoint", "Networ
          "GlobalNetworkSet")
 _NAMESPACED = frozenset(("NetworkPolicy", "NetworkSet"))
 _ACTIONS = ("Allow", "Deny", "Pass", "Log")
+_TIER_ACTIONS = ("Deny", "Pass")
+_POLICY_TYPES = ("Ingress", "Egress")
 _PROTOCOLS = {name: number for number, name in PROTOCOL_NAMES.items()}  # case-sensitive
 _PROTOCOL_HINT = "TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"
 _PORT_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -44,41 +53,14 @@ _UNSUPPORTED = {
 T = TypeVar("T")
 
 
-class _Errors:
-    """Collects every problem of one object; ``done()`` raises them together."""
-
-    def __init__(self) -> None:
-        self.errors: list[ValidationError] = []
-
-    def add(self, error: ValidationError) -> None:
-        self.errors.append(error)
-
-    def add_all(self, exc: ValidationError) -> None:
-        self.errors.extend(exc.errors if isinstance(exc, InvalidManifests) else (exc,))
-
-    def check(self, fn: Callable[[], T]) -> T | None:
-        """``fn()``, or None after recording the ValidationError it raised."""
-        try:
-            return fn()
-        except ValidationError as exc:
-            self.add_all(exc)
-            return None
-
-    def done(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise InvalidManifests(self.errors)
-
-
 # -- scalars -------------------------------------------------------------------
 
-def _mapping(node: Node, errs: _Errors) -> dict[str, Node]:
+def _mapping(node: Node, errs: Problems) -> dict[str, Node]:
     """The fields of an object; unknown ones were reported by strict decoding (``schema``)."""
     fields = node.expect_map()
     for key in fields:
         if key in _UNSUPPORTED and fields[key].value is not None:
-            errs.add(fields[key].error(_UNSUPPORTED[key]))
+            errs.add(fields[key], _UNSUPPORTED[key])
     return fields
 
 
@@ -86,7 +68,7 @@ def _bool(node: Node | None) -> bool:
     if node is None or node.value is None:
         return False
     if not isinstance(node.value, bool):
-        raise node.error(f"must be true or false, got {node.value!r}")
+        raise node.error(f"must be a boolean, got {describe(node.value)}")
     return node.value
 
 
@@ -94,16 +76,17 @@ def _number(node: Node | None) -> float | None:
     if node is None or node.value is None:
         return None
     if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-        raise node.error(f"must be a number, got {node.value!r}")
+        raise node.error(f"must be a number, got {describe(node.value)}")
     return float(node.value)
 
 
-def _int(node: Node, low: int, high: int) -> int:
-    if isinstance(node.value, bool) or not isinstance(node.value, int):
-        raise node.error(f"must be an integer {low}-{high}, got {node.value!r}")
-    if not low <= node.value <= high:
-        raise node.error(f"must be {low}-{high}, got {node.value}")
-    return node.value
+def _int(node: Node, low: int, high: int, what: str = "value") -> int:
+    number = v.as_integer(node.value)
+    if number is None:
+        raise node.error(f"must be an integer, got {describe(node.value)}")
+    if (problem := v.out_of_range(what, number, low, high)) is not None:
+        raise node.error(problem)
+    return number
 
 
 def _str(node: Node | None) -> str | None:
@@ -142,7 +125,7 @@ def _protocol(node: Node | None) -> str | int | None:
         return value
     if isinstance(value, str) and value in _PROTOCOLS:
         return value
-    raise node.error(f"must be one of {_PROTOCOL_HINT}, got {value!r}")
+    raise node.error(v.unsupported_value(value, f"one of {_PROTOCOL_HINT}"))
 
 
 def _protocol_num(protocol: str | int) -> int:
@@ -170,16 +153,16 @@ def _ip(node: Node) -> IPAddress:
         raise node.error(f"invalid IP address {quote(text)}: {exc}") from None
 
 
-def _list(node: Node | None, item: Callable[[Node], T], errs: _Errors) -> tuple[T, ...]:
+def _list(node: Node | None, item: Callable[[Node], T], errs: Problems) -> tuple[T, ...]:
     if node is None:
         return ()
-    items: list[Node] = errs.check(node.expect_list) or []
+    items: list[Node] = errs.attempt(node.expect_list) or []
     out: list[T] = []
     for i in items:
         try:
             out.append(item(i))
         except ValidationError as exc:
-            errs.add_all(exc)
+            errs.record(exc)
     return tuple(out)
 
 
@@ -187,40 +170,44 @@ def _port(node: Node) -> res.PortEntry:
     value = node.value
     if isinstance(value, str) and value.isdigit():
         value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not 1 <= value <= 65535:
-            raise node.error(f"port must be 1-65535, got {value}")
-        return res.PortEntry(value, value)
+    number = v.as_integer(value)
+    if number is not None:
+        if (problem := v.port_number(number)) is not None:
+            raise node.error(f"invalid port {number}: {problem}")
+        return res.PortEntry(number, number)
     if not isinstance(value, str):
-        raise node.error(f"must be a port number, a range 'min:max' or a port name, got {value!r}")
+        raise node.error("must be a port number, a range 'min:max' or a port name, "
+                         f"got {describe(value)}")
     match = _RANGE.match(value)
     if match:
         low, high = int(match[1]), int(match[2])
         if not (1 <= low <= 65535 and 1 <= high <= 65535):
-            raise node.error(f"port range {value!r} must be within 1-65535")
+            raise node.error(f"invalid port range {quote(value)}: "
+                             "must be between 1 and 65535, inclusive")
         if low > high:
-            raise node.error(f"port range {value!r}: minimum is greater than maximum")
+            raise node.error(f"invalid port range {quote(value)}: "
+                             "the minimum must not be greater than the maximum")
         return res.PortEntry(low, high)
     if not _PORT_NAME.match(value):
-        raise node.error(f"invalid port or port name {value!r}")
+        raise node.error(f"invalid port or port name {quote(value)}")
     return res.PortEntry(name=value)
 
 
-def _icmp(node: Node | None, errs: _Errors) -> res.IcmpFields | None:
+def _icmp(node: Node | None, errs: Problems) -> res.IcmpFields | None:
     if node is None or node.value is None:
         return None
     fields = _mapping(node, errs)
     type_, code = fields.get("type"), fields.get("code")
-    icmp_type = errs.check(lambda: _int(type_, 0, 254)) if type_ is not None else None
-    icmp_code = errs.check(lambda: _int(code, 0, 255)) if code is not None else None
+    icmp_type = None if type_ is None else errs.attempt(lambda: _int(type_, 0, 254, "ICMP type"))
+    icmp_code = None if code is None else errs.attempt(lambda: _int(code, 0, 255, "ICMP code"))
     if code is not None and type_ is None:
-        errs.add(code.error("an ICMP code needs an ICMP type"))
+        errs.add(code, "an ICMP code needs an ICMP type")
     return res.IcmpFields(icmp_type, icmp_code)
 
 
 # -- rules -----------------------------------------------------------------------
 
-def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
+def _entity(node: Node | None, errs: Problems) -> res.EntityRule:
     if node is None or node.value is None:
         return res.EntityRule()
     fields = _mapping(node, errs)
@@ -228,14 +215,14 @@ def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
     if (sa := fields.get("serviceAccounts")) is not None:
         sa_fields = _mapping(sa, errs)
         if (sa_sel := sa_fields.get("selector")) is not None and sa_sel.value:
-            errs.add(sa_sel.error("service account selectors are not supported by netwarden yet"))
+            errs.add(sa_sel, "service account selectors are not supported by netwarden yet")
         accounts = _list(sa_fields.get("names"), Node.expect_str, errs)
     return res.EntityRule(
         nets=_list(fields.get("nets"), _net, errs),
         not_nets=_list(fields.get("notNets"), _net, errs),
-        selector=errs.check(lambda: _selector(fields.get("selector"))),
-        not_selector=errs.check(lambda: _selector(fields.get("notSelector"), "notSelector")),
-        namespace_selector=errs.check(
+        selector=errs.attempt(lambda: _selector(fields.get("selector"))),
+        not_selector=errs.attempt(lambda: _selector(fields.get("notSelector"), "notSelector")),
+        namespace_selector=errs.attempt(
             lambda: _selector(fields.get("namespaceSelector"), "namespaceSelector")
         ),
         ports=_list(fields.get("ports"), _port, errs),
@@ -245,24 +232,24 @@ def _entity(node: Node | None, errs: _Errors) -> res.EntityRule:
     )
 
 
-def _rule(node: Node, errs: _Errors) -> res.Rule:
+def _rule(node: Node, errs: Problems) -> res.Rule:
     fields = _mapping(node, errs)
     action = fields.get("action")
     if action is None:
-        errs.add(node.error(f"required: one of {', '.join(_ACTIONS)}", node.child_path("action")))
+        errs.missing(node, "action")
     elif action.value not in _ACTIONS:
-        errs.add(action.error(f"must be one of {', '.join(_ACTIONS)}, got {action.value!r}"))
+        errs.add(action, v.unsupported(action.value, _ACTIONS))
     ip_version_node = fields.get("ipVersion")
     ip_version = None
     if ip_version_node is not None and ip_version_node.value is not None:
         if ip_version_node.value in (4, 6) and not isinstance(ip_version_node.value, bool):
             ip_version = ip_version_node.value
         else:
-            errs.add(ip_version_node.error(f"must be 4 or 6, got {ip_version_node.value!r}"))
+            errs.add(ip_version_node, v.unsupported_value(ip_version_node.value, "4 or 6"))
     rule = res.Rule(
         action=str(action.value) if action is not None else "",
-        protocol=errs.check(lambda: _protocol(fields.get("protocol"))),
-        not_protocol=errs.check(lambda: _protocol(fields.get("notProtocol"))),
+        protocol=errs.attempt(lambda: _protocol(fields.get("protocol"))),
+        not_protocol=errs.attempt(lambda: _protocol(fields.get("notProtocol"))),
         icmp=_icmp(fields.get("icmp"), errs),
         not_icmp=_icmp(fields.get("notICMP"), errs),
         ip_version=ip_version,
@@ -274,7 +261,7 @@ def _rule(node: Node, errs: _Errors) -> res.Rule:
     return rule
 
 
-def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: _Errors) -> None:
+def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: Problems) -> None:
     """Cross-field checks: what Calico's validator rejects about a rule as a whole."""
     proto = _protocol_num(rule.protocol) if rule.protocol is not None else None
     if proto not in PORT_PROTOCOLS:
@@ -283,20 +270,20 @@ def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: _Erro
             for key in ("ports", "notPorts"):
                 ports = entity.get(key) if entity is not None else None
                 if ports is not None and ports.value:
-                    errs.add(ports.error(
+                    errs.report(ports.error(
                         "ports need protocol TCP, UDP, SCTP or UDPLite"
                         + (f", not {rule.protocol}" if rule.protocol is not None else "")
                     ))
     for key, icmp in (("icmp", rule.icmp), ("notICMP", rule.not_icmp)):
         if icmp is not None and proto not in (ICMP, ICMPV6):
-            errs.add(fields[key].error(f"{key} needs protocol ICMP or ICMPv6"))
+            errs.add(fields[key], f"{key} needs protocol ICMP or ICMPv6")
     not_proto = _protocol_num(rule.not_protocol) if rule.not_protocol is not None else None
     version_node = fields.get("ipVersion")
     if rule.ip_version is not None and version_node is not None:
         if ICMP in (proto, not_proto) and rule.ip_version != 4:
-            errs.add(version_node.error("must be 4 with protocol ICMP"))
+            errs.add(version_node, "must be 4 with protocol ICMP")
         if ICMPV6 in (proto, not_proto) and rule.ip_version != 6:
-            errs.add(version_node.error("must be 6 with protocol ICMPv6"))
+            errs.add(version_node, "must be 6 with protocol ICMPv6")
     seen: set[int] = set()
     for side, parsed in (("source", rule.source), ("destination", rule.destination)):
         side_node = fields.get(side)
@@ -306,32 +293,32 @@ def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: _Erro
                 continue
             versions = {n.version for n in nets}
             if rule.ip_version is not None and versions - {rule.ip_version}:
-                errs.add(where.error(f"CIDR versions do not match ipVersion {rule.ip_version}"))
+                errs.add(where, f"CIDR versions do not match ipVersion {rule.ip_version}")
             seen |= versions
             if len(seen) > 1:
-                errs.add(where.error("a rule cannot mix IPv4 and IPv6 CIDRs"))
+                errs.add(where, "a rule cannot mix IPv4 and IPv6 CIDRs")
                 seen = set()  # report the mix once
 
 
 # -- objects ----------------------------------------------------------------------
 
-def _meta(node: Node, kind: str, group: str, errs: _Errors) -> res.CalicoMeta:
+def _meta(node: Node, kind: str, group: str, errs: Problems) -> res.CalicoMeta:
     meta_node = node.get("metadata")
     if meta_node is None:
-        raise node.error("required", "metadata")
+        raise node.error(v.REQUIRED, "metadata")
     fields = meta_node.expect_map()
     name = fields.get("name")
     if name is None or not name.value:
-        raise meta_node.error("required", meta_node.child_path("name"))
+        raise meta_node.error(v.REQUIRED, meta_node.child_path("name"))
     labels: dict[str, str] = {}
     if (label_node := fields.get("labels")) is not None:
-        for key, value in (errs.check(label_node.expect_map) or {}).items():
-            text = errs.check(value.expect_str)
+        for key, value in (errs.attempt(label_node.expect_map) or {}).items():
+            text = errs.attempt(value.expect_str)
             if text is not None:
                 labels[key] = text
     namespace = _str(fields.get("namespace")) if kind in _NAMESPACED else None
     if kind in ("NetworkSet", "GlobalNetworkSet") and "projectcalico.org/namespace" in labels:
-        errs.add(label_node.error("projectcalico.org/namespace is not a valid label name")
+        errs.report(label_node.error("projectcalico.org/namespace is not a valid label name")
                  if label_node is not None else meta_node.error("invalid label"))
     return res.CalicoMeta(name.expect_str(), group, namespace, Labels(labels), node.position)
 
@@ -340,17 +327,17 @@ def _identity(node: Node) -> Node:
     return node
 
 
-def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
+def _policy_spec(spec: Node, kind: str, errs: Problems) -> res.PolicySpec:
     is_global = kind == "GlobalNetworkPolicy"
     fields = _mapping(spec, errs)
     if (sas := fields.get("serviceAccountSelector")) is not None and sas.value:
-        errs.add(sas.error("service account selectors are not supported by netwarden yet"))
+        errs.add(sas, "service account selectors are not supported by netwarden yet")
     types: list[str] = []
     for item in _list(fields.get("types"), _identity, errs):
-        if item.value not in ("Ingress", "Egress"):
-            errs.add(item.error(f"must be Ingress or Egress, got {item.value!r}"))
+        if item.value not in _POLICY_TYPES:
+            errs.add(item, v.unsupported(item.value, _POLICY_TYPES))
         elif item.value in types:
-            errs.add(item.error(f"{item.value!r} is listed more than once"))
+            errs.add(item, v.duplicate(item.value))
         else:
             types.append(item.value)
     def rule(node: Node) -> res.Rule:
@@ -366,28 +353,28 @@ def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
         try:
             flags[key] = _bool(fields.get(key))
         except ValidationError as exc:
-            errs.add(exc)
+            errs.report(exc)
             flags[key] = False
     if flags["preDNAT"] and flags["doNotTrack"]:
-        errs.add(fields["preDNAT"].error("preDNAT and doNotTrack cannot both be true"))
+        errs.add(fields["preDNAT"], "preDNAT and doNotTrack cannot both be true")
     for key in ("preDNAT", "doNotTrack"):
         if flags[key] and not flags["applyOnForward"]:
-            errs.add(fields[key].error(f"{key} needs applyOnForward: true"))
+            errs.add(fields[key], f"{key} needs applyOnForward: true")
     if flags["preDNAT"]:
         if egress:
-            errs.add(fields["egress"].error("a preDNAT policy cannot have egress rules"))
+            errs.add(fields["egress"], "a preDNAT policy cannot have egress rules")
         if "Egress" in types:
-            errs.add(fields["types"].error("a preDNAT policy cannot have type Egress"))
-    tier = errs.check(lambda: _str(fields.get("tier")))
-    selector: Selector | None = errs.check(lambda: _selector(fields.get("selector")))
+            errs.add(fields["types"], "a preDNAT policy cannot have type Egress")
+    tier = errs.attempt(lambda: _str(fields.get("tier")))
+    selector: Selector | None = errs.attempt(lambda: _selector(fields.get("selector")))
     return res.PolicySpec(
         selector=selector or All(),
         tier=tier or None,
-        order=errs.check(lambda: _number(fields.get("order"))),
+        order=errs.attempt(lambda: _number(fields.get("order"))),
         types=tuple(types),
         ingress=ingress,
         egress=egress,
-        namespace_selector=errs.check(
+        namespace_selector=errs.attempt(
             lambda: _selector(fields.get("namespaceSelector"), "namespaceSelector")
         ),
         apply_on_forward=flags["applyOnForward"],
@@ -397,16 +384,16 @@ def _policy_spec(spec: Node, kind: str, errs: _Errors) -> res.PolicySpec:
     )
 
 
-def _tier(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.Tier:
+def _tier(meta: res.CalicoMeta, spec: Node, errs: Problems) -> res.Tier:
     fields = _mapping(spec, errs)
     action = fields.get("defaultAction")
     default_action = "Deny"
     if action is not None and action.value is not None:
-        if action.value in ("Deny", "Pass"):
+        if action.value in _TIER_ACTIONS:
             default_action = action.value
         else:
-            errs.add(action.error(f"must be Deny or Pass, got {action.value!r}"))
-    return res.Tier(meta, errs.check(lambda: _number(fields.get("order"))), default_action)
+            errs.add(action, v.unsupported(action.value, _TIER_ACTIONS))
+    return res.Tier(meta, errs.attempt(lambda: _number(fields.get("order"))), default_action)
 
 
 def _endpoint_port(node: Node) -> res.EndpointPort:
@@ -415,27 +402,27 @@ def _endpoint_port(node: Node) -> res.EndpointPort:
     if name is None or port is None:
         raise node.error("a host endpoint port needs a name and a port")
     protocol = _str(proto) or "TCP"
-    if protocol not in ("TCP", "UDP", "SCTP") and proto is not None:
-        raise proto.error(f"must be TCP, UDP or SCTP, got {protocol!r}")
-    return res.EndpointPort(name.expect_str(), _int(port, 1, 65535), protocol)
+    if protocol not in v.PORT_NAME_PROTOCOLS and proto is not None:
+        raise proto.error(v.unsupported(protocol, v.PORT_NAME_PROTOCOLS))
+    return res.EndpointPort(name.expect_str(), _int(port, 1, 65535, "port"), protocol)
 
 
-def _host_endpoint(meta: res.CalicoMeta, spec: Node, errs: _Errors) -> res.HostEndpoint:
+def _host_endpoint(meta: res.CalicoMeta, spec: Node, errs: Problems) -> res.HostEndpoint:
     fields = _mapping(spec, errs)
-    node = errs.check(lambda: _str(fields.get("node")))
+    node = errs.attempt(lambda: _str(fields.get("node")))
     if fields.get("node") is None:
-        errs.add(spec.error("required", spec.child_path("node")))
-    interface = errs.check(lambda: _str(fields.get("interfaceName")))
+        errs.missing(spec, "node")
+    interface = errs.attempt(lambda: _str(fields.get("interfaceName")))
     ips = _list(fields.get("expectedIPs"), _ip, errs)
     if not interface and not ips:
-        errs.add(spec.error("a host endpoint needs interfaceName or expectedIPs"))
+        errs.add(spec, "a host endpoint needs interfaceName or expectedIPs")
     ports = _list(fields.get("ports"), _endpoint_port, errs)
     return res.HostEndpoint(meta, node or "", interface or None, ips, ports)
 
 
 def parse_calico(node: Node) -> object:
     """One Calico object of either API group, validated; every problem reported at once."""
-    errs = _Errors()
+    errs = Problems(node)
     version = node.get("apiVersion")
     group = api_group(str(version.value)) if version is not None else ""
     kind = node.get("kind")
@@ -456,7 +443,7 @@ def parse_calico(node: Node) -> object:
         nets = _list(fields.get("nets"), _net, errs)
         set_cls = res.NetworkSet if kind_name == "NetworkSet" else res.GlobalNetworkSet
         out = set_cls(meta, nets)
-    errs.done()
+    errs.check()
     return out
 
 

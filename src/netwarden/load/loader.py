@@ -24,7 +24,7 @@ from . import schema
 from .addresses import assign_addresses
 from .kinds import reason_verdicts_ignore
 from .registry import Note, api_group, lookup
-from .validation import describe
+from .validation import REQUIRED, describe
 from .yamlpos import Node, read_documents
 
 __all__ = ["SnapshotBuilder", "Strictness"]
@@ -176,7 +176,7 @@ class SnapshotBuilder:
         if node is None or node.is_null() or node.value == "":
             if default:
                 return default
-            self.errors.append(doc.error("is required", doc.child_path(key)))
+            self.errors.append(doc.error(REQUIRED, doc.child_path(key)))
             return None
         if not isinstance(node.value, str):
             self.errors.append(node.error(f"must be a string, got {describe(node.value)}"))

@@ -62,9 +62,9 @@ def _policy_types(node: Node | None, has_egress: bool, p: Problems) -> tuple[str
         if value is None:
             continue
         if value not in _POLICY_TYPES:
-            p.add(item, f'unsupported value {quote(value)}: must be "Ingress" or "Egress"')
+            p.add(item, v.unsupported(value, _POLICY_TYPES))
         elif value in seen:
-            p.add(item, f"duplicate value {quote(value)}")
+            p.add(item, v.duplicate(value))
         else:
             seen.append(value)
     return tuple(seen)
@@ -99,9 +99,8 @@ def _port(node: Node, p: Problems) -> NetworkPolicyPort | None:
         return None
     before = len(p.errors)
     protocol = p.str_(fields.get("protocol")) or "TCP"
-    if protocol not in v.PORT_PROTOCOLS:
-        choices = ", ".join(f'"{x}"' for x in v.PORT_PROTOCOLS)
-        p.add(fields["protocol"], f"unsupported value {quote(protocol)}: must be one of {choices}")
+    if protocol not in v.PORT_NAME_PROTOCOLS:
+        p.add(fields["protocol"], v.unsupported(protocol, v.PORT_NAME_PROTOCOLS))
     port: int | str | None = None
     port_node = fields.get("port")
     if port_node is not None and not port_node.is_null():

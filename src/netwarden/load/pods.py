@@ -139,9 +139,8 @@ def _container_port(node: Node, p: Problems) -> ContainerPort | None:
     elif (problem := v.port_number(number)) is not None:
         p.add(fields["containerPort"], f"invalid port {number}: {problem}")
     protocol = p.str_(fields.get("protocol")) or "TCP"
-    if protocol not in v.PORT_PROTOCOLS:
-        choices = ", ".join(f'"{x}"' for x in v.PORT_PROTOCOLS)
-        p.add(fields["protocol"], f"unsupported value {quote(protocol)}: must be one of {choices}")
+    if protocol not in v.PORT_NAME_PROTOCOLS:
+        p.add(fields["protocol"], v.unsupported(protocol, v.PORT_NAME_PROTOCOLS))
     name = p.str_(fields.get("name"))
     if name is not None and (problem := v.iana_svc_name(name)) is not None:
         p.add(fields["name"], f"invalid port name {quote(name)}: {problem}")

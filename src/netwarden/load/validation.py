@@ -19,25 +19,33 @@ from typing import Any
 
 from .._errors import AddressError
 from ..ir.endpoints import IPAddress, IPNetwork
+from ..ir.services import SCTP, TCP, UDP, protocol_name
 from .node import describe
 
 __all__ = [
-    "PORT_PROTOCOLS",
+    "PORT_NAME_PROTOCOLS",
+    "REQUIRED",
     "AddressError",
     "as_integer",
     "describe",
     "dns1123_label",
     "dns1123_subdomain",
+    "duplicate",
     "iana_svc_name",
     "label_value",
+    "out_of_range",
     "parse_cidr",
     "parse_ip",
     "port_number",
     "qualified_name",
     "quote",
+    "unsupported",
+    "unsupported_value",
 ]
 
-PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
+# The protocols a Kubernetes port (and a Calico host endpoint port) may name. Which
+# protocols have ports at all is ``netwarden.ir.services.PORT_PROTOCOLS``.
+PORT_NAME_PROTOCOLS = tuple(protocol_name(p) for p in (TCP, UDP, SCTP))
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -53,6 +61,48 @@ def quote(value: str) -> str:
     '"tcp"'
     """
     return json.dumps(value)
+
+
+REQUIRED = "is required"
+
+
+def unsupported(value: object, choices: tuple[str, ...]) -> str:
+    """The message for a value outside an enumeration, one style for every loader.
+
+    >>> unsupported("tcp", ("TCP", "UDP", "SCTP"))
+    'unsupported value "tcp": must be one of "TCP", "UDP", "SCTP"'
+    >>> unsupported("ingress", ("Ingress", "Egress"))
+    'unsupported value "ingress": must be "Ingress" or "Egress"'
+    """
+    shown = _shown(value)
+    if len(choices) == 2:
+        return f'unsupported value {shown}: must be "{choices[0]}" or "{choices[1]}"'
+    listed = ", ".join(f'"{c}"' for c in choices)
+    return f"unsupported value {shown}: must be one of {listed}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return describe(value)
+
+
+def unsupported_value(value: object, expected: str) -> str:
+    """Like ``unsupported`` when the choices are a phrase: ``must be 4 or 6``."""
+    return f"unsupported value {_shown(value)}: must be {expected}"
+
+
+def out_of_range(what: str, value: int, low: int, high: int) -> str | None:
+    """``invalid port 0: must be between 1 and 65535, inclusive``, or None when in range."""
+    if low <= value <= high:
+        return None
+    return f"invalid {what} {value}: must be between {low} and {high}, inclusive"
+
+
+def duplicate(value: str) -> str:
+    return f"duplicate value {quote(value)}"
 
 
 def as_integer(value: Any) -> int | None:
