@@ -36,7 +36,8 @@ from netwarden.dataplane import Renderer, RenderOptions, TableWriter, render_rul
 from netwarden.dataplane.nft.backend import SystemNft
 from netwarden.ir import Cluster
 from netwarden.lab import Lab
-from netwarden.lab import enforce as nwe
+from netwarden.lab.enforcement import Enforcer
+from netwarden.lab.lifecycle import down, serving
 from netwarden.lab.topology import DEFAULT_PORTS
 
 CT_ONLY = """add table inet netwarden
@@ -55,6 +56,9 @@ for _ in range(n):
     s.close()
 print(n / (time.perf_counter() - start))
 """
+
+
+ENFORCER = Enforcer()  # the benchmark run's renderers and writers
 
 
 def cluster_of(pods: int, policies: int, extra: list[dict] | None = None) -> Cluster:
@@ -83,10 +87,10 @@ def timed(fn, *args):  # type: ignore[no-untyped-def]
 def main() -> None:
     rows: list[tuple[str, str, str, bool]] = []
     small = cluster_of(50, 20)
-    t_up, lab = timed(Lab.up, nwe.serving(small))
+    t_up, lab = timed(Lab.up, serving(small))
     try:
         rows.append(("lab up, 50 pods", "< 5 s", f"{t_up:.2f} s", t_up < 5))
-        nwe.enforce(lab, small)
+        ENFORCER.enforce(lab, small)
         keys = [e.key for e in small.endpoints if e.key in lab.keys]
         pairs = [(a, b) for a in keys for b in keys]
         t_probe, seen = timed(lab.probe, pairs, "TCP", 80)
@@ -116,7 +120,7 @@ def main() -> None:
 
         rows += throughput_rows(lab, small, keys[0], keys[1])
     finally:
-        nwe.down(lab)
+        down(lab, ENFORCER)
     print("| measurement | target | measured | ok |")
     print("|---|---|---|---|")
     for name, target, value, ok in rows:
@@ -165,13 +169,13 @@ def throughput_rows(lab: Lab, small: Cluster, a: str, b: str,
             in_node = ["ip", "netns", "exec", node]
             subprocess.run([*in_node, "nft", "delete", "table", "inet", "netwarden"],
                            capture_output=True, check=False)
-            nwe.forget(lab.id)
+            ENFORCER.forget(lab.id)
             subprocess.run([*in_node, "conntrack", "-F"], capture_output=True, check=False)
             if mode == "conntrack":
                 subprocess.run([*in_node, "nft", "-f", "-"], input=CT_ONLY, text=True,
                                check=True)
             elif mode in tables:
-                nwe.enforce(lab, tables[mode])
+                ENFORCER.enforce(lab, tables[mode])
             t = iperf(lab, a, b, b_ip)
             r = float(lab.exec(a, [sys.executable, "-c", CONNECT, "3000", b_ip, str(port)],
                                check=True).stdout)
@@ -179,7 +183,7 @@ def throughput_rows(lab: Lab, small: Cluster, a: str, b: str,
             if round_ > 0:  # the first round warms caches up
                 tput[mode].append(t)
                 rate[mode].append(r)
-    n_rules = sum(len(c.rules) for rs in nwe.render_lab(lab, tables["last"]).values()
+    n_rules = sum(len(c.rules) for rs in ENFORCER.render(lab, tables["last"]).values()
                   for c in rs.chains)
     t = {m: statistics.median(v) for m, v in tput.items()}
     r = {m: statistics.median(v) for m, v in rate.items()}

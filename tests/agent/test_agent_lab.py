@@ -130,3 +130,22 @@ def test_revocation_across_nodes(make_lab, start_agent, tmp_path: Path) -> None:
     assert revoked >= 1
     ok, diff, _ = wait_matrix(lab, cluster_of(*docs, deny), keys)
     assert ok, diff
+
+
+def test_per_policy_metrics_count_packets_the_fast_path_allows(make_lab, start_agent,
+                                                                tmp_path: Path) -> None:
+    docs = [*NAMESPACES, WEB, DB, CLIENT, policy("prod", "db-in", {"app": "db"}, FROM_WEB)]
+    lab = make_lab(docs)
+    write_atomic(tmp_path / "all.yaml", text(*docs))
+    agent = start_agent(tmp_path, lab)
+    desired = agent.reconciler.desired
+    assert desired is not None and any(s.counter for s in desired.sets), (
+        "db-in's Allow should be a counted set element (the allow-only fast path)")
+    assert all("prod/db-in" not in (r.comment or "") for c in desired.chains for r in c.rules)
+    seen = lab.probe([("prod/web", "prod/db")], "TCP", 80)
+    assert seen == {("prod/web", "prod/db"): True}
+    agent.reconciler.metrics.render()  # a scrape runs the counter collector
+    allowed = agent.reconciler.metrics.get("netwarden_policy_packets_total",
+                                           direction="ingress", policy="prod/db-in",
+                                           verdict="match")
+    assert allowed >= 1, "the fast path's allow of web -> db is missing from the metrics"

@@ -25,7 +25,7 @@ from netwarden.agent import (
 from netwarden.agent.interfaces import calico_veth_name
 from netwarden.agent.logs import JsonFormatter
 from netwarden.agent.runner import _placement
-from netwarden.agent.table import Counter, default_deny_of, policy_of, ruleset_shape, summarize
+from netwarden.agent.table import ruleset_shape
 from netwarden.compile import CompileMemo, compile_snapshot
 from netwarden.dataplane.nft import FakeNft
 from netwarden.dataplane.nft.objects import Map, Table
@@ -266,17 +266,6 @@ def test_metrics_exposition_and_health_endpoints() -> None:
         assert get("/readyz")[0] == 200
     finally:
         server.stop()
-
-
-def test_counter_comments_map_to_policies_and_default_denies() -> None:
-    assert policy_of("prod/db-in ingress[0] from[1]") == ("prod/db-in", "ingress")
-    assert default_deny_of("prod/db ingress tier default default deny") == (
-        "prod/db", "ingress", "default")
-    totals = summarize([Counter("c", "prod/db-in ingress[0]", 3, 180, False),
-                        Counter("c", "prod/db ingress tier default default deny", 2, 120, True),
-                        Counter("c", "conntrack invalid", 9, 9, True)])
-    assert totals == {("prod/db-in", "ingress", "match"): (3, 180),
-                      ("default-deny:default", "ingress", "drop"): (2, 120)}
 
 
 def test_shape_ignores_interval_set_element_counts() -> None:

@@ -20,7 +20,7 @@ from netwarden.dataplane import (
     TableWriter,
     full_transaction,
     render_ruleset,
-    revoke,
+    revoke_denied,
     set_tcp_loose,
 )
 from netwarden.dataplane.nft import Chain, Rule, SystemNft
@@ -180,7 +180,8 @@ def test_policy_enforced_and_revocation_sticks(lab: Lab) -> None:
         entries = [e for e in tool.list() if e.dport == 8080]
         assert len(entries) == 1 and entries[0].state == "ESTABLISHED"
         assert str(entries[0].src) == "10.99.1.2" and entries[0].protocol == 6
-        gone = revoke(entries, lambda e: False, tool)
+        gone = revoke_denied(tool, lambda src, dst, proto, port: port != 8080,
+                             {entries[0].src})
         assert gone == entries
         assert [e for e in tool.list() if e.dport == 8080] == []
         time.sleep(0.1)

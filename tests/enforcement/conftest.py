@@ -45,15 +45,20 @@ def _no_namespace_left() -> Iterator[None]:
     yield
     if why_not() is not None:
         return
-    from netwarden.lab import Lab, _created_here, _ns, enforce
+    from labtools import ENFORCER
+
+    from netwarden.lab import Lab, _created_here, _ns
+    from netwarden.lab.lifecycle import down
+    from netwarden.lab.manifests import forget_manifests
 
     left: list[str] = []
     for lab_id in sorted(_created_here):
         if lab_id in Lab.ids():
             left.append(lab_id)
-            enforce.down(Lab.load(lab_id))
+            down(Lab.load(lab_id), ENFORCER)
         stray = [n for n in _ns.list_netns() if n.startswith(f"nw{lab_id}-")]
         left += stray
         _ns.netns_delete(stray)
-        enforce.forget(lab_id)
+        forget_manifests(lab_id)
+        ENFORCER.forget(lab_id)
     assert not left, f"labs/namespaces left behind by the enforcement tests: {left}"

@@ -37,12 +37,12 @@ from calico_lab_tools import (
     unpoliced,
 )
 from hypothesis import HealthCheck, Phase, given, settings
-from labtools import cluster_from_text, lab_for
+from labtools import ENFORCER, cluster_from_text, lab_for
 
 from netwarden import load_cluster
 from netwarden.engine import Engine
 from netwarden.lab import Lab, ProbeUnsupported
-from netwarden.lab import enforce as nwe
+from netwarden.lab.observe import flush_conntrack, observe, observe_many
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calico"))
 from scenarios import OUTSIDE, SCENARIOS, Probe, Scenario
@@ -105,7 +105,7 @@ def _run(lab: Lab, s: Scenario) -> Outcome:
     try:
         cluster = load_cluster(s.paths)
         _probe_all(lab, probes_of(s), res.seen, res.skipped)
-        nwe.enforce(lab, unpoliced(cluster))
+        ENFORCER.enforce(lab, unpoliced(cluster))
         _probe_all(lab, probes_of(s), res.control, res.skipped)
     except Exception as e:  # reported by every test of the scenario
         res.error = e
@@ -194,11 +194,11 @@ def test_random_calico_policies_lab_agrees_with_engine(random_lab: Lab,
                                                        drawn: dict[str, Any]) -> None:
     docs = manifests(drawn)
     cluster = cluster_from_text(*docs)
-    nwe.enforce(random_lab, cluster)
-    nwe.flush_conntrack(random_lab)  # each case starts with no tracked flows
+    ENFORCER.enforce(random_lab, cluster)
+    flush_conntrack(random_lab)  # each case starts with no tracked flows
     engine = Engine(cluster)
     keys = sorted(drawn["pods"])
-    for obs in nwe.observe_many(random_lab, cluster, list(SERVICES), timeout=TIMEOUT,
+    for obs in observe_many(random_lab, cluster, list(SERVICES), timeout=TIMEOUT,
                                 endpoints=keys):
         want = _expected(engine, keys, obs.protocol, obs.port)
         diff = [f"{s} -> {d}: engine {want[s][d]}, lab {obs.observed[s][d]}"
@@ -224,7 +224,7 @@ def test_icmp_type_is_enforced(random_lab: Lab, icmp: str) -> None:
     base = {"pods": {k: {} for k in PODS}, "namespaces": {"n1": {}, "n2": {}}, "tier": None,
             "policies": [], "k8s": None}
     cluster = cluster_from_text(*manifests(base), ICMP_TYPE % icmp)
-    nwe.enforce(random_lab, cluster)
-    nwe.flush_conntrack(random_lab)  # each case starts with no tracked flows
-    obs = nwe.observe(random_lab, cluster, "ICMP", None, timeout=TIMEOUT)
+    ENFORCER.enforce(random_lab, cluster)
+    flush_conntrack(random_lab)  # each case starts with no tracked flows
+    obs = observe(random_lab, cluster, "ICMP", None, timeout=TIMEOUT)
     assert not obs.mismatches

@@ -17,25 +17,25 @@ from contextlib import ExitStack
 import pytest
 from builders import load_cluster
 from conformance_cases import BASE_CLUSTER_YAML, CASES, PODS, Case, parse_grid, render_grid
-from labtools import lab_for
+from labtools import ENFORCER, lab_for
 
 from netwarden.lab import Lab
-from netwarden.lab import enforce as nwe
+from netwarden.lab.observe import Observation, flush_conntrack, observe_many
 
 pytestmark = pytest.mark.lab
 POOL = 4
 PROBE_TIMEOUT = 1.0
 
-Outcome = dict[str, nwe.Observation] | BaseException
+Outcome = dict[str, Observation] | BaseException
 
 
 def _run(labs: queue.Queue[Lab], case: Case) -> Outcome:
     lab = labs.get()
     try:
         cluster = load_cluster(case.cluster_yaml, case.policies_yaml)
-        nwe.enforce(lab, cluster)
-        nwe.flush_conntrack(lab)  # each case starts with no tracked flows
-        obs = nwe.observe_many(lab, cluster, [("TCP", case.port), ("UDP", case.port)],
+        ENFORCER.enforce(lab, cluster)
+        flush_conntrack(lab)  # each case starts with no tracked flows
+        obs = observe_many(lab, cluster, [("TCP", case.port), ("UDP", case.port)],
                                timeout=PROBE_TIMEOUT, endpoints=PODS)
         return {o.protocol: o for o in obs}
     except Exception as e:
@@ -57,7 +57,7 @@ def outcomes() -> Iterator[dict[str, Outcome]]:
         yield done
 
 
-def _grid(obs: nwe.Observation, which: str) -> str:
+def _grid(obs: Observation, which: str) -> str:
     m = obs.observed if which == "observed" else obs.expected
     return render_grid({(s, d): m[s][d] for s in PODS for d in PODS})
 

@@ -6,14 +6,15 @@ import select
 import time
 
 import pytest
-from labtools import cluster_from_text
+from labtools import ENFORCER, cluster_from_text
 from test_enforce_live import from_app, pod, policy
 
 from netwarden.agent.droplog import DropLog, LoggedPacket
 from netwarden.dataplane import Renderer, RenderOptions
 from netwarden.lab import Lab
-from netwarden.lab import enforce as nwe
 from netwarden.lab._ns import inside
+from netwarden.lab.counters import rule_counters
+from netwarden.lab.lifecycle import down, serving
 
 pytestmark = pytest.mark.lab
 
@@ -36,11 +37,11 @@ def test_a_dropped_probe_is_logged_with_its_reason_and_allows_count_per_rule() -
         pod("a", "10.72.0.1"), pod("b", "10.72.0.2"), pod("c", "10.72.0.3"),
         policy("b-from-a", "b", ingress=[{"from": from_app("a"),
                                           "ports": [{"port": 80, "protocol": "TCP"}]}]))
-    lab = Lab.up(nwe.serving(cluster))
+    lab = Lab.up(serving(cluster))
     try:
         opts = RenderOptions(pod_interface_prefix=lab.pod_veth_prefix, drop_log_group=GROUP)
         rulesets = {n: Renderer(opts).render(cluster, n, lab.interfaces(n)) for n in lab.nodes}
-        nwe.enforce(lab, cluster, rulesets)
+        ENFORCER.enforce(lab, cluster, rulesets)
         with inside(lab.node_netns()):
             log = DropLog(GROUP)
         try:
@@ -54,10 +55,10 @@ def test_a_dropped_probe_is_logged_with_its_reason_and_allows_count_per_rule() -
                                                                       80)
 
         assert lab.probe([(A, B)], "TCP", 80) == {(A, B): True}
-        counters = {(c.origin, c.verdict): c.packets for c in nwe.rule_counters(lab)}
+        counters = {(c.origin, c.verdict): c.packets for c in rule_counters(lab)}
         allowed = [k for k in counters if k[0].startswith("shop/b-from-a ingress[0]")]
         assert allowed and all(k[1] == "allow" for k in allowed)
         assert sum(counters[k] for k in allowed) >= 1  # the SYN, through a set element
         assert counters[(f"{B} ingress tier default default deny", "drop")] >= 1
     finally:
-        nwe.down(lab)
+        down(lab, ENFORCER)

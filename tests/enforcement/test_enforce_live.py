@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from labtools import cluster_from_text, grid, lab_for
+from labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 from netwarden._errors import NftError, ValidationError
 from netwarden.cli import main
 from netwarden.dataplane.nft.objects import Chain, Rule
 from netwarden.lab import Lab
-from netwarden.lab import enforce as nwe
+from netwarden.lab.counters import rule_counters
+from netwarden.lab.lifecycle import down, up
+from netwarden.lab.manifests import current_cluster
+from netwarden.lab.observe import observe
 
 pytestmark = pytest.mark.lab
 
@@ -62,16 +65,16 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def lab(manifests: Path) -> Iterator[Lab]:
-    built, _cluster = nwe.up([manifests / "pods.yaml"])
+    built, _cluster = up([manifests / "pods.yaml"], ENFORCER)
     try:
         yield built
     finally:
-        nwe.down(built)
+        down(built, ENFORCER)
 
 
 def matrix(lab: Lab) -> str:
-    cluster = nwe.current_cluster(lab.id)
-    obs = nwe.observe(lab, cluster, "TCP", 80)
+    cluster = current_cluster(lab.id)
+    obs = observe(lab, cluster, "TCP", 80)
     assert obs.observed == obs.expected, grid(obs, "observed")
     return grid(obs, "observed")
 
@@ -87,7 +90,7 @@ def test_revocation_cuts_denied_connections_and_keeps_allowed_ones(lab: Lab,
             lab.hold(C, A, 80, **keep) as c_a:
         time.sleep(0.3)
         assert all(h.alive for h in (a_b, c_b, b_a, a_c, c_a))
-        report = nwe.apply_policies(lab, [manifests / "b-from-c.yaml",
+        report = ENFORCER.apply_policies(lab, [manifests / "b-from-c.yaml",
                                           manifests / "a-no-egress.yaml"])
         applied = time.monotonic()
         assert a_b.wait_broken(2.0) and a_c.wait_broken(2.0)
@@ -106,7 +109,7 @@ def test_revocation_cuts_denied_connections_and_keeps_allowed_ones(lab: Lab,
 def test_without_revocation_an_established_connection_survives(lab: Lab,
                                                                manifests: Path) -> None:
     with lab.hold(A, B, 80, interval=0.05, stall=3.0) as a_b:
-        report = nwe.apply_policies(lab, [manifests / "b-from-c.yaml"], revoke_flows=False)
+        report = ENFORCER.apply_policies(lab, [manifests / "b-from-c.yaml"], revoke_flows=False)
         assert not report.revoked
         time.sleep(1.0)
         assert a_b.alive  # only the first packet is judged: revocation is what cuts it
@@ -115,31 +118,31 @@ def test_without_revocation_an_established_connection_survives(lab: Lab,
 
 # -- atomic updates -------------------------------------------------------------
 def test_invalid_manifests_change_nothing(lab: Lab, manifests: Path) -> None:
-    nwe.apply_policies(lab, [manifests / "b-from-c.yaml"])
+    ENFORCER.apply_policies(lab, [manifests / "b-from-c.yaml"])
     before = matrix(lab)
     with pytest.raises(ValidationError):
-        nwe.apply_policies(lab, [manifests / "invalid.yaml"])
+        ENFORCER.apply_policies(lab, [manifests / "invalid.yaml"])
     assert matrix(lab) == before
-    assert [p.id for p in nwe.current_cluster(lab.id).policies] == ["shop/b-from-c"]
+    assert [p.id for p in current_cluster(lab.id).policies] == ["shop/b-from-c"]
 
 
 def test_a_batch_nft_refuses_leaves_the_previous_rules(lab: Lab, manifests: Path) -> None:
-    nwe.apply_policies(lab, [manifests / "b-from-c.yaml"])
+    ENFORCER.apply_policies(lab, [manifests / "b-from-c.yaml"])
     before = matrix(lab)
     node = lab.nodes[0]
     listed = subprocess.run(["ip", "netns", "exec", lab.node_netns(), "nft", "list", "table",
                              "inet", "netwarden"], capture_output=True, text=True, check=True)
-    cluster = nwe.current_cluster(lab.id)
-    good = nwe.render_lab(lab, dataclasses.replace(cluster, policies=()))[node]
+    cluster = current_cluster(lab.id)
+    good = ENFORCER.render(lab, dataclasses.replace(cluster, policies=()))[node]
     bad = dataclasses.replace(good, chains=(*good.chains, Chain(
         "zz-broken", (Rule("ip saddr @no-such-set counter drop"),))))
     with pytest.raises(NftError):
-        nwe.enforce(lab, cluster, {node: bad})
+        ENFORCER.enforce(lab, cluster, {node: bad})
     after = subprocess.run(["ip", "netns", "exec", lab.node_netns(), "nft", "list", "table",
                             "inet", "netwarden"], capture_output=True, text=True, check=True)
     assert after.stdout == listed.stdout
     assert matrix(lab) == before
-    nwe.enforce(lab, cluster)  # and the writer recovers with a full rewrite
+    ENFORCER.enforce(lab, cluster)  # and the writer recovers with a full rewrite
     assert matrix(lab) == before
 
 
@@ -161,7 +164,7 @@ def test_a_pod_cannot_send_with_an_address_that_is_not_its_own(lab: Lab) -> None
     lab.exec(A, ["ip", "addr", "add", "10.70.0.99/32", "dev", "eth0"], check=True)
 
     def spoof_drops() -> int:
-        return sum(c.packets for c in nwe.rule_counters(lab)
+        return sum(c.packets for c in rule_counters(lab)
                    if c.origin == f"{A} anti-spoofing")
 
     own = lab.exec(A, [sys.executable, "-c", SPOOF, "10.70.0.1", "10.70.0.2"]).stdout
@@ -183,10 +186,10 @@ def test_dual_stack_pods_and_an_ipv6_ip_block() -> None:
         policy("c-to-v6-only", "c", egress=[{"to": [{"ipBlock": {"cidr": "fd71::/64"}}]}]),
     )
     with lab_for(cluster) as lab:
-        v4 = nwe.observe(lab, cluster, "TCP", 80, family=4)
-        v6 = nwe.observe(lab, cluster, "TCP", 80, family=6)
-        u6 = nwe.observe(lab, cluster, "UDP", 80, family=6)
-        i6 = nwe.observe(lab, cluster, "ICMP", None, family=6)
+        v4 = observe(lab, cluster, "TCP", 80, family=4)
+        v6 = observe(lab, cluster, "TCP", 80, family=6)
+        u6 = observe(lab, cluster, "UDP", 80, family=6)
+        i6 = observe(lab, cluster, "ICMP", None, family=6)
     for obs in (v4, v6, u6, i6):
         assert obs.observed == obs.expected, f"{obs.protocol}\n{grid(obs, 'observed')}"
     assert not v4.observed[A][B] and v6.observed[A][B]  # the ipBlock admits a's IPv6 only

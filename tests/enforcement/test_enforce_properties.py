@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from labtools import cluster_from_text, grid, lab_for
+from labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 from netwarden.lab import Lab
-from netwarden.lab import enforce as nwe
+from netwarden.lab.observe import flush_conntrack, observe_many
 
 pytestmark = pytest.mark.lab
 
@@ -102,8 +102,8 @@ def test_lab_agrees_with_the_engine(lab: Lab, pod_labels: list[dict[str, str]],
                                     policies: list[dict[str, object]],
                                     service: tuple[str, int]) -> None:
     cluster = cluster_from_text(*manifests(pod_labels, ns_labels, policies))
-    nwe.enforce(lab, cluster)
-    nwe.flush_conntrack(lab)  # each case starts with no tracked flows
+    ENFORCER.enforce(lab, cluster)
+    flush_conntrack(lab)  # each case starts with no tracked flows
     other = ("UDP", service[1]) if service[0] == "TCP" else ("TCP", service[1])
-    for obs in nwe.observe_many(lab, cluster, [service, other], timeout=1.0):
+    for obs in observe_many(lab, cluster, [service, other], timeout=1.0):
         assert grid(obs, "observed") == grid(obs, "expected"), obs.protocol

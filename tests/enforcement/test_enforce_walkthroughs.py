@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
-from labtools import grid, lab_for
+from labtools import ENFORCER, grid, lab_for
 from walkthroughs import WALKTHROUGHS, Walkthrough
 
 from netwarden import load_cluster
@@ -24,7 +24,7 @@ from netwarden.engine import Engine
 from netwarden.ir import NamedPort
 from netwarden.ir.services import TCP, UDP
 from netwarden.lab import Lab, LabHost
-from netwarden.lab import enforce as nwe
+from netwarden.lab.observe import Observation, flush_conntrack, observe
 
 pytestmark = pytest.mark.lab
 PROBE_TIMEOUT = 1.0
@@ -44,7 +44,7 @@ def host_name(ip: str) -> str:
 
 @dataclass
 class Result:
-    obs: nwe.Observation | None = None
+    obs: Observation | None = None
     external: dict[tuple[str, str], bool] | None = None
     error: BaseException | None = None
 
@@ -64,9 +64,9 @@ def _run_example(lab: Lab, states: list[Walkthrough]) -> dict[str, Result]:
     for w in states:
         try:
             cluster = load_cluster(w.paths())
-            nwe.enforce(lab, cluster)
-            nwe.flush_conntrack(lab)  # each case starts with no tracked flows
-            res = Result(nwe.observe(lab, cluster, w.protocol, w.port, timeout=PROBE_TIMEOUT))
+            ENFORCER.enforce(lab, cluster)
+            flush_conntrack(lab)  # each case starts with no tracked flows
+            res = Result(observe(lab, cluster, w.protocol, w.port, timeout=PROBE_TIMEOUT))
             if w.external:
                 pairs = [(host_name(s) if _is_ip(s) else s, d) for s, d, _ in w.external]
                 seen = lab.probe(pairs, w.protocol, w.port or 0, PROBE_TIMEOUT)

@@ -11,7 +11,8 @@ The loop, in one thread:
   one nft batch, only the chains and elements that changed, atomic in the
   kernel;
 * **revoke**: conntrack entries of local pods that the engine now denies are
-  deleted (``revoke=False`` to skip);
+  deleted (``netwarden.dataplane.revocation``, the same code as ``lab apply``;
+  ``revoke=False`` to skip);
 * **resync** every ``resync`` seconds: read the table back; if its shape
   differs (someone flushed it), ``mark_drift`` and rewrite it whole.
 
@@ -24,7 +25,6 @@ replaces it in the same atomic batch that deletes it (``full_transaction``).
 from __future__ import annotations
 
 import logging
-import shlex
 import threading
 import time
 from collections.abc import Callable
@@ -32,16 +32,16 @@ from dataclasses import dataclass
 
 from .._errors import InvalidManifests, NetwardenError, NftError
 from ..compile import CompileMemo, compile_snapshot
-from ..dataplane import Conntrack, ConntrackEntry, Renderer, RenderOptions, Ruleset, TableWriter
+from ..dataplane import Conntrack, Renderer, RenderOptions, Ruleset, TableWriter, revoke_denied
+from ..dataplane.counters import by_policy, read_counters
 from ..dataplane.nft.backend import NftBackend
 from ..engine import Engine
 from ..ir import Cluster
-from ..ir.services import ICMP, ICMPV6
 from ..load.cache import ManifestCache
 from .interfaces import InterfaceResolver
 from .metrics import Metrics
 from .sources import Items
-from .table import kernel_shape, read_counters, ruleset_shape, summarize
+from .table import kernel_shape, ruleset_shape
 
 __all__ = ["Reconciler", "Result"]
 
@@ -268,30 +268,24 @@ class Reconciler:
         local = {ip for key in self.resolver.interfaces(cluster, self.node)
                  if (ep := cluster.endpoint(key)) is not None for ip in ep.ips}
         try:
-            entries = [e for e in self.conntrack.list()
-                       if (e.src in local or e.dst in local) and e.state not in _CLOSING]
+            doomed = revoke_denied(self.conntrack, Engine(cluster).allows, local)
         except NetwardenError as exc:
-            log.warning("cannot list conntrack: %s", exc)
+            log.warning("revocation failed: %s", exc)
             return 0
-        if not entries:
-            return 0
-        engine = Engine(cluster)
-        doomed = [e for e in entries if not _allowed(engine, e)]
-        if not doomed:
-            return 0
-        _delete_all(self.conntrack, doomed)
         for entry in doomed:
             log.info("revoked connection", extra={
                 "src": str(entry.src), "dst": str(entry.dst), "protocol": entry.protocol,
                 "dport": entry.dport})
-        self.metrics.inc("netwarden_revoked_connections_total", len(doomed))
+        if doomed:
+            self.metrics.inc("netwarden_revoked_connections_total", len(doomed))
         return len(doomed)
 
     # -- metrics -----------------------------------------------------------------
     def _collect_counters(self, metrics: Metrics) -> None:
         if self.desired is None:
             return
-        totals = summarize(read_counters(self.backend, self.desired))
+        counted = read_counters(self.backend, self.desired.table, self.options.marks)
+        totals = by_policy(counted)  # rule counters and fast-path set elements alike
         packets: dict[tuple[tuple[str, str], ...], float] = {}
         octets: dict[tuple[tuple[str, str], ...], float] = {}
         for (policy, direction, verdict), (p, b) in totals.items():
@@ -299,38 +293,3 @@ class Reconciler:
             packets[key], octets[key] = float(p), float(b)
         metrics.replace("netwarden_policy_packets_total", packets)
         metrics.replace("netwarden_policy_bytes_total", octets)
-
-
-# TCP states of connections already closing: nothing left to cut
-_CLOSING = frozenset(("TIME_WAIT", "CLOSE", "FIN_WAIT", "LAST_ACK", "CLOSE_WAIT"))
-
-
-def _delete_all(conntrack: Conntrack, entries: list[ConntrackEntry]) -> None:
-    """``conntrack -D`` for each entry, in one shell inside the namespace.
-
-    One ``ip netns exec`` per entry would cost ~10 ms each; a shell running
-    them back to back costs a fraction. Exit status 1 ("0 entries deleted":
-    the entry expired meanwhile) is fine, so statuses are ignored.
-    """
-    script = "; ".join(shlex.join(["conntrack", "-D", *e.delete_args()]) for e in entries)
-    argv = ["sh", "-c", script + " 2>/dev/null; true"]
-    if conntrack.netns:
-        argv = ["ip", "netns", "exec", conntrack.netns, *argv]
-    code, _, err = conntrack.execer(argv, "")
-    if code != 0:
-        log.warning("conntrack deletions failed: %s", err.strip())
-
-
-def _allowed(engine: Engine, entry: ConntrackEntry) -> bool:
-    if entry.protocol in (ICMP, ICMPV6):
-        port: int | None = ((entry.icmp_type or 0) << 8) | (entry.icmp_code or 0)
-    else:
-        port = entry.dport
-    cluster = engine.cluster
-    # an address of a pod must be judged as that pod, not as an outside address
-    src = cluster.endpoint_at(entry.src) or entry.src
-    dst = cluster.endpoint_at(entry.dst) or entry.dst
-    try:
-        return engine.allows(src, dst, entry.protocol, port)
-    except NetwardenError:
-        return True  # not something policy speaks about (unknown protocol)

@@ -82,15 +82,19 @@ def _lab_unavailable() -> str | None:
 
 def _lab_part(paths: list[Path], proto: str, port: int) -> int:
     from ..ir.services import protocol_number
-    from ..lab import enforce
+    from ..lab.counters import rule_counters
+    from ..lab.enforcement import Enforcer
+    from ..lab.lifecycle import down, up
+    from ..lab.observe import observe
 
     out = console()
     out.print("\n[bold]2. The lab[/]: every pod a network namespace, the policies as nftables")
-    lab, cluster = enforce.up(paths, ports=[(port, protocol_number(proto))])
+    enforcer = Enforcer()
+    lab, cluster = up(paths, enforcer, ports=[(port, protocol_number(proto))])
     try:
         out.print(f"   lab {lab.id}: {len(lab.keys)} pods up, {len(cluster.policies)} policies "
                   f"enforced; probing {len(lab.keys) ** 2} pairs with real connections…")
-        obs = enforce.observe(lab, cluster, proto, port)
+        obs = observe(lab, cluster, proto, port)
         out.print("\n[bold]3. Engine vs lab[/] (engine | lab; ✓ connects, · blocked)")
         width = max(len(k) for k in obs.endpoints)
         numbers = range(1, len(obs.endpoints) + 1)
@@ -107,12 +111,12 @@ def _lab_part(paths: list[Path], proto: str, port: int) -> int:
                       f", lab {'connected' if seen else 'blocked'}")
         if not obs.mismatches:
             out.print("[green]lab and engine agree on every pair[/]")
-        stats = [c for c in enforce.rule_counters(lab) if c.packets]
+        stats = [c for c in rule_counters(lab) if c.packets]
         if stats:
             out.print("\nbusiest rules (nft counters):")
             for c in stats[:5]:
                 out.print(f"  {c.packets:>5} packets  {c.verdict:<5} {c.origin}")
     finally:
-        enforce.down(lab)
+        down(lab, enforcer)
         out.print(f"\nlab {lab.id} removed")
     return EXIT_NEGATIVE if obs.mismatches else EXIT_OK

@@ -153,11 +153,12 @@ def _serve_ports(values: list[str]) -> list[tuple[int, int]]:
 
 # -- subcommands ----------------------------------------------------------------
 def _up(args: argparse.Namespace) -> int:
-    from ..lab import enforce
+    from ..lab.enforcement import Enforcer
+    from ..lab.lifecycle import up
 
     ports = _serve_ports(args.serve)
-    lab, cluster = enforce.up(args.paths, hosts=args.host, nodes=args.nodes, ports=ports,
-                              keep=True)
+    lab, cluster = up(args.paths, Enforcer(), hosts=args.host, nodes=args.nodes, ports=ports,
+                      keep=True)
     rows: list[dict[str, Any]] = [
         {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
          "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
@@ -193,26 +194,27 @@ def _exec(args: argparse.Namespace) -> int:
 
 
 def _observe(lab: Any, cluster: Any, args: argparse.Namespace) -> Any:
-    from ..lab import ProbeUnsupported, enforce
+    from ..lab import ProbeUnsupported
+    from ..lab.observe import observe, unserved
 
     proto = args.protocol.upper()
     port = None if proto in ("ICMP", "ICMPV6") else args.port
-    missing = enforce.unserved(lab, proto, port)
+    missing = unserved(lab, proto, port)
     if missing:
         error_console().print(f"warning: {', '.join(missing)} do not serve {proto}/{port}: "
                               "those cells read blocked (lab up --serve PORT)")
     try:
-        return enforce.observe(lab, cluster, proto, port, family=args.family)
+        return observe(lab, cluster, proto, port, family=args.family)
     except ProbeUnsupported as e:
         error_console().print(f"skipped: {e}")
         return None
 
 
 def _probe(args: argparse.Namespace) -> int:
-    from ..lab import enforce
+    from ..lab.manifests import current_cluster
 
     lab = _lab(args)
-    obs = _observe(lab, enforce.current_cluster(lab.id), args)
+    obs = _observe(lab, current_cluster(lab.id), args)
     if obs is None:
         return EXIT_ENV
     return _report(obs, args.format)
@@ -255,10 +257,10 @@ def print_observation(obs: Any) -> None:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from ..lab import enforce
+    from ..lab.enforcement import Enforcer
 
     lab = _lab(args)
-    report = enforce.apply_policies(lab, args.paths, revoke_flows=not args.no_revoke)
+    report = Enforcer().apply_policies(lab, args.paths, revoke_flows=not args.no_revoke)
     if args.format == "json":
         write(dump(report.to_json(), "json"))
         return EXIT_OK
@@ -283,9 +285,9 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from ..lab import enforce
+    from ..lab.counters import rule_counters
 
-    counters = [c for c in enforce.rule_counters(_lab(args)) if args.all or c.packets]
+    counters = [c for c in rule_counters(_lab(args)) if args.all or c.packets]
     if args.format == "json":
         write(dump([c.__dict__ for c in counters], "json"))
         return EXIT_OK
@@ -301,21 +303,23 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from ..lab import Lab, enforce
+    from ..lab import Lab
+    from ..lab.lifecycle import down, prune
 
     if args.all:
         gone = Lab.down_all()
-        enforce.prune()
+        prune()
         console().print(f"removed {len(gone)} lab(s){': ' + ', '.join(gone) if gone else ''}")
         return EXIT_OK
     lab = _lab(args)
-    enforce.down(lab)
+    down(lab)
     console().print(f"lab {lab.id} removed")
     return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..lab import Lab, enforce
+    from ..lab import Lab
+    from ..lab.manifests import sources_of
 
     rows: list[dict[str, Any]] = []
     for lab_id in Lab.ids():
@@ -323,7 +327,7 @@ def _list(args: argparse.Namespace) -> int:
             lab = Lab.load(lab_id)
         except (LabError, ValueError, KeyError):
             continue
-        src = enforce.sources_of(lab_id)
+        src = sources_of(lab_id)
         rows.append({"lab": lab_id, "nodes": len(lab.nodes), "endpoints": len(lab.keys),
                      "manifests": src.get("cluster", []), "policies": src.get("policies")})
     if args.format == "json":
@@ -341,15 +345,17 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..ir.services import protocol_number
-    from ..lab import enforce
+    from ..lab.enforcement import Enforcer
+    from ..lab.lifecycle import down, up
 
     proto = args.protocol.upper()
     extra = [(args.port, protocol_number(proto))] if proto in ("TCP", "UDP") else []
-    lab, cluster = enforce.up(args.paths, nodes=args.nodes, ports=extra)
+    enforcer = Enforcer()
+    lab, cluster = up(args.paths, enforcer, nodes=args.nodes, ports=extra)
     try:
         obs = _observe(lab, cluster, args)
     finally:
-        enforce.down(lab)
+        down(lab, enforcer)
     if obs is None:
         return EXIT_ENV
     return _report(obs, args.format)

@@ -1,0 +1,162 @@
+"""Policy in a running lab: render per node, check every batch, apply, revoke.
+
+An ``Enforcer`` holds what enforcing keeps between updates within one
+process: one ``Renderer`` and one ``TableWriter`` per lab node, so a later
+update re-renders only the endpoints it touches and writes only what changed.
+The CLI makes one per command; tests hold one for their session. Nothing of
+it is global: two enforcers never share a writer.
+
+* ``enforce`` renders one ruleset per node, dry-runs every node's batch with
+  ``nft --check`` and only then applies them, so an invalid update changes
+  nothing anywhere.
+* ``apply_policies`` replaces the policy set (pods stay), then deletes the
+  conntrack entries of connections the new policies deny (``revoke_denied``,
+  the dataplane's one revocation, as the agent uses it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from .._errors import LabError, NftError
+from ..dataplane import (
+    ApplyStats,
+    Conntrack,
+    ConntrackEntry,
+    Renderer,
+    RenderOptions,
+    Ruleset,
+    SystemNft,
+    TableWriter,
+    revoke_denied,
+)
+from ..engine import Engine
+from ..ir import Cluster
+from . import Lab
+from .manifests import current_cluster, load_sources, snapshot, store_sources, with_policies
+
+__all__ = ["ApplyReport", "Enforcer", "lab_options", "revoke_lab"]
+
+
+def lab_options(lab: Lab) -> RenderOptions:
+    """The lab's render options: its pod veth prefix, so unknown pods fail closed."""
+    return RenderOptions(pod_interface_prefix=lab.pod_veth_prefix)
+
+
+@dataclass
+class ApplyReport:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    stats: dict[str, ApplyStats]
+    revoked: list[tuple[str, ConntrackEntry]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "removed": self.removed, "changed": self.changed,
+            "nodes": {n: {"full": s.full, "operations": s.operations}
+                      for n, s in self.stats.items()},
+            "revoked": [
+                {"node": n, "protocol": e.proto_name or e.protocol, "src": str(e.src),
+                 "dst": str(e.dst), "sport": e.sport, "dport": e.dport}
+                for n, e in self.revoked
+            ],
+        }
+
+
+class Enforcer:
+    """Renderers and writers of the lab nodes this process enforces (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._writers: dict[tuple[str, str], TableWriter] = {}
+        self._renderers: dict[tuple[str, str], Renderer] = {}
+        self._lock = threading.Lock()
+
+    def forget(self, lab_id: str) -> None:
+        """Drop the renderers and writers of a lab (it was removed)."""
+        with self._lock:
+            for store in (self._writers, self._renderers):
+                for key in [k for k in store if k[0] == lab_id]:
+                    del store[key]
+
+    def render(self, lab: Lab, cluster: Cluster) -> dict[str, Ruleset]:
+        """One ruleset per node; each node's ``Renderer`` is kept for the next update."""
+        out = {}
+        for node in lab.nodes:
+            with self._lock:
+                renderer = self._renderers.setdefault((lab.id, node), Renderer(lab_options(lab)))
+            out[node] = renderer.render(cluster, node, lab.interfaces(node))
+        return out
+
+    def writer(self, lab: Lab, node: str) -> TableWriter:
+        with self._lock:
+            key = (lab.id, node)
+            if key not in self._writers:
+                self._writers[key] = TableWriter(SystemNft(lab.node_netns(node)))
+            return self._writers[key]
+
+    def enforce(self, lab: Lab, cluster: Cluster,
+                rulesets: Mapping[str, Ruleset] | None = None) -> dict[str, ApplyStats]:
+        """Make every node enforce ``cluster``: all batches are checked before any is applied.
+
+        Raises ``NftError`` (nothing changed) if nft refuses a node's batch.
+        """
+        if shutil.which("nft") is None:
+            raise LabError("enforcing policy needs nft (nftables) on PATH")
+        rulesets = rulesets if rulesets is not None else self.render(lab, cluster)
+        writers = {node: self.writer(lab, node) for node in rulesets}
+        for node, ruleset in rulesets.items():
+            tx, _full = writers[node].plan(ruleset)
+            try:
+                writers[node].backend.check(tx)
+            except NftError:
+                writers[node].mark_drift()
+                raise
+        return {node: writers[node].apply(ruleset) for node, ruleset in rulesets.items()}
+
+    def apply_policies(self, lab: Lab, paths: Sequence[str | os.PathLike[str]], *,
+                       revoke_flows: bool = True, stdin: TextIO | None = None) -> ApplyReport:
+        """Replace the lab's policy set by the one under ``paths``; pods stay.
+
+        Invalid manifests raise ``ValidationError`` and an nft refusal ``NftError``;
+        either way the previous rules keep enforcing and nothing is recorded.
+        """
+        old = current_cluster(lab.id)
+        sources = snapshot(paths, stdin)
+        new = with_policies(old, load_sources(paths, sources))
+        stats = self.enforce(lab, new)
+        store_sources(lab.id, "policies", sources)
+        before = {p.id: p for p in old.policies}
+        after = {p.id: p for p in new.policies}
+        report = ApplyReport(
+            added=sorted(set(after) - set(before)),
+            removed=sorted(set(before) - set(after)),
+            changed=sorted(k for k in set(before) & set(after) if before[k] != after[k]),
+            stats=stats,
+        )
+        if revoke_flows:
+            report.revoked = revoke_lab(lab, new)
+        return report
+
+
+def revoke_lab(lab: Lab, cluster: Cluster, conntrack: Callable[[str], Conntrack] = Conntrack
+               ) -> list[tuple[str, ConntrackEntry]]:
+    """Delete, on every node, the tracked connections of its pods ``cluster`` no longer allows.
+
+    Each node judges the connections of its own pods, exactly as the agent on
+    that node does (``netwarden.dataplane.revocation``). ``conntrack`` makes
+    the tool for a node namespace.
+    """
+    allows = Engine(cluster).allows
+    revoked: list[tuple[str, ConntrackEntry]] = []
+    for node in lab.nodes:
+        local = {ip for key in lab.interfaces(node)
+                 if (ep := cluster.endpoint(key)) is not None for ip in ep.ips}
+        tool = conntrack(lab.node_netns(node))
+        revoked += [(node, e) for e in revoke_denied(tool, allows, local)]
+    return revoked
