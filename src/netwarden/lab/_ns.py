@@ -6,7 +6,6 @@ agent; this module only builds and removes the lab's own namespaces.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -105,7 +104,3 @@ def require_root_and_tools(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         raise LabError(f"the lab needs {', '.join(missing)} on PATH (iproute2 / nftables)")
-
-
-def is_missing(err: OSError) -> bool:
-    return err.errno in (errno.ENOENT, errno.ESRCH)

@@ -15,7 +15,7 @@ import time
 
 from .._errors import LabError
 from ..netns import inside
-from .probe import _topology, resolve
+from .probe import resolve, topology_of
 
 __all__ = ["HeldConnection", "hold_connection"]
 
@@ -101,7 +101,7 @@ def hold_connection(lab: object, src: str, dst: str, port: int = 80, *,
     ...     apply_deny_policy()
     ...     cut = conn.wait_broken(5.0)
     """
-    (target,) = resolve(_topology(lab), [(src, dst)], family)
+    (target,) = resolve(topology_of(lab), [(src, dst)], family)
     fam = socket.AF_INET6 if target.dst_ip.version == 6 else socket.AF_INET
     with inside(target.netns):
         sock = socket.socket(fam, socket.SOCK_STREAM)

@@ -7,7 +7,6 @@ protocol/port and puts the engine's answer beside each result;
 
 from __future__ import annotations
 
-import ipaddress
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from ..ir import Cluster, EndpointKind
 from ..ir.services import ICMP, ICMPV6, TCP, UDP, protocol_number
 from . import Lab
 
-__all__ = ["Observation", "allows", "flush_conntrack", "ip_owner", "observe", "observe_many",
+__all__ = ["Observation", "allows", "flush_conntrack", "observe", "observe_many",
            "unserved"]
 
 
@@ -120,10 +119,3 @@ def observe_many(lab: Lab, cluster: Cluster, services: Sequence[tuple[str, int |
         assert r is not None
         out.append(r)
     return out
-
-
-def ip_owner(cluster: Cluster, text: str) -> str:
-    """``ns/pod`` owning address ``text``, or the address itself."""
-    ip = ipaddress.ip_address(text)
-    owner = cluster.endpoint_at(ip)
-    return owner.key if owner is not None else text

@@ -254,7 +254,8 @@ def _round(targets: list[Target], proto: int, port: int, timeout: float,
     return out
 
 
-def _topology(lab: object) -> Topology:
+def topology_of(lab: object) -> Topology:
+    """The ``Topology`` of a ``Lab`` (or a topology itself); ``LabError`` otherwise."""
     topo = getattr(lab, "topology", lab)
     if not isinstance(topo, Topology):
         raise LabError(f"not a lab: {lab!r}")
@@ -267,7 +268,7 @@ def probe_detailed(lab: object, pairs: Iterable[Pair], protocol: str | int = "TC
                    concurrency: int = DEFAULT_CONCURRENCY) -> dict[Pair, str]:
     """Like ``probe`` but each value is ``"ok"`` or why the attempt failed."""
     proto = _proto(protocol)
-    targets = resolve(_topology(lab), pairs, family)
+    targets = resolve(topology_of(lab), pairs, family)
     out = _round(targets, proto, port, timeout, concurrency)
     for _ in range(min(retries, 1)):  # at most one retry, and only of failures
         failed = [t for t in targets if out[t.pair] != "ok"]
