@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator, Sequence
 
 from netwarden import load_cluster
@@ -18,9 +19,9 @@ ENFORCER = Enforcer()
 
 
 def cluster_from_text(*texts: str) -> Cluster:
-    import io
-
-    return load_cluster(["-"], stdin=io.StringIO("\n---\n".join(texts)))
+    """One YAML stream of ``texts`` (JSON documents are YAML too: each starts with ``---``,
+    so the stream is not read as one JSON text)."""
+    return load_cluster(["-"], stdin=io.StringIO("".join(f"---\n{t}\n" for t in texts)))
 
 
 @contextlib.contextmanager
