@@ -188,3 +188,22 @@ TOKENIZED: list[tuple[str, Selector]] = [
     ('a notin{"bar"}&&!has(foo)||b in{"c"}',
      Or((And((NotIn("a", frozenset({"bar"})), Not(Has("foo")))), In("b", frozenset({"c"}))))),
 ]
+
+# parser_test.go "Visitor tests": (selector, Calico's canonical form after its test
+# visitor prefixed every label key with "visited/"). Calico's String() parenthesises
+# every && and || group; the outputs must parse to the input with its keys prefixed.
+VISITED_PREFIX = "visited/"
+VISITED: list[tuple[str, str]] = [
+    ("k == 'v'", 'visited/k == "v"'),
+    ("k != 'v'", 'visited/k != "v"'),
+    ("k contains 'v'", 'visited/k contains "v"'),
+    ("k starts with 'v'", 'visited/k starts with "v"'),
+    ("k ends with 'v'", 'visited/k ends with "v"'),
+    ("k == 'v' && x == 'y'", '(visited/k == "v" && visited/x == "y")'),
+    ("k == 'v' || has(x)", '(visited/k == "v" || has(visited/x))'),
+    ("!(k == 'v')", '!visited/k == "v"'),
+    ("k in {'v'}", 'visited/k in {"v"}'),
+    ("k not in {'v'}", 'visited/k not in {"v"}'),
+    ("!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))",
+     '!(!((visited/k == "v" && has(visited/t)) || all()) && visited/a in {"b", "c"})'),
+]

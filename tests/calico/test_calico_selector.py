@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
-from calico_selector_cases import CANONICAL, GLOBAL, MATCHES, REJECTED, TOKENIZED
+from calico_selector_cases import (
+    CANONICAL,
+    GLOBAL,
+    MATCHES,
+    REJECTED,
+    TOKENIZED,
+    VISITED,
+    VISITED_PREFIX,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +73,20 @@ def test_calico_canonical_form(text: str, canonical: str):
 @pytest.mark.parametrize(("text", "tree"), TOKENIZED, ids=[t[0] for t in TOKENIZED])
 def test_calico_tokens(text: str, tree: Selector):
     assert parse_selector(text) == tree
+
+
+def _prefixed(sel: Selector, prefix: str) -> Selector:
+    if isinstance(sel, Not):
+        return Not(_prefixed(sel.operand, prefix))
+    if isinstance(sel, And | Or):
+        return type(sel)(tuple(_prefixed(op, prefix) for op in sel.operands))
+    key = getattr(sel, "key", None)
+    return sel if key is None else dataclasses.replace(sel, key=prefix + key)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(("text", "output"), VISITED, ids=[v[0] for v in VISITED])
+def test_calico_canonical_output_parses_to_the_same_selector(text: str, output: str):
+    assert parse_selector(output) == _prefixed(parse_selector(text), VISITED_PREFIX)
 
 
 # -- netwarden's grammar cases -----------------------------------------------------
