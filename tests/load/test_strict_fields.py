@@ -8,10 +8,12 @@ a warning instead.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from load_helpers import errors
 
+from netwarden.cli import main
 from netwarden.load import Strictness, load_texts
 
 NP = """\
@@ -166,3 +168,16 @@ def test_the_items_of_a_list_are_checked_as_objects_of_their_own() -> None:
     """
     assert errors(text) == [
         "test.yaml:6: metadata.lables: unknown field; did you mean labels?"]
+
+
+def test_validate_exits_2_on_a_misspelling_and_0_with_lenient_printing_the_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "np.yaml"
+    path.write_text(NP.format(rules="").replace("podSelector", "podSelecter"))
+    expected = f"{path}:7: spec.podSelecter: unknown field; did you mean podSelector?"
+    assert main(["validate", str(path)]) == 2
+    assert expected in capsys.readouterr().err
+    assert main(["validate", str(path), "--lenient"]) == 0
+    assert f"warning: {expected} (ignored: --lenient)" in capsys.readouterr().err
+    assert main(["diff", str(path), str(path), "--lenient"]) == 0

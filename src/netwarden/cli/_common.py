@@ -57,6 +57,11 @@ def add_inputs(parser: argparse.ArgumentParser) -> None:
                         help="render a kustomization directory, as kubectl apply -k does")
     parser.add_argument("--kubeconfig", help="read a live cluster instead of files")
     parser.add_argument("--context", help="kubeconfig context (with --kubeconfig)")
+    add_strictness(parser)
+
+
+def add_strictness(parser: argparse.ArgumentParser) -> None:
+    """``--lenient`` / ``--strict``: how the loader judges what it does not know."""
     strictness = parser.add_mutually_exclusive_group()
     strictness.add_argument("--lenient", dest="strictness", action="store_const",
                             const="lenient", default="default",

@@ -10,6 +10,7 @@ from ._common import (
     EXIT_OK,
     add_command,
     add_format,
+    add_strictness,
     console,
     dump,
     print_warnings,
@@ -34,6 +35,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--b", dest="b_paths", nargs="+", metavar="PATH",
                         help="several paths for B")
     add_format(parser, "text", "json", "yaml", "md", "csv", default="text")
+    add_strictness(parser)
     parser.add_argument("--output", "-O", help="write to a file instead of stdout")
     parser.set_defaults(func=run)
 
@@ -47,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     b_paths = args.b_paths or ([args.b] if args.b else [])
     if not a_paths or not b_paths:
         raise ValidationError(None, "", "give the two inputs: netwarden diff A B")
-    before, after = load_cluster(a_paths), load_cluster(b_paths)
+    before = load_cluster(a_paths, strictness=args.strictness)
+    after = load_cluster(b_paths, strictness=args.strictness)
     print_warnings(before)
     print_warnings(after)
     report = diff(before, after)
