@@ -47,7 +47,7 @@ demo: install
 	$(VENV)/bin/netwarden demo examples/seed-prod-dev
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 # The whole suite and the package's doctests (testpaths and --doctest-modules in
