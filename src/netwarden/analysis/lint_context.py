@@ -54,10 +54,6 @@ class LintContext:
     def has_pods(self) -> bool:
         return bool(self.cluster.pods)
 
-    @cached_property
-    def has_namespaces(self) -> bool:
-        return bool(self.cluster.namespaces) or self.has_pods
-
     def ns_labels(self, name: str):  # type: ignore[no-untyped-def]
         return self.cluster.ns_labels(name)
 

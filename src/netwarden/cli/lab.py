@@ -22,6 +22,7 @@ from ._common import (
     console,
     dump,
     error_console,
+    print_warnings,
     write,
 )
 
@@ -159,6 +160,7 @@ def _up(args: argparse.Namespace) -> int:
     ports = _serve_ports(args.serve)
     lab, cluster = up(args.paths, Enforcer(), hosts=args.host, nodes=args.nodes, ports=ports,
                       keep=True)
+    print_warnings(cluster)
     rows: list[dict[str, Any]] = [
         {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
          "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
@@ -352,6 +354,7 @@ def _run(args: argparse.Namespace) -> int:
     extra = [(args.port, protocol_number(proto))] if proto in ("TCP", "UDP") else []
     enforcer = Enforcer()
     lab, cluster = up(args.paths, enforcer, nodes=args.nodes, ports=extra)
+    print_warnings(cluster)
     try:
         obs = _observe(lab, cluster, args)
     finally:
