@@ -61,6 +61,12 @@ unit: install
 lab: install
 	$(PY) -m pytest -q -m lab $(PYTEST_ARGS)
 
+# A larger run of the seeded mutation fuzzer than make test's (tests/load/test_fuzz.py).
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 1
+fuzz: install
+	$(PY) tests/load/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+
 bench: install
 	$(PY) benchmarks/run.py --write docs/performance.md
 

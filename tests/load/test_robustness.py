@@ -165,3 +165,9 @@ def test_missing_kustomize_names_the_command_to_install(tmp_path: Path, monkeypa
         f"{tmp_path}: holds a kustomization, and neither kubectl nor kustomize is on PATH to "
         "render it: install kubectl (Debian: kubernetes-client), or run kustomize build "
         f"{tmp_path} | netwarden COMMAND -"]
+
+
+def test_line_100_is_printed_as_written(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "a.yaml").write_text("\n" * 99 + "a: !!int x\n")
+    code, _, err = run(capsys, "validate", str(tmp_path / "a.yaml"))
+    assert (code, err) == (2, f"error: {tmp_path}/a.yaml:100: a: cannot read 'x' as !!int\n")

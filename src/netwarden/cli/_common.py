@@ -30,7 +30,8 @@ def console(file: Any = None) -> Console:
     # Off a terminal nothing should wrap: lines are read by tools and people alike
     # (COLUMNS still wins, so a caller can ask for a width).
     width = None if stream.isatty() or "COLUMNS" in os.environ else 1000
-    return Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False,
+    # emoji=False: rich would print "x.yaml:100: ..." as "x.yaml💯 ..."
+    return Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False, emoji=False,
                    soft_wrap=not stream.isatty(), width=width)
 
 

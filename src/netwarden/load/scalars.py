@@ -42,6 +42,8 @@ from .._errors import ScalarError
 __all__ = [
     "BINARY_TAG",
     "NOT_JSON",
+    "NUMBER_START",
+    "WORDS",
     "KubeDumper",
     "ScalarError",
     "clip",
@@ -81,6 +83,10 @@ _WORDS: dict[str, Any] = {
     **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
     **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
 }
+WORDS = frozenset(_WORDS)
+# A plain scalar is a number only if it starts with one of these (go-yaml's hint table);
+# text not in WORDS and not starting so is a string: the readers' fast path.
+NUMBER_START = frozenset("+-.0123456789")
 _INT_RE = re.compile(
     r"[-+]?(?:0[xX](?P<hex>[0-9a-fA-F]+)|0[oO](?P<oct>[0-7]+)|0[bB](?P<bin>[01]+)"
     r"|0(?P<old>[0-7]+)|(?P<dec>[0-9]+))"

@@ -29,7 +29,18 @@ import yaml
 from .._errors import DocumentAborted, InvalidManifests, Position, ValidationError
 from .jsonpos import read_json
 from .node import Node, describe
-from .scalars import NOT_JSON, ScalarError, clip, key_text, plain, plain_key, shorten, tagged
+from .scalars import (
+    NOT_JSON,
+    NUMBER_START,
+    WORDS,
+    ScalarError,
+    clip,
+    key_text,
+    plain,
+    plain_key,
+    shorten,
+    tagged,
+)
 
 __all__ = ["MAX_DEPTH", "Node", "parse_documents", "read_documents"]
 
@@ -55,6 +66,12 @@ def _c_loader() -> Any:
 
     class Loader(base):  # type: ignore[misc]
         """libyaml's parser and composer, with go-yaml's resolution left to us."""
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None  # no path resolvers: skip PyYAML's per-node bookkeeping
+
+        def ascend_resolver(self) -> None:
+            return None
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is yaml.ScalarNode:
@@ -90,25 +107,17 @@ class _Composer:
         return self.convert(node, "", 0)
 
     def convert(self, node: yaml.Node, path: str, depth: int) -> Node:
+        if node.__class__ is yaml.ScalarNode:
+            self.count(node, path, False)
+            return Node(self.scalar(node, path), self.file, node.start_mark.line + 1, path)
         ident = id(node)
         if ident in self.active:
-            raise DocumentAborted(
-                self.error(node, path, "an anchor's value contains an alias to itself"))
+            raise DocumentAborted(self.error(node, path, "an anchor's value contains an alias to itself"))
         repeated = ident in self.seen
-        self.decoded += 1
-        if self.alias_depth or repeated:
-            self.aliased += 1
-            if self.aliased > 100 and self.decoded > 1000 and (
-                    self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
-                raise DocumentAborted(self.error(node, path, "excessive aliasing: the aliases of "
-                                                 "this document expand to most of its nodes"))
+        self.count(node, path, repeated)
         if depth > MAX_DEPTH:
-            raise DocumentAborted(
-                self.error(node, clip(path, 80), f"nested deeper than {MAX_DEPTH} levels"))
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.ScalarNode):
-            self.seen.add(ident)
-            return Node(self.scalar(node, path), self.file, line, path)
+            shown = path if len(path) <= 80 else path[:80] + "…"
+            raise DocumentAborted(self.error(node, shown, f"nested deeper than {MAX_DEPTH} levels"))
         self.active.add(ident)
         self.alias_depth += repeated
         try:
@@ -121,12 +130,24 @@ class _Composer:
             self.alias_depth -= repeated
             self.active.discard(ident)
             self.seen.add(ident)
-        return Node(value, self.file, line, path)
+        return Node(value, self.file, node.start_mark.line + 1, path)
+
+    def count(self, node: yaml.Node, path: str, repeated: bool) -> None:
+        """go-yaml's alias accounting; a scalar alias alone cannot multiply a document."""
+        self.decoded += 1
+        if self.alias_depth or repeated:
+            self.aliased += 1
+            if self.aliased > 100 and self.decoded > 1000 and (
+                    self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
+                raise DocumentAborted(self.error(node, path, "excessive aliasing: the aliases of this "
+                                        "document expand to most of its nodes"))
 
     def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         tag = node.tag
-        if tag == _STR_TAG:
-            return node.value
+        text = node.value
+        if tag is _STR_TAG or (tag is _PLAIN and text not in WORDS
+                               and text[0] not in NUMBER_START):
+            return text
         try:
             value = plain(node.value) if tag == _PLAIN else tagged(tag, node.value)
         except ScalarError as exc:
@@ -156,33 +177,38 @@ class _Composer:
 
     def mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Node]:
         out: dict[str, Node] = {}
-        first_line: dict[str, int] = {}  # key -> line where it was written
-        merges: list[tuple[int, yaml.Node]] = []  # (index among entries, merged value)
-        order: dict[str, int] = {}
+        written: dict[str, tuple[int, yaml.Node]] = {}  # key -> (entry index, key node)
+        merges: list[tuple[int, yaml.Node]] = []  # (entry index, merged value)
+        prefix = f"{path}." if path else ""
         for index, (key_node, value_node) in enumerate(node.value):
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and (
-                    key_node.tag in (_PLAIN, _MERGE_TAG)):
+            text = key_node.value
+            if key_node.tag is _PLAIN and text not in WORDS and text[0] not in NUMBER_START:
+                key = text  # the common case: a plain word
+                if text == "<<":
+                    merges.append((index, value_node))
+                    continue
+            elif key_node.tag == _MERGE_TAG:
                 merges.append((index, value_node))
                 continue
-            key = self.key(key_node, path)
-            if key is None:
-                continue
-            child = f"{path}.{key}" if path else key
-            line = key_node.start_mark.line + 1
-            if key in out:
+            else:
+                resolved = self.key(key_node, path)
+                if resolved is None:
+                    continue
+                key = resolved
+            child = prefix + key
+            if key in written:
                 self.errors.append(ValidationError(
-                    Position(self.file, line), child,
-                    f"duplicate key (first at line {first_line[key]})"))
+                    Position(self.file, key_node.start_mark.line + 1), child,
+                    f"duplicate key (first at line {written[key][1].start_mark.line + 1})"))
                 continue
-            first_line[key] = line
-            order[key] = index
+            written[key] = (index, key_node)
             out[key] = self.convert(value_node, child, depth + 1)
         for index, value_node in merges:
-            self.merge(node, path, depth, out, first_line, order, index, value_node)
+            self.merge(path, depth, out, written, index, value_node)
         return out
 
-    def merge(self, node: yaml.Node, path: str, depth: int, out: dict[str, Node],
-              first_line: dict[str, int], order: dict[str, int], index: int,
+    def merge(self, path: str, depth: int, out: dict[str, Node],
+              written: dict[str, tuple[int, yaml.Node]], index: int,
               value_node: yaml.Node) -> None:
         """``<<``: keys written in the map win, then earlier merged maps (YAML's merge rule)."""
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
@@ -194,11 +220,12 @@ class _Composer:
         for source in sources:
             merged = self.convert(source, path, depth)
             for key, child in merged.value.items():
-                if key in order and order[key] < index:
+                if key in written and written[key][0] < index:
                     # go-yaml v2 would let this later merge replace the value written above
+                    line = written[key][1].start_mark.line + 1
                     self.errors.append(ValidationError(
                         Position(self.file, merge_line), child.path,
-                        f"<< merges a key already written at line {first_line[key]}; "
+                        f"<< merges a key already written at line {line}; "
                         "Kubernetes would take the merged value: put << first"))
                 elif key not in out:
                     out[key] = child
