@@ -112,7 +112,8 @@ class _Composer:
             return Node(self.scalar(node, path), self.file, node.start_mark.line + 1, path)
         ident = id(node)
         if ident in self.active:
-            raise DocumentAborted(self.error(node, path, "an anchor's value contains an alias to itself"))
+            raise DocumentAborted(
+                self.error(node, path, "an anchor's value contains an alias to itself"))
         repeated = ident in self.seen
         self.count(node, path, repeated)
         if depth > MAX_DEPTH:
@@ -139,8 +140,8 @@ class _Composer:
             self.aliased += 1
             if self.aliased > 100 and self.decoded > 1000 and (
                     self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
-                raise DocumentAborted(self.error(node, path, "excessive aliasing: the aliases of this "
-                                        "document expand to most of its nodes"))
+                raise DocumentAborted(self.error(node, path, "excessive aliasing: the aliases of "
+                                                 "this document expand to most of its nodes"))
 
     def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         tag = node.tag
