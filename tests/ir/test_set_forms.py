@@ -143,3 +143,21 @@ def test_family_limits_both_sides() -> None:
     web = Peer(WEB.ips[0], WEB)
     assert not rule.matches_local(INGRESS, web, CLUSTER.ns_labels)
     assert not rule.matches_remote(INGRESS, web, CLUSTER.ns_labels)
+
+
+@pytest.mark.parametrize("match", MATCHES.values(), ids=MATCHES.keys())
+def test_an_endpoint_a_match_does_not_read_leaves_its_peer_set_alone(match: EntityMatch) -> None:
+    whole = CLUSTER.peer_addresses(match)
+    for endpoint in CLUSTER.endpoints:
+        if match.reads(endpoint, CLUSTER.ns_labels):
+            continue
+        rest = Cluster(endpoints=tuple(e for e in CLUSTER.endpoints if e is not endpoint))
+        assert rest.peer_addresses(match) == whole, endpoint.key
+
+
+def test_reads_what_the_selector_selects_and_the_not_selector_excludes() -> None:
+    ns = CLUSTER.ns_labels
+    assert MATCHES["selector in namespace"].reads(WEB, ns)
+    assert not MATCHES["selector in namespace"].reads(CLIENT, ns)
+    assert MATCHES["not selector"].reads(QUARANTINE, ns)
+    assert not MATCHES["nets except"].reads(WEB, ns)

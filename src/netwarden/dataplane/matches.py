@@ -30,7 +30,6 @@ from ..ir import (
 )
 from ..ir.addresses import AddressSet
 from ..ir.intervals import Intervals
-from ..ir.policy import NamespaceLabels
 from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
 from .names import digest, log_prefix
 from .nft.objects import Rule as NftRule
@@ -207,7 +206,7 @@ class RuleTranslator:
         ns = cluster.ns_labels
         dirty: set[object] = set()
         for match, before in list(self._remote.items()):
-            if any(_touches(match, e, ns) for e in changed):
+            if any(match.reads(e, ns) for e in changed):
                 after = self._remote[match] = self.cluster.peer_addresses(match)
                 if after != before:
                     dirty.add(match)
@@ -394,13 +393,6 @@ class RuleTranslator:
             return "counter drop"
         prefix = quote(f"nw {rule.origin} "[:60])
         return f"counter limit rate {marks.log_rate} log prefix {prefix}"
-
-
-def _touches(match: EntityMatch, endpoint: Endpoint, ns: NamespaceLabels) -> bool:
-    """Whether ``endpoint`` can be in or out of ``match``'s peer set (conservative)."""
-    if (match.selector is not None or match.service_accounts) and match.selects(endpoint, ns):
-        return True
-    return match.excludes(endpoint)
 
 
 def _inline(addresses: AddressSet, version: int) -> str:

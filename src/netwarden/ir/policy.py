@@ -193,6 +193,18 @@ class EntityMatch:
                 return False
         return not any(self.excludes(e) for e in peer.labelled())
 
+    def reads(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
+        """Whether ``endpoint``'s addresses take part in ``Cluster.peer_addresses(self)``.
+
+        Conservative: true when the selector (or service accounts) select it or
+        ``not_selector`` excludes it, so a changed endpoint for which this is
+        false in its old and new versions leaves the peer set as it was.
+        """
+        if (self.selector is not None or self.service_accounts) and self.selects(
+                endpoint, ns_labels):
+            return True
+        return self.excludes(endpoint)
+
     def excludes(self, endpoint: Endpoint) -> bool:
         """Whether ``not_selector`` rules this labelled thing (and its addresses) out."""
         return (
