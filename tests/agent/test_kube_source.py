@@ -125,3 +125,19 @@ def test_load_live_cluster_lists_once_and_compiles() -> None:
     assert {e.key for e in cluster.pods} == {"prod/web"}
     assert [p.id for p in cluster.policies] == ["prod/db-in"]
     assert "prod" in cluster.namespaces
+
+
+def test_load_live_cluster_leaves_out_an_object_it_cannot_read_with_a_warning() -> None:
+    bad = netpol("broken", "9")
+    bad["spec"] = {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Sideways"]}
+    api = FakeApi({NS: ([("list", "1", [ns("prod", "1")])], [("hang", 30)]),
+                   PODS: ([("list", "2", [])], [("hang", 30)]),
+                   NPS: ([("list", "3", [netpol("db-in", "6"), bad])], [("hang", 30)])})
+    with serve(api) as url:
+        client = api_client(url)
+        cluster = load_live_cluster(api_client=client)
+        client.close()
+    assert [p.id for p in cluster.policies] == ["prod/db-in"]
+    assert cluster.warnings == (
+        'kube:NetworkPolicy/prod/broken:1: spec.policyTypes[0]: unsupported value "Sideways": '
+        'must be "Ingress" or "Egress" (object left out)',)
