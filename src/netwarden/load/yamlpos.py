@@ -20,6 +20,7 @@ not allow.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -253,6 +254,16 @@ def read_documents(text: str, file: str) -> tuple[list[Node], list[ValidationErr
     bad = _NOT_PRINTABLE.search(text)
     if bad is not None:
         return [], [_character_error(text, bad.start(), file)]
+    collecting = gc.isenabled()
+    gc.disable()  # the trees built here hold no cycles: collecting while they grow is waste
+    try:
+        return _read_yaml(text, file)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_yaml(text: str, file: str) -> tuple[list[Node], list[ValidationError]]:
     docs: list[Node] = []
     errors: list[ValidationError] = []
     loader = _Loader(text)
