@@ -1,0 +1,498 @@
+"""AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2).
+
+Validated as the CRDs of kubernetes-sigs/network-policy-api validate them
+(OpenAPI bounds and enums, ``MinProperties/MaxProperties = 1`` "exactly one
+field" structs, and the CEL rule that forbids named ports towards nodes,
+networks and domain names), so a manifest this loader accepts is one the API
+server accepts. These kinds have no schema in ``schemas/``: unknown fields are
+found here, and are errors (a peer with a field netwarden does not know must
+fail closed, so it is never guessed at).
+
+The tables of limits, by kind:
+
+==============================  =========  =========  ================
+                                ANP        BANP       CNP (v1alpha2)
+==============================  =========  =========  ================
+served version                  v1alpha1   v1alpha1   v1alpha2
+priority                        0-1000     none       0-1000
+name                            any        "default"  any
+rules per direction             100        100        25
+peers per rule, ports per rule  100        100        25
+actions                         Allow Deny Allow Deny Accept Deny Pass
+                                Pass
+egress peer kinds               namespaces, pods, nodes, networks (<= 25),
+                                domainNames (<= 25; not BANP; Allow/Accept)
+==============================  =========  =========  ================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Callable
+
+from ..resources.anp import (
+    ClusterPolicy,
+    ClusterPolicyPeer,
+    ClusterPolicyPort,
+    ClusterPolicyRule,
+    ClusterPolicySubject,
+    ClusterTier,
+    NamespacedPods,
+)
+from ..resources.k8s import LabelSelector
+from . import validation as v
+from ._common import Problems, parse_meta, parse_selector
+from .validation import quote
+from .yamlpos import Node
+
+__all__ = ["ANP", "BANP", "CNP", "GROUP", "parse_cluster_policy"]
+
+GROUP = "policy.networking.k8s.io"
+ANP, BANP, CNP = "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"
+_SERVED = {ANP: "v1alpha1", BANP: "v1alpha1", CNP: "v1alpha2"}
+_ACTIONS = {ANP: ("Allow", "Deny", "Pass"), BANP: ("Allow", "Deny"),
+            CNP: ("Accept", "Deny", "Pass")}
+_TIERS = ("Admin", "Baseline")
+_PROTOCOLS = ("TCP", "UDP", "SCTP")
+_MAX_NAME = 100
+# The DomainName pattern of the API (a leading "*." wildcard, dot-separated labels).
+_DOMAIN = re.compile(r"(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+"
+                     r"[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Kind:
+    """What differs between the three kinds while parsing."""
+
+    kind: str
+    max_items: int
+    actions: tuple[str, ...]
+    ports_key: str
+    domain_names: bool
+
+    @property
+    def v2(self) -> bool:
+        return self.kind == CNP
+
+    @property
+    def allow(self) -> str:
+        return self.actions[0]
+
+
+_KINDS = {
+    ANP: _Kind(ANP, 100, _ACTIONS[ANP], "ports", True),
+    BANP: _Kind(BANP, 100, _ACTIONS[BANP], "ports", False),
+    CNP: _Kind(CNP, 25, _ACTIONS[CNP], "protocols", True),
+}
+
+
+def parse_cluster_policy(doc: Node) -> list[object]:
+    """One ``ClusterPolicy``, or ``InvalidManifests`` with every problem of the object."""
+    kind_node, api_node = doc.get("kind"), doc.get("apiVersion")
+    assert kind_node is not None and api_node is not None  # the loader dispatched on them
+    kind = _KINDS[kind_node.value]
+    api = str(api_node.value)
+    p = Problems(doc)
+    version = api.rpartition("/")[2]
+    if version != _SERVED[kind.kind]:
+        p.add(api_node, f"{kind.kind} is not served in version {version!r}; "
+                        f"use {GROUP}/{_SERVED[kind.kind]}")
+    _known(doc, p, ("apiVersion", "kind", "metadata", "spec", "status"))
+    meta = parse_meta(doc, p, namespaced=True)
+    if meta is not None:
+        meta = dataclasses.replace(meta, namespace=None)  # cluster-scoped
+    if kind.kind == BANP and meta is not None and meta.name != "default":
+        name_node = (doc.get("metadata") or doc).get("name") or doc
+        p.add(name_node, f'invalid name {quote(meta.name)}: a {BANP} must be named "default"')
+    spec_node = doc.get("spec")
+    spec = p.map_(spec_node)
+    if spec is None:
+        if spec_node is None or spec_node.is_null():
+            p.missing(doc, "spec")
+        p.fail()
+    assert spec_node is not None
+    allowed = ["subject", "ingress", "egress"]
+    if kind.kind != BANP:
+        allowed.append("priority")
+    if kind.v2:
+        allowed.append("tier")
+    _known(spec_node, p, allowed)
+    tier = ClusterTier.BASELINE if kind.kind == BANP else ClusterTier.ADMIN
+    if kind.v2:
+        tier = _tier(spec_node, spec, p) or tier
+    priority = None if kind.kind == BANP else _priority(spec_node, spec, p)
+    subject = _subject(spec_node, spec, kind, p)
+    ingress = _rules(spec.get("ingress"), "from", kind, p)
+    egress = _rules(spec.get("egress"), "to", kind, p)
+    p.check()
+    assert meta is not None and subject is not None
+    policy = ClusterPolicy(kind.kind, api, meta, tier, priority, subject, tuple(ingress),
+                           tuple(egress))
+    return [policy, *p.notes]
+
+
+def _known(node: Node, p: Problems, fields: list[str] | tuple[str, ...]) -> None:
+    """An error for each field of the mapping ``node`` that the type does not have."""
+    if not isinstance(node.value, dict):
+        return
+    for key, child in node.value.items():
+        if key in fields:
+            continue
+        close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        p.add(child, f"unknown field{hint}")
+
+
+def _tier(spec_node: Node, spec: dict[str, Node], p: Problems) -> ClusterTier | None:
+    node = spec.get("tier")
+    if node is None or node.is_null():
+        p.missing(spec_node, "tier")
+        return None
+    value = p.str_(node)
+    if value is None:
+        return None
+    if value not in _TIERS:
+        p.add(node, v.unsupported(value, _TIERS))
+        return None
+    return ClusterTier(value)
+
+
+def _priority(spec_node: Node, spec: dict[str, Node], p: Problems) -> int | None:
+    node = spec.get("priority")
+    if node is None or node.is_null():
+        p.missing(spec_node, "priority")
+        return None
+    value = p.int_(node)
+    if value is not None and (problem := v.out_of_range("priority", value, 0, 1000)):
+        p.add(node, problem)
+        return None
+    return value
+
+
+def _one_of(node: Node, fields: dict[str, Node], names: tuple[str, ...], p: Problems,
+            what: str | None = None) -> tuple[str, Node] | None:
+    """The one field of ``names`` that is set (null counts as unset), or None after an error."""
+    _known(node, p, names)
+    present = [(k, n) for k, n in fields.items() if k in names and not n.is_null()]
+    if len(present) != 1:
+        listed = what or _or(names)
+        p.add(node, f"must specify exactly one of {listed}")
+        return None
+    return present[0]
+
+
+def _or(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _subject(spec_node: Node, spec: dict[str, Node], kind: _Kind,
+             p: Problems) -> ClusterPolicySubject | None:
+    node = spec.get("subject")
+    if node is None or node.is_null():
+        p.missing(spec_node, "subject")
+        return None
+    fields = p.map_(node)
+    if fields is None:
+        return None
+    chosen = _one_of(node, fields, ("namespaces", "pods"), p)
+    if chosen is None:
+        return None
+    key, value = chosen
+    if key == "namespaces":
+        selector = parse_selector(value, p)
+        return None if selector is None else ClusterPolicySubject(namespaces=selector)
+    pods = _namespaced_pods(value, kind, p)
+    return None if pods is None else ClusterPolicySubject(pods=pods)
+
+
+def _namespaced_pods(node: Node, kind: _Kind, p: Problems) -> NamespacedPods | None:
+    fields = p.map_(node)
+    if fields is None:
+        return None
+    _known(node, p, ("namespaceSelector", "podSelector"))
+    selectors: dict[str, LabelSelector | None] = {}
+    for key in ("namespaceSelector", "podSelector"):
+        child = fields.get(key)
+        if child is None:
+            if key == "podSelector" or not kind.v2:  # v1alpha2 made namespaceSelector optional
+                p.missing(node, key)
+                selectors[key] = None
+            else:
+                selectors[key] = LabelSelector(position=node.position)
+            continue
+        selectors[key] = parse_selector(child, p)
+    ns, pods = selectors["namespaceSelector"], selectors["podSelector"]
+    if ns is None or pods is None:
+        return None
+    return NamespacedPods(ns, pods)
+
+
+def _bounded_list(node: Node | None, limit: int, p: Problems, minimum: int = 0) -> list[Node]:
+    items = p.list_(node) or []
+    if node is None or node.is_null() or not node.is_list():
+        return items
+    if len(items) > limit:
+        p.add(node, f"must have at most {limit} items, got {len(items)}")
+    elif len(items) < minimum:
+        p.add(node, f"must have at least {minimum} item{'s' if minimum > 1 else ''}")
+    return items
+
+
+def _rules(node: Node | None, peers_key: str, kind: _Kind,
+           p: Problems) -> list[ClusterPolicyRule]:
+    rules: list[ClusterPolicyRule] = []
+    for item in _bounded_list(node, kind.max_items, p):
+        fields = p.map_(item)
+        if fields is None:
+            if item.is_null():
+                p.missing(item, "action")
+            continue
+        rule = _rule(item, fields, peers_key, kind, p)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def _rule(item: Node, fields: dict[str, Node], peers_key: str, kind: _Kind,
+          p: Problems) -> ClusterPolicyRule | None:
+    before = len(p.errors)
+    _known(item, p, ("name", "action", peers_key, kind.ports_key))
+    name = p.str_(fields.get("name")) or ""
+    if len(name) > _MAX_NAME:
+        p.add(fields["name"], f"must be no more than {_MAX_NAME} characters, got {len(name)}")
+    action = _action(item, fields, kind, p)
+    peers_node = fields.get(peers_key)
+    if peers_node is None or peers_node.is_null():
+        p.missing(item, peers_key)
+    egress = peers_key == "to"
+    peers = [_peer(n, egress, kind, action, p)
+             for n in _bounded_list(peers_node, kind.max_items, p, minimum=1)]
+    ports_node = fields.get(kind.ports_key)
+    read_port: Callable[[Node, Problems], list[ClusterPolicyPort] | None] = (
+        _protocol if kind.v2 else _port)
+    port_lists = [read_port(n, p)
+                  for n in _bounded_list(ports_node, kind.max_items, p, minimum=1)]
+    ports = [port for group in port_lists if group is not None for port in group]
+    if egress and any(port.name for port in ports) and any(
+            peer is not None and (peer.nodes is not None or peer.networks or peer.domain_names)
+            for peer in peers):
+        p.add(item, "named ports cannot be used with nodes, networks or domainNames peers, "
+                    "which have no named ports", item.child_path(kind.ports_key))
+    if len(p.errors) != before or action is None:
+        return None
+    return ClusterPolicyRule(action, tuple(x for x in peers if x is not None), tuple(ports),
+                             name, item.position)
+
+
+def _action(item: Node, fields: dict[str, Node], kind: _Kind, p: Problems) -> str | None:
+    node = fields.get("action")
+    if node is None or node.is_null():
+        p.missing(item, "action")
+        return None
+    value = p.str_(node)
+    if value is not None and value not in kind.actions:
+        p.add(node, v.unsupported(value, kind.actions))
+        return None
+    return value
+
+
+def _peer(node: Node, egress: bool, kind: _Kind, action: str | None,
+          p: Problems) -> ClusterPolicyPeer | None:
+    names: tuple[str, ...] = ("namespaces", "pods")
+    if egress:
+        names += ("nodes", "networks") + (("domainNames",) if kind.domain_names else ())
+    fields = p.map_(node)
+    if fields is None:
+        if node.is_null():
+            p.add(node, f"must specify exactly one of {_or(names)}")
+        return None
+    chosen = _one_of(node, fields, names, p)
+    if chosen is None:
+        return None
+    key, value = chosen
+    where = node.position
+    if key == "namespaces":
+        selector = parse_selector(value, p)
+        return None if selector is None else ClusterPolicyPeer(namespaces=selector,
+                                                               position=where)
+    if key == "pods":
+        pods = _namespaced_pods(value, kind, p)
+        return None if pods is None else ClusterPolicyPeer(pods=pods, position=where)
+    if key == "nodes":
+        selector = parse_selector(value, p)
+        return None if selector is None else ClusterPolicyPeer(nodes=selector, position=where)
+    if key == "networks":
+        return _networks(value, node, p)
+    if action is not None and action != kind.allow:
+        p.add(value, f"may only be used in {kind.allow} rules, not {action}")
+        return None
+    return _domain_names(value, node, p)
+
+
+def _networks(value: Node, peer: Node, p: Problems) -> ClusterPolicyPeer | None:
+    before = len(p.errors)
+    nets = []
+    seen: set[str] = set()
+    for item in _bounded_list(value, 25, p, minimum=1):
+        text = p.str_(item)
+        if text is None:
+            continue
+        if text in seen:
+            p.add(item, v.duplicate(text))
+            continue
+        seen.add(text)
+        try:
+            network, warning = v.parse_cidr(text)
+        except v.AddressError as exc:
+            p.add(item, f"invalid CIDR {quote(text)}: {exc}")
+            continue
+        if warning is not None:
+            p.warn(item, warning)
+        nets.append(network)
+    if len(p.errors) != before:
+        return None
+    return ClusterPolicyPeer(networks=tuple(nets), position=peer.position)
+
+
+def _domain_names(value: Node, peer: Node, p: Problems) -> ClusterPolicyPeer | None:
+    before = len(p.errors)
+    names: list[str] = []
+    for item in _bounded_list(value, 25, p, minimum=1):
+        text = p.str_(item)
+        if text is None:
+            continue
+        if not _DOMAIN.fullmatch(text):
+            p.add(item, f"invalid domain name {quote(text)}: must be a DNS name of two or more "
+                        "labels, optionally starting with '*.' (e.g. 'example.com', "
+                        "'*.example.com')")
+        elif text.lower().rstrip(".") in names:
+            p.add(item, v.duplicate(text))
+        else:
+            names.append(text.lower().rstrip("."))
+    if len(p.errors) != before:
+        return None
+    return ClusterPolicyPeer(domain_names=tuple(names), position=peer.position)
+
+
+def _port_number(node: Node | None, parent: Node, key: str, p: Problems) -> int | None:
+    if node is None or node.is_null():
+        p.missing(parent, key)
+        return None
+    value = p.int_(node)
+    if value is not None and (problem := v.port_number(value)) is not None:
+        p.add(node, f"invalid port {value}: {problem}")
+        return None
+    return value
+
+
+def _protocol_name(fields: dict[str, Node], p: Problems) -> str | None:
+    node = fields.get("protocol")
+    value = p.str_(node) or "TCP"
+    if value not in _PROTOCOLS:
+        assert node is not None
+        p.add(node, v.unsupported(value, _PROTOCOLS))
+        return None
+    return value
+
+
+def _range(node: Node, p: Problems, *, with_protocol: bool
+           ) -> tuple[str | None, int, int] | None:
+    fields = p.map_(node)
+    if fields is None:
+        if node.is_null():
+            p.missing(node, "start")
+        return None
+    _known(node, p, ("protocol", "start", "end") if with_protocol else ("start", "end"))
+    protocol = _protocol_name(fields, p) if with_protocol else None
+    start = _port_number(fields.get("start"), node, "start", p)
+    end = _port_number(fields.get("end"), node, "end", p)
+    if start is None or end is None:
+        return None
+    if start >= end:
+        p.add(fields["end"], f"must be greater than start ({end} <= {start})")
+        return None
+    return protocol, start, end
+
+
+def _port(node: Node, p: Problems) -> list[ClusterPolicyPort] | None:
+    """One v1alpha1 ``ports`` item: portNumber, namedPort or portRange."""
+    fields = p.map_(node)
+    if fields is None:
+        if node.is_null():
+            p.add(node, "must specify exactly one of portNumber, namedPort or portRange")
+        return None
+    chosen = _one_of(node, fields, ("portNumber", "namedPort", "portRange"), p)
+    if chosen is None:
+        return None
+    key, value = chosen
+    where = node.position
+    if key == "namedPort":
+        name = p.str_(value)
+        if name is None:
+            return None
+        if (problem := v.iana_svc_name(name)) is not None:
+            p.add(value, f"invalid port name {quote(name)}: {problem}")
+            return None
+        return [ClusterPolicyPort(None, name=name, position=where)]
+    if key == "portRange":
+        read = _range(value, p, with_protocol=True)
+        if read is None:
+            return None
+        return [ClusterPolicyPort(read[0], read[1], read[2], position=where)]
+    fields = p.map_(value) or {}
+    _known(value, p, ("protocol", "port"))
+    protocol = _protocol_name(fields, p)
+    number = _port_number(fields.get("port"), value, "port", p)
+    if protocol is None or number is None:
+        return None
+    return [ClusterPolicyPort(protocol, number, number, position=where)]
+
+
+def _protocol(node: Node, p: Problems) -> list[ClusterPolicyPort] | None:
+    """One v1alpha2 ``protocols`` item: tcp, udp or sctp (destinationPort), or a named port."""
+    fields = p.map_(node)
+    if fields is None:
+        if node.is_null():
+            p.add(node, "must specify exactly one of tcp, udp, sctp or destinationNamedPort")
+        return None
+    chosen = _one_of(node, fields, ("tcp", "udp", "sctp", "destinationNamedPort"), p)
+    if chosen is None:
+        return None
+    key, value = chosen
+    where = node.position
+    if key == "destinationNamedPort":
+        name = p.str_(value)
+        if name is None:
+            return None
+        if (problem := v.iana_svc_name(name)) is not None:
+            p.add(value, f"invalid port name {quote(name)}: {problem}")
+            return None
+        return [ClusterPolicyPort(None, name=name, position=where)]
+    protocol = key.upper()
+    attrs = p.map_(value)
+    if attrs is None:
+        if value.is_null():
+            p.missing(value, "destinationPort")
+        return None
+    _known(value, p, ("destinationPort",))
+    port_node = attrs.get("destinationPort")
+    if port_node is None or port_node.is_null():
+        p.missing(value, "destinationPort")
+        return None
+    port_fields = p.map_(port_node)
+    if port_fields is None:
+        return None
+    which = _one_of(port_node, port_fields, ("number", "range"), p)
+    if which is None:
+        return None
+    if which[0] == "number":
+        number = _port_number(which[1], port_node, "number", p)
+        if number is None:
+            return None
+        return [ClusterPolicyPort(protocol, number, number, position=where)]
+    read = _range(which[1], p, with_protocol=False)
+    if read is None:
+        return None
+    return [ClusterPolicyPort(protocol, read[1], read[2], position=where)]
