@@ -62,7 +62,8 @@ def load_snapshot(
     builder.errors.extend(errors)
     builder.add_texts(texts)
     if not builder.errors and builder.documents == 0:
-        raise NoManifests([os.fspath(p) for p in (*paths, *kustomize)])
+        raise NoManifests([("standard input" if os.fspath(p) == "-" else os.fspath(p))
+                           for p in (*paths, *kustomize)])
     return builder.build()
 
 
