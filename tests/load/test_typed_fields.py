@@ -121,3 +121,13 @@ def test_an_integral_float_port_is_the_integer_port() -> None:
     snap = load_texts([("np.yaml", np_yaml("ingress: [{ports: [{port: 80.0, endPort: 1e3}]}]"))])
     (port,) = snap.network_policies[0].ingress[0].ports
     assert (port.port, port.end_port) == (80, 1000)
+
+
+def test_a_json_number_with_an_exponent_fits_an_integer_field() -> None:
+    # kubectl decodes JSON into float64 and re-encodes 9100e0 as 9100 for the API server
+    text = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", '
+            '"metadata": {"name": "a"}, "spec": {"podSelector": {}, '
+            '"ingress": [{"ports": [{"port": 9100e0, "endPort": 9.2e3}]}]}}')
+    snap = load_texts([("np.json", text)])
+    (port,) = snap.network_policies[0].ingress[0].ports
+    assert (port.port, port.end_port) == (9100, 9200)

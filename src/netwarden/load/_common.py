@@ -95,10 +95,18 @@ class Problems:
         return self._typed(node, Node.expect_str)  # type: ignore[return-value]
 
     def int_(self, node: Node | None) -> int | None:
-        return self._typed(node, Node.expect_int)  # type: ignore[return-value]
+        """An integer as the API server decodes one: ``80.0`` (JSON ``80e0``) is 80."""
+        return self._typed(node, _integer)  # type: ignore[return-value]
 
     def bool_(self, node: Node | None) -> bool | None:
         return self._typed(node, Node.expect_bool)  # type: ignore[return-value]
+
+
+def _integer(node: Node) -> int:
+    number = v.as_integer(node.value)
+    if number is None:
+        raise node.error(f"must be an integer, got {v.describe(node.value)}")
+    return number
 
 
 def parse_meta(doc: Node, p: Problems, *, namespaced: bool) -> Meta | None:

@@ -121,8 +121,9 @@ def _protocol(node: Node | None) -> str | int | None:
     if node is None or node.value is None:
         return None
     value = node.value
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 255:
-        return value
+    number = v.as_integer(value)
+    if number is not None and 1 <= number <= 255:
+        return number
     if isinstance(value, str) and value in _PROTOCOLS:
         return value
     raise node.error(v.unsupported_value(value, f"one of {_PROTOCOL_HINT}"))
@@ -242,8 +243,8 @@ def _rule(node: Node, errs: Problems) -> res.Rule:
     ip_version_node = fields.get("ipVersion")
     ip_version = None
     if ip_version_node is not None and ip_version_node.value is not None:
-        if ip_version_node.value in (4, 6) and not isinstance(ip_version_node.value, bool):
-            ip_version = ip_version_node.value
+        if (version := v.as_integer(ip_version_node.value)) in (4, 6):
+            ip_version = version
         else:
             errs.add(ip_version_node, v.unsupported_value(ip_version_node.value, "4 or 6"))
     rule = res.Rule(

@@ -105,10 +105,11 @@ def _port(node: Node, p: Problems) -> NetworkPolicyPort | None:
     port_node = fields.get("port")
     if port_node is not None and not port_node.is_null():
         raw = port_node.value
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            port = raw
-            if (problem := v.port_number(raw)) is not None:
-                p.add(port_node, f"invalid port {raw}: {problem}")
+        number = v.as_integer(raw)
+        if number is not None:
+            port = number
+            if (problem := v.port_number(number)) is not None:
+                p.add(port_node, f"invalid port {number}: {problem}")
         elif isinstance(raw, str):
             port = raw
             if (problem := v.iana_svc_name(raw)) is not None:
