@@ -55,7 +55,7 @@ _SERVED = {ANP: "v1alpha1", BANP: "v1alpha1", CNP: "v1alpha2"}
 _ACTIONS = {ANP: ("Allow", "Deny", "Pass"), BANP: ("Allow", "Deny"),
             CNP: ("Accept", "Deny", "Pass")}
 _TIERS = ("Admin", "Baseline")
-_PROTOCOLS = ("TCP", "UDP", "SCTP")
+_PROTOCOLS = v.PORT_NAME_PROTOCOLS
 _MAX_NAME = 100
 # The DomainName pattern of the API (a leading "*." wildcard, dot-separated labels).
 _DOMAIN = re.compile(r"(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+"
