@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from netwarden.agent.table import kernel_shape, ruleset_shape
+from netwarden.dataplane.shape import kernel_shape, ruleset_shape
 from netwarden.lab import run_in
 
 from .conftest import wait_matrix
@@ -149,3 +150,39 @@ def test_per_policy_metrics_count_packets_the_fast_path_allows(make_lab, start_a
                                            direction="ingress", policy="prod/db-in",
                                            verdict="match")
     assert allowed >= 1, "the fast path's allow of web -> db is missing from the metrics"
+
+
+def test_a_table_deleted_by_hand_is_restored_within_a_second(make_lab, start_agent,
+                                                             tmp_path: Path) -> None:
+    docs = [*NAMESPACES, WEB, DB, CLIENT, policy("prod", "db-in", {"app": "db"}, FROM_WEB)]
+    lab = make_lab(docs)
+    write_atomic(tmp_path / "all.yaml", text(*docs))
+    agent = start_agent(tmp_path, lab, resync=30.0)  # no resync during the test
+    assert agent.monitor is not None and agent.monitor.started.wait(5)
+    rec = agent.reconciler
+    pair = ("dev/client", "prod/db")
+    assert lab.probe([pair], "TCP", 80, timeout=0.3) == {pair: False}
+    restored: list[float] = []
+    start = time.monotonic()
+
+    def watch_shape() -> None:
+        while time.monotonic() - start < 3.0:
+            if kernel_shape(rec.backend, rec.desired) == ruleset_shape(rec.desired):  # type: ignore[arg-type]
+                restored.append(time.monotonic() - start)
+                return
+            time.sleep(0.01)
+
+    run_in(lab.node_netns("node-1"), ["nft", "delete", "table", "inet", "netwarden"], check=True)
+    start = time.monotonic()
+    watcher = threading.Thread(target=watch_shape)
+    watcher.start()
+    opened = []  # when a probe of the denied pair got through, seconds after the delete
+    while time.monotonic() - start < 2.5:
+        at = time.monotonic() - start
+        if lab.probe([pair], "TCP", 80, timeout=0.2)[pair]:
+            opened.append(round(at, 3))
+    watcher.join()
+    assert restored and restored[0] < 1.0, f"table not restored within 1 s: {restored}"
+    assert all(at < 1.0 for at in opened), f"the denied pair connected after 1 s: {opened}"
+    assert rec.metrics.get("netwarden_drift_repairs_total") >= 1
+    print(f"restored after {restored[0] * 1000:.0f} ms; denied pair open at {opened}")

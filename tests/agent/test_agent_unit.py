@@ -25,10 +25,10 @@ from netwarden.agent import (
 from netwarden.agent.interfaces import calico_veth_name
 from netwarden.agent.logs import JsonFormatter
 from netwarden.agent.runner import _placement
-from netwarden.agent.table import ruleset_shape
 from netwarden.compile import CompileMemo, compile_snapshot
 from netwarden.dataplane.nft import FakeNft
 from netwarden.dataplane.nft.objects import Map, Table
+from netwarden.dataplane.shape import ruleset_shape
 from netwarden.load import load_texts
 
 from .manifests import namespace, pod, policy, text, write_atomic

@@ -12,6 +12,7 @@ from netwarden.dataplane.counters import (
     parse_counters,
     policy_of,
 )
+from netwarden.dataplane.names import COMMENT_MAX, short_comment
 
 ALLOW_MARK = {"mangle": {"key": {"meta": {"key": "mark"}},
                          "value": {"|": [{"meta": {"key": "mark"}}, 65536]}}}
@@ -64,3 +65,13 @@ def test_fast_path_elements_count_as_allows_of_their_policy() -> None:
         (False, "allow")]
     assert by_policy(counted) == {("prod/db-in", "ingress", "match"): (7, 420)}
     assert by_origin(counted)[("prod/db-in ingress[0]", "allow")] == (4, 240)
+
+
+def test_short_comments_are_stable_unique_and_map_back_to_the_full_origin() -> None:
+    a, b = "prod/" + "é" * 70 + " ingress[0]", "prod/" + "é" * 70 + " ingress[1]"
+    assert short_comment(a) == short_comment(a) != short_comment(b)
+    assert all(len(short_comment(t).encode()) <= COMMENT_MAX for t in (a, b))
+    counted = parse_counters([rule(short_comment(a), {"drop": None})],
+                             origins={short_comment(a): a})
+    assert [c.origin for c in counted] == [a]
+    assert by_policy(counted) == {("prod/" + "é" * 70, "ingress", "drop"): (1, 60)}

@@ -5,7 +5,7 @@ import pytest
 from netwarden import ir
 from netwarden._errors import NftError
 from netwarden.dataplane import RenderOptions, Ruleset, TableWriter, render_ruleset
-from netwarden.dataplane.nft import Chain, FakeNft, Rule, Verb
+from netwarden.dataplane.nft import Chain, FakeNft, Rule, Table, Verb
 
 from .builders import allow, make_pod, make_policy, peer
 
@@ -87,3 +87,10 @@ def test_base_chain_change_forces_full_rewrite() -> None:
     assert writer.plan(changed)[1] is True
     assert all(op.verb is not Verb.DELETE or op.obj != rs.table
                for op in writer.plan(ruleset())[0].operations)
+
+
+def test_a_ruleset_with_an_invalid_object_has_no_text_rather_than_a_truncated_one() -> None:
+    bad = Ruleset(Table("netwarden"), (Chain("a", (Rule("counter"),)),
+                                       Chain("b", (Rule("counter", "x" * 200),))), ())
+    with pytest.raises(NftError, match="comment longer than 127 bytes"):
+        bad.text()

@@ -16,7 +16,7 @@ from labtools import ENFORCER, cluster_from_text, grid, lab_for
 from netwarden._errors import NftError, ValidationError
 from netwarden.cli import main
 from netwarden.dataplane.nft.objects import Chain, Rule
-from netwarden.lab import Lab
+from netwarden.lab import Lab, run_in
 from netwarden.lab.counters import rule_counters
 from netwarden.lab.lifecycle import down, up
 from netwarden.lab.manifests import current_cluster
@@ -247,3 +247,18 @@ def test_lab_up_without_root_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, m
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert main(["lab", "up", str(manifests / "pods.yaml")]) == 3
     assert "needs root" in capsys.readouterr().err
+
+
+def test_lab_commands_report_a_table_deleted_by_hand(lab: Lab,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    cluster = current_cluster(lab.id)
+    run_in(lab.node_netns(), ["nft", "delete", "table", "inet", "netwarden"], check=True)
+    try:
+        assert main(["lab", "stats", "--lab", lab.id]) == 0
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"warning: node {lab.nodes[0]}: table inet netwarden is missing" in err
+    finally:
+        ENFORCER.forget(lab.id)  # its writer no longer knows the kernel: rewrite whole
+        ENFORCER.enforce(lab, cluster)
+    assert main(["lab", "stats", "--lab", lab.id]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -13,8 +13,12 @@ The loop, in one thread:
 * **revoke**: conntrack entries of local pods that the engine now denies are
   deleted (``netwarden.dataplane.revocation``, the same code as ``lab apply``;
   ``revoke=False`` to skip);
-* **resync** every ``resync`` seconds: read the table back; if its shape
-  differs (someone flushed it), ``mark_drift`` and rewrite it whole.
+* **repair**: a ruleset event about our table (``dataplane.monitor``, which
+  the agent runs) makes the loop read the table back 20 ms later; if its shape
+  differs (someone deleted the table or a chain, or flushed rules),
+  ``mark_drift`` and rewrite it whole;
+* **resync** every ``resync`` seconds: the same check without an event (the
+  monitor may have died, or missed something).
 
 Start-up never opens a window: rules stay in the kernel when an agent stops,
 nothing is written until the source delivered a complete view, and the first
@@ -33,15 +37,15 @@ from dataclasses import dataclass
 from .._errors import InvalidManifests, NetwardenError, NftError
 from ..compile import CompileMemo, compile_snapshot
 from ..dataplane import Conntrack, Renderer, RenderOptions, Ruleset, TableWriter, revoke_denied
-from ..dataplane.counters import by_policy, read_counters
+from ..dataplane.counters import by_policy, comment_origins, read_counters
 from ..dataplane.nft.backend import NftBackend
+from ..dataplane.shape import kernel_shape, ruleset_shape
 from ..engine import Engine
 from ..ir import Cluster
 from ..load.cache import ManifestCache
 from .interfaces import InterfaceResolver
 from .metrics import Metrics
 from .sources import Items
-from .table import kernel_shape, ruleset_shape
 
 __all__ = ["Reconciler", "Result"]
 
@@ -87,6 +91,7 @@ class Reconciler:
         self.memo = CompileMemo()
         self._warned: frozenset[str] = frozenset()
         self.quiet, self.debounce, self.resync = quiet, debounce, resync
+        self.settle = 0.02  # after a ruleset event, before checking the table's shape
         self.on_result = on_result
         self.ready = threading.Event()  # the first full view is enforced
         self.cluster: Cluster | None = None
@@ -99,6 +104,9 @@ class Reconciler:
         self._dirty = False  # the last apply failed: retry at the next tick
         self.background_revoke = False  # the agent sets it and runs ``run_revoker``
         self._revoke_wanted = threading.Event()
+        self._check_at: float | None = None  # a ruleset event asked for a shape check then
+        # full texts of the comments nft's limit made short, for the cluster they came from
+        self._origins: tuple[Cluster | None, dict[str, str]] = (None, {})
         self.metrics.collectors.append(self._collect_counters)
 
     # -- input -----------------------------------------------------------------
@@ -110,6 +118,18 @@ class Reconciler:
                 self._first_event = observed_at
             self._last_event = time.monotonic()
             self._generation += 1
+            self._cond.notify()
+
+    def ruleset_changed(self) -> None:
+        """A ruleset event about our table (``RulesetMonitor``): check its shape soon.
+
+        Events come in bursts (a flushed table is one per rule), so the check
+        waits ``settle`` seconds after the first; our own writes cause events
+        too and then find the shape as desired.
+        """
+        with self._cond:
+            if self._check_at is None:
+                self._check_at = time.monotonic() + self.settle
             self._cond.notify()
 
     def _take(self, stop: threading.Event, timeout: float) -> tuple[Items, float, int] | None:
@@ -132,7 +152,10 @@ class Reconciler:
     def run(self, stop: threading.Event) -> None:
         next_resync = time.monotonic() + self.resync
         while not stop.is_set():
-            timeout = max(0.0, min(next_resync - time.monotonic(), 1.0 if self._dirty else 1e9))
+            now = time.monotonic()
+            check_at = self._check_at
+            timeout = max(0.0, min(next_resync - now, 1.0 if self._dirty else 1e9,
+                                   check_at - now if check_at is not None else 1e9))
             taken = self._take(stop, timeout)
             if stop.is_set():
                 return
@@ -141,6 +164,11 @@ class Reconciler:
                     self.reconcile(*taken)
                 elif self._dirty and self.desired is not None:
                     self._apply(self.desired, time.monotonic(), self._generation)
+                check_at = self._check_at
+                if check_at is not None and time.monotonic() >= check_at:
+                    with self._cond:
+                        self._check_at = None
+                    self.check_drift()
                 if time.monotonic() >= next_resync:
                     next_resync = time.monotonic() + self.resync
                     self.check_drift()
@@ -284,7 +312,11 @@ class Reconciler:
     def _collect_counters(self, metrics: Metrics) -> None:
         if self.desired is None:
             return
-        counted = read_counters(self.backend, self.desired.table, self.options.marks)
+        cluster = self.cluster
+        if cluster is not None and self._origins[0] is not cluster:
+            self._origins = (cluster, comment_origins(cluster))
+        counted = read_counters(self.backend, self.desired.table, self.options.marks,
+                                self._origins[1])
         totals = by_policy(counted)  # rule counters and fast-path set elements alike
         packets: dict[tuple[tuple[str, str], ...], float] = {}
         octets: dict[tuple[tuple[str, str], ...], float] = {}

@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 
 from .._errors import LabError
 from ..dataplane import Conntrack, RenderOptions
+from ..dataplane.monitor import RulesetMonitor
 from ..dataplane.nft.backend import SystemNft
+from ..dataplane.nft.objects import Table
 from ..engine import Engine
 from ..load.cache import ManifestCache
 from .droplog import follow
@@ -55,12 +57,15 @@ class Agent:
 
     def __init__(self, source: Source, reconciler: Reconciler,
                  server: MetricsServer | None = None, *, netns: str | None = None,
-                 log_drops: int | None = None) -> None:
+                 log_drops: int | None = None, watch_ruleset: bool = True) -> None:
         self.source = source
         self.reconciler = reconciler
         self.server = server
         self.netns = netns
         self.log_drops = log_drops
+        # ruleset events about our table → a shape check and repair (tampering)
+        self.monitor = RulesetMonitor(Table(reconciler.options.table), netns,
+                                      reconciler.ruleset_changed) if watch_ruleset else None
         self.stop_event = threading.Event()
         self._engine_for: object = None  # the cluster _engine_cache was built for
         self._engine_cache: Engine | None = None
@@ -101,6 +106,11 @@ class Agent:
             revoker = threading.Thread(target=self.reconciler.run_revoker,
                                        args=(self.stop_event,), daemon=True, name="nw-revoke")
             revoker.start()
+        monitor = None
+        if self.monitor is not None:
+            monitor = threading.Thread(target=self.monitor.run, args=(self.stop_event,),
+                                       daemon=True, name="nw-monitor")
+            monitor.start()
         drops = None
         if self.log_drops is not None:
             drops = threading.Thread(target=follow, name="nw-drops", daemon=True, args=(
@@ -113,7 +123,7 @@ class Agent:
         finally:
             self.stop_event.set()
             thread.join(timeout=3)
-            for helper in (revoker, drops):
+            for helper in (revoker, drops, monitor):
                 if helper is not None:
                     helper.join(timeout=3)
             if self.server is not None:

@@ -111,7 +111,7 @@ def _lab_part(paths: list[Path], proto: str, port: int) -> int:
                       f", lab {'connected' if seen else 'blocked'}")
         if not obs.mismatches:
             out.print("[green]lab and engine agree on every pair[/]")
-        stats = [c for c in rule_counters(lab) if c.packets]
+        stats = [c for c in rule_counters(lab, cluster) if c.packets]
         if stats:
             out.print("\nbusiest rules (nft counters):")
             for c in stats[:5]:

@@ -152,6 +152,14 @@ def _serve_ports(values: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+def _warn_tampered(lab: Any, cluster: Any) -> None:
+    """A warning per node whose table is not what netwarden wrote (deleted, flushed...)."""
+    from ..lab.enforcement import tampered
+
+    for node, what in tampered(lab, cluster).items():
+        error_console().print(f"warning: node {node}: {what}; `netwarden lab apply` restores it")
+
+
 # -- subcommands ----------------------------------------------------------------
 def _up(args: argparse.Namespace) -> int:
     from ..lab.enforcement import Enforcer
@@ -216,7 +224,9 @@ def _probe(args: argparse.Namespace) -> int:
     from ..lab.manifests import current_cluster
 
     lab = _lab(args)
-    obs = _observe(lab, current_cluster(lab.id), args)
+    cluster = current_cluster(lab.id)
+    _warn_tampered(lab, cluster)
+    obs = _observe(lab, cluster, args)
     if obs is None:
         return EXIT_ENV
     return _report(obs, args.format)
@@ -288,8 +298,12 @@ def _apply(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from ..lab.counters import rule_counters
+    from ..lab.manifests import current_cluster
 
-    counters = [c for c in rule_counters(_lab(args)) if args.all or c.packets]
+    lab = _lab(args)
+    cluster = current_cluster(lab.id)
+    _warn_tampered(lab, cluster)
+    counters = [c for c in rule_counters(lab, cluster) if args.all or c.packets]
     if args.format == "json":
         write(dump([c.__dict__ for c in counters], "json"))
         return EXIT_OK

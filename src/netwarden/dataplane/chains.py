@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..ir import Action, Direction, Endpoint, EndpointKind, Policy, Tier
-from .names import endpoint_chain
+from .names import anti_spoofing_comment, default_deny_comment, endpoint_chain
 from .nft.objects import Chain, Rule, quote, set_literal
 from .options import RenderOptions
 
@@ -75,7 +75,7 @@ def forward_chain(opts: RenderOptions) -> Chain:
 
 
 def _anti_spoofing(endpoint: Endpoint, opts: RenderOptions) -> list[Rule]:
-    comment = f"{endpoint.key} anti-spoofing"
+    comment = anti_spoofing_comment(endpoint.key)
     out = []
     for version, keyword, family in ((4, "ip", "ipv4"), (6, "ip6", "ipv6")):
         own = [str(ip) for ip in endpoint.ips if ip.version == version]
@@ -117,7 +117,7 @@ def tier_chain(
     for index, (tier, policies) in enumerate(taking_part):
         may_pass = False
         guard = f"meta mark & 0x{marks.pass_:x} == 0 "
-        what = f"{endpoint.key} {direction.lower} tier {tier.name}"
+        deny = default_deny_comment(endpoint.key, direction, tier.name)
         if union is not None and all(r.action is Action.ALLOW for p in policies
                                      for r in p.rules(direction)):
             lookups, residual = union(policies, direction, endpoint)
@@ -128,7 +128,7 @@ def tier_chain(
             if _tier_drops(tier):
                 rules += opts.logged("", f"{endpoint.key} {direction.lower} end of tier "
                                          f"{tier.name}")
-                rules.append(Rule("counter drop", f"{what} default deny"))
+                rules.append(Rule("counter drop", deny))
             continue
         for policy in policies:
             chain = policy_chain(policy, direction, endpoint)
@@ -144,7 +144,7 @@ def tier_chain(
             match = guard.strip() if may_pass else ""
             rules += opts.logged(match, f"{endpoint.key} {direction.lower} end of tier "
                                         f"{tier.name}")
-            rules.append(Rule(_join(match, "counter drop"), f"{what} default deny"))
+            rules.append(Rule(_join(match, "counter drop"), deny))
         if may_pass and index + 1 < len(taking_part):
             rules.append(Rule(f"meta mark set meta mark & 0x{0xFFFFFFFF & ~marks.pass_:08x}"))
     return Chain(name or endpoint_chain(endpoint.key, direction), tuple(rules))

@@ -10,6 +10,10 @@ nowhere else, so a reader of rule counters alone misses every fast-path allow:
 this module reads both, and parses the origins in one place for ``lab stats``
 and the agent's per-policy metrics.
 
+A comment longer than nft allows is written in a short form
+(``names.short_comment``); ``comment_origins`` gives the full text of each
+from the IR, so counters are always reported under the full origin.
+
 >>> objs = [{"rule": {"chain": "pol-x", "comment": "prod/db-in ingress[0]",
 ...          "expr": [{"counter": {"packets": 2, "bytes": 120}}, {"drop": None}]}},
 ...         {"set": {"name": "u4a-1", "elem": [{"elem": {"val": "10.0.0.1",
@@ -24,11 +28,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .._errors import NftError
+from ..ir import Cluster, Direction, EndpointKind
+from .names import anti_spoofing_comment, default_deny_comment, rule_comment
 from .nft.backend import NftBackend
 from .nft.objects import Table
 from .options import Marks
@@ -37,6 +43,7 @@ __all__ = [
     "Counted",
     "by_origin",
     "by_policy",
+    "comment_origins",
     "default_deny_of",
     "parse_counters",
     "policy_of",
@@ -87,13 +94,45 @@ def _counter(expr: list[Any]) -> dict[str, Any] | None:
     return None
 
 
-def parse_counters(objects: Iterable[dict[str, Any]], marks: Marks | None = None
-                   ) -> list[Counted]:
+def comment_origins(cluster: Cluster) -> dict[str, str]:
+    """{short form: full text} of every comment rendering ``cluster`` had to shorten.
+
+    The texts are made by the same functions the renderer uses (``names``):
+    rule origins, tiers' default denies per endpoint and direction, and
+    anti-spoofing.
+    """
+    out: dict[str, str] = {}
+
+    def keep(short: str, full: str) -> None:
+        if short != full:
+            out[short] = full
+
+    for policy in cluster.policies:
+        for direction in Direction:
+            for rule in policy.rules(direction):
+                keep(rule_comment(rule.origin), str(rule.origin))
+    tiers = [tier.name for tier, _ in cluster.evaluation_order]
+    for endpoint in cluster.endpoints:
+        if endpoint.kind not in (EndpointKind.POD, EndpointKind.HOST):
+            continue
+        if endpoint.kind is EndpointKind.POD:
+            keep(anti_spoofing_comment(endpoint.key), f"{endpoint.key} anti-spoofing")
+        for direction in Direction:
+            for tier in tiers:
+                keep(default_deny_comment(endpoint.key, direction, tier),
+                     f"{endpoint.key} {direction.lower} tier {tier} default deny")
+    return out
+
+
+def parse_counters(objects: Iterable[dict[str, Any]], marks: Marks | None = None,
+                   origins: Mapping[str, str] | None = None) -> list[Counted]:
     """Every commented counter among ``nft -j list table`` objects.
 
     Set elements only ever count in allow unions, so they are Allows.
+    ``origins`` (``comment_origins``) turns short forms back into full texts.
     """
     marks = marks or Marks()
+    full = origins or {}
     out: list[Counted] = []
     for obj in objects:
         rule = obj.get("rule")
@@ -101,7 +140,8 @@ def parse_counters(objects: Iterable[dict[str, Any]], marks: Marks | None = None
             expr = rule.get("expr", [])
             counter = _counter(expr)
             if counter is not None:
-                out.append(Counted(rule.get("chain", ""), str(rule["comment"]),
+                out.append(Counted(rule.get("chain", ""),
+                                   full.get(str(rule["comment"]), str(rule["comment"])),
                                    _verdict(expr, marks), int(counter.get("packets", 0)),
                                    int(counter.get("bytes", 0))))
             continue
@@ -112,20 +152,21 @@ def parse_counters(objects: Iterable[dict[str, Any]], marks: Marks | None = None
             inner = elem.get("elem") if isinstance(elem, dict) else None
             if isinstance(inner, dict) and "comment" in inner and "counter" in inner:
                 counter = inner["counter"]
-                out.append(Counted(item.get("name", ""), str(inner["comment"]), "allow",
+                comment = str(inner["comment"])
+                out.append(Counted(item.get("name", ""), full.get(comment, comment), "allow",
                                    int(counter.get("packets", 0)),
                                    int(counter.get("bytes", 0)), element=True))
     return out
 
 
-def read_counters(backend: NftBackend, table: Table, marks: Marks | None = None
-                  ) -> list[Counted]:
+def read_counters(backend: NftBackend, table: Table, marks: Marks | None = None,
+                  origins: Mapping[str, str] | None = None) -> list[Counted]:
     """The counters of ``table`` as the kernel has them; [] when there is no such table."""
     try:
         text = backend.list_table(table, as_json=True)
     except NftError:
         return []
-    return parse_counters(json.loads(text).get("nftables", []), marks)
+    return parse_counters(json.loads(text).get("nftables", []), marks, origins)
 
 
 def policy_of(comment: str) -> tuple[str, str] | None:

@@ -31,7 +31,7 @@ from ..ir import (
 from ..ir.addresses import AddressSet
 from ..ir.intervals import Intervals
 from ..ir.services import ICMP_PROTOCOLS, PORT_PROTOCOLS, ServiceSet, full_range
-from .names import digest, log_prefix
+from .names import digest, log_prefix, rule_comment
 from .nft.objects import Rule as NftRule
 from .nft.objects import Set, quote, set_literal
 from .options import Marks
@@ -272,7 +272,8 @@ class RuleTranslator:
         local, full_local, sport, groups = planned
         ingress = direction is Direction.INGRESS
         out: list[NftRule] = []
-        verdicts: list[tuple[str, str | None]] = [(self._verdict(rule), _comment(rule))]
+        verdicts: list[tuple[str, str | None]] = [
+            (self._verdict(rule), rule_comment(rule.origin))]
         if rule.action is Action.DENY and self.drop_log:  # logged, then dropped unlimited
             prefix = quote(log_prefix(str(rule.origin)))
             verdicts.insert(0, (f"{self.drop_log} prefix {prefix}", None))
@@ -304,7 +305,7 @@ class RuleTranslator:
         local, full_local, sport, groups = planned
         if sport:
             return None
-        origin = _comment(rule)
+        origin = rule_comment(rule.origin)
         out: list[AllowPiece] = []
         for remote_part, services in groups:
             shape = _service_shape(services)
@@ -391,7 +392,7 @@ class RuleTranslator:
             return f"counter meta mark set meta mark | 0x{marks.pass_:x} return"
         if rule.action is Action.DENY:
             return "counter drop"
-        prefix = quote(f"nw {rule.origin} "[:60])
+        prefix = quote(log_prefix(f"{rule.origin} "))  # the kernel writes IN=... right after
         return f"counter limit rate {marks.log_rate} log prefix {prefix}"
 
 
@@ -401,8 +402,3 @@ def _inline(addresses: AddressSet, version: int) -> str:
 
 def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
-
-
-def _comment(rule: Rule) -> str:
-    text = str(rule.origin)
-    return text if len(text.encode()) <= 120 else text[:117] + "..."

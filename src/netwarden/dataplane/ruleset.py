@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._errors import NftError
 from .nft.objects import Chain, ChainRules, Element, Map, Set, Table
 from .nft.transaction import Transaction
 
@@ -55,8 +56,15 @@ class Ruleset:
         raise KeyError(name)
 
     def text(self) -> str:
-        """The ruleset as an ``nft -f`` batch that (re)creates the table."""
-        return str(full_transaction(self))
+        """The ruleset as an ``nft -f`` batch that (re)creates the table.
+
+        Raises ``NftError`` when an object is invalid (the batch would stop
+        there): never a truncated batch.
+        """
+        tx = full_transaction(self)
+        if tx.error is not None:
+            raise NftError(f"invalid ruleset: {tx.error}")
+        return str(tx)
 
 
 def _entries(item: Set) -> dict[str, str | None]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .._errors import LabError, NftError
+from .._errors import LabError, NetwardenError, NftError
 from ..dataplane import (
     ApplyStats,
     Conntrack,
@@ -35,12 +35,13 @@ from ..dataplane import (
     TableWriter,
     revoke_denied,
 )
+from ..dataplane.shape import kernel_shape, ruleset_shape
 from ..engine import Engine
 from ..ir import Cluster
 from . import Lab
 from .manifests import current_cluster, load_sources, snapshot, store_sources, with_policies
 
-__all__ = ["ApplyReport", "Enforcer", "lab_options", "revoke_lab"]
+__all__ = ["ApplyReport", "Enforcer", "lab_options", "revoke_lab", "tampered"]
 
 
 def lab_options(lab: Lab) -> RenderOptions:
@@ -160,3 +161,28 @@ def revoke_lab(lab: Lab, cluster: Cluster, conntrack: Callable[[str], Conntrack]
         tool = conntrack(lab.node_netns(node))
         revoked += [(node, e) for e in revoke_denied(tool, allows, local)]
     return revoked
+
+
+def tampered(lab: Lab, cluster: Cluster) -> dict[str, str]:
+    """{node: what is wrong} for the nodes whose table is not what ``cluster`` renders to.
+
+    Compares shapes (``dataplane.shape``: chains, their rule comments, sets), so
+    a table deleted, a chain removed or rules flushed by hand are found; the
+    lab has no agent to repair them (``lab apply`` rewrites every table).
+    """
+    out: dict[str, str] = {}
+    for node in lab.nodes:
+        want = Renderer(lab_options(lab)).render(cluster, node, lab.interfaces(node))
+        try:
+            have = kernel_shape(SystemNft(lab.node_netns(node)), want)
+        except (NetwardenError, ValueError) as exc:
+            out[node] = f"cannot read the table: {exc}"
+            continue
+        if have is None:
+            out[node] = f"table {want.table.ref} is missing"
+        elif have != ruleset_shape(want):
+            chains = {name for name, _ in have[0]} ^ {name for name, _ in ruleset_shape(want)[0]}
+            out[node] = (f"table {want.table.ref} was changed outside netwarden"
+                         + (f" ({len(chains)} chain(s) missing or added)" if chains else
+                            " (rules or sets differ)"))
+    return out

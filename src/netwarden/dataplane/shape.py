@@ -14,9 +14,9 @@ import json
 from typing import Any
 
 from .._errors import NftError
-from ..dataplane import Ruleset
-from ..dataplane.nft.backend import NftBackend
-from ..dataplane.nft.objects import Map
+from .nft.backend import NftBackend
+from .nft.objects import Map
+from .ruleset import Ruleset
 
 __all__ = ["Shape", "kernel_shape", "ruleset_shape"]
 
