@@ -5,7 +5,7 @@ routing, see ``topology``), starts one daemon that serves every pod's ports
 (``daemon``) and records the lab in ``/run/netwarden/labs/<id>.json`` so that
 another process can ``Lab.load(id)`` or ``Lab.current()`` it. Policy is not
 the lab's business: ``enforce`` hands each node to an enforcer, by default
-``netwarden.dataplane`` (imported only then).
+``netwarden.dataplane``.
 
 >>> with Lab.up(cluster) as lab:  # doctest: +SKIP
 ...     lab.probe([("prod/web", "prod/db")], "TCP", 5432)
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .._errors import LabError
+from ..dataplane import SystemNft, TableWriter, render_ruleset
 from ..ir import Cluster
 from . import _ns
 from .conn import HeldConnection, hold_connection
@@ -73,9 +74,6 @@ _created_here: set[str] = set()  # ids this process built; the tests' safety net
 
 def _dataplane_enforcer(cluster: Cluster, node: str, netns: str,
                         interfaces: Mapping[str, str]) -> None:
-    from ..dataplane import TableWriter, render_ruleset
-    from ..dataplane.nft.backend import SystemNft
-
     TableWriter(SystemNft(netns)).apply(render_ruleset(cluster, node, interfaces))
 
 
