@@ -1,7 +1,7 @@
 """Kinds netwarden does not read: a note when harmless, a warning when they filter traffic.
 
-AdminNetworkPolicy and its kin change what the cluster allows, so skipping
-one quietly would make every verdict silently wrong: it is a warning that
+Another CNI's policies change what the cluster allows, so skipping one
+quietly would make every verdict silently wrong: it is a warning that
 every command prints, and an error with ``--strict``.
 """
 
@@ -16,23 +16,20 @@ from netwarden._errors import InvalidManifests
 from netwarden.cli import main
 from netwarden.load import Strictness, load_texts
 
-ANP = """\
-apiVersion: policy.networking.k8s.io/{version}
+CNP = """\
+apiVersion: {api}
 kind: {kind}
 metadata: {{name: {name}}}
 spec: {{}}
 """
 
 VERDICT_KINDS = [
-    ("v1alpha1", "AdminNetworkPolicy", "deny-all",
-     "anp.yaml:1: AdminNetworkPolicy/deny-all (policy.networking.k8s.io/v1alpha1) skipped: "
-     "AdminNetworkPolicy is not supported yet; verdicts ignore it"),
-    ("v1alpha1", "BaselineAdminNetworkPolicy", "default",
-     "anp.yaml:1: BaselineAdminNetworkPolicy/default (policy.networking.k8s.io/v1alpha1) "
-     "skipped: BaselineAdminNetworkPolicy is not supported yet; verdicts ignore it"),
-    ("v1alpha2", "ClusterNetworkPolicy", "admin",
-     "anp.yaml:1: ClusterNetworkPolicy/admin (policy.networking.k8s.io/v1alpha2) skipped: "
-     "ClusterNetworkPolicy is not supported yet; verdicts ignore it"),
+    ("cilium.io/v2", "CiliumNetworkPolicy", "deny-all",
+     "anp.yaml:1: CiliumNetworkPolicy/deny-all (cilium.io/v2) skipped: "
+     "Cilium policies are not read by netwarden; verdicts ignore it"),
+    ("crd.antrea.io/v1beta1", "ClusterNetworkPolicy", "admin",
+     "anp.yaml:1: ClusterNetworkPolicy/admin (crd.antrea.io/v1beta1) skipped: "
+     "Antrea policies are not read by netwarden; verdicts ignore it"),
 ]
 
 
@@ -40,24 +37,24 @@ def _load(text: str, strictness: Strictness = Strictness.DEFAULT) -> tuple[str, 
     return load_texts([("anp.yaml", textwrap.dedent(text))], strictness=strictness).warnings
 
 
-@pytest.mark.parametrize(("version", "kind", "name", "expected"), VERDICT_KINDS,
-                         ids=[k[1] for k in VERDICT_KINDS])
-def test_an_admin_network_policy_is_a_warning_that_verdicts_ignore_it(
-    version: str, kind: str, name: str, expected: str
+@pytest.mark.parametrize(("api", "kind", "name", "expected"), VERDICT_KINDS,
+                         ids=[k[0] for k in VERDICT_KINDS])
+def test_another_cni_policy_is_a_warning_that_verdicts_ignore_it(
+    api: str, kind: str, name: str, expected: str
 ) -> None:
-    assert _load(ANP.format(version=version, kind=kind, name=name)) == (expected,)
+    assert _load(CNP.format(api=api, kind=kind, name=name)) == (expected,)
 
 
-@pytest.mark.parametrize(("version", "kind", "name", "expected"), VERDICT_KINDS,
-                         ids=[k[1] for k in VERDICT_KINDS])
-def test_with_strict_an_admin_network_policy_is_an_error(
-    version: str, kind: str, name: str, expected: str
+@pytest.mark.parametrize(("api", "kind", "name", "expected"), VERDICT_KINDS,
+                         ids=[k[0] for k in VERDICT_KINDS])
+def test_with_strict_another_cni_policy_is_an_error(
+    api: str, kind: str, name: str, expected: str
 ) -> None:
     with pytest.raises(InvalidManifests) as info:
-        _load(ANP.format(version=version, kind=kind, name=name), Strictness.STRICT)
-    api = f"policy.networking.k8s.io/{version}"
-    assert str(info.value) == (f"anp.yaml:1: kind: {kind}/{name} ({api}): {kind} is not "
-                               "supported yet, and verdicts would ignore it (--strict)")
+        _load(CNP.format(api=api, kind=kind, name=name), Strictness.STRICT)
+    reason = expected.split(" skipped: ")[1].removesuffix("; verdicts ignore it")
+    assert str(info.value) == (f"anp.yaml:1: kind: {kind}/{name} ({api}): {reason}, "
+                               "and verdicts would ignore it (--strict)")
 
 
 @pytest.mark.parametrize(("api", "kind"), [
@@ -85,7 +82,7 @@ def test_every_command_prints_the_warning_and_strict_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "anp.yaml"
-    path.write_text(ANP.format(version="v1alpha1", kind="AdminNetworkPolicy", name="deny-all")
+    path.write_text(CNP.format(api="cilium.io/v2", kind="CiliumNetworkPolicy", name="deny-all")
                     + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
     assert main(["matrix", str(path), "--port", "80"]) == 0
     assert "warning: " in capsys.readouterr().err

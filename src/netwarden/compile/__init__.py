@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from ..ir import Cluster, Endpoint, Namespace, Policy, Tier
 from ..resources.snapshot import Snapshot
+from .anp import compile_cluster_policies
 from .calico import compile_calico
 from .k8s import compile_namespace, compile_network_policy, compile_pod
 
@@ -46,7 +47,7 @@ class CompileMemo:
 
 
 def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Cluster:
-    """Every producer of IR (Kubernetes, Calico) in one cluster.
+    """Every producer of IR (Kubernetes, Calico, cluster-wide policies) in one cluster.
 
     Pure: the same snapshot always gives an equal cluster, with or without a
     ``memo``. Raises ``InvalidManifests`` (``file:line: field: ...``) for what
@@ -80,6 +81,11 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
         policies.extend(calico.policies)
         tiers.extend(calico.tiers)
         warnings.extend(calico.warnings)
+    if snapshot.cluster_policies:
+        admin = compile_cluster_policies(snapshot.cluster_policies, snapshot.nodes)
+        policies.extend(admin.policies)
+        tiers.extend(admin.tiers)
+        warnings.extend(admin.warnings)
     return Cluster(
         endpoints=tuple(endpoints),
         policies=tuple(policies),

@@ -69,7 +69,7 @@ def evaluate_side(
             for rule in policy.rules(direction):
                 if not rule_matches(rule, cluster, source, destination, packet):
                     continue
-                text = f"{rule.origin}: {describe_rule(rule)}"
+                text = f"{rule.origin}{policy.rank}: {describe_rule(rule)}"
                 if rule.action is Action.LOG:
                     steps.append(Step(StepKind.LOG, f"logged by {text}", rule, tier.name,
                                       policy.id))

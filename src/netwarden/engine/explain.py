@@ -28,6 +28,8 @@ def describe_entity(match: EntityMatch) -> str:
         parts.append(f"addresses {text}")
     elif match.not_nets:
         parts.append("addresses outside " + ", ".join(str(n) for n in match.not_nets))
+    if match.domains:
+        parts.append("domain names " + ", ".join(match.domains))
     return " and ".join(parts) if parts else "anywhere"
 
 
@@ -69,7 +71,8 @@ def describe_policy(policy: Policy) -> list[str]:
     if "host" in kinds:
         target = target.replace("pods", "endpoints", 1)
     directions = " and ".join(sorted(d.value for d in policy.types)) or "no direction"
-    order = "" if policy.order is None else f", order {policy.order:g}"
+    order = "" if policy.order is None else (
+        f", priority {policy.order:g}" if policy.kind.has_priority else f", order {policy.order:g}")
     lines = [
         f"{policy.id} (tier {policy.tier}{order}) selects {target} {scope} "
         f"and governs their {directions} traffic."
@@ -83,7 +86,10 @@ def describe_policy(policy: Policy) -> list[str]:
             continue
         for rule in rules:
             lines.append(f"  {direction.value} {_index(rule)}: {describe_rule(rule)}")
-        if all(r.action is Action.ALLOW for r in rules):
+        if policy.kind.has_priority:
+            lines.append(f"  {direction.value}: anything else goes on to the next policy "
+                         "(no implicit isolation).")
+        elif all(r.action is Action.ALLOW for r in rules):
             lines.append(f"  {direction.value}: anything else is denied unless another "
                          "policy allows it.")
     lines.extend(f"  note: {note}" for note in policy.notes)

@@ -165,6 +165,8 @@ class Cluster:
         ``nets``, outside ``not_nets`` and outside what ``not_selector`` excludes.
         """
         ns = self.ns_labels
+        if match.domains:  # matched by DNS name, which no address carries
+            return AddressSet.of(())
         if match.selector is not None or match.service_accounts:
             out = AddressSet.of(
                 a for e in self.endpoints

@@ -32,6 +32,7 @@ __all__ = [
     "Scope",
     "Stage",
     "Tier",
+    "domain_matches",
 ]
 
 NamespaceLabels = Callable[[str], Labels]
@@ -62,6 +63,20 @@ class PolicyKind(Enum):
     K8S = "NetworkPolicy"
     CALICO = "projectcalico NetworkPolicy"
     CALICO_GLOBAL = "GlobalNetworkPolicy"
+    ADMIN = "AdminNetworkPolicy"
+    BASELINE = "BaselineAdminNetworkPolicy"
+    CLUSTER = "ClusterNetworkPolicy"
+
+    @property
+    def has_priority(self) -> bool:
+        """The sig-network cluster-wide kinds, whose ``order`` is their ``priority``."""
+        return self in _PRIORITY_KINDS
+
+
+_PRIORITY_KINDS = frozenset((PolicyKind.ADMIN, PolicyKind.BASELINE, PolicyKind.CLUSTER))
+_ID_PREFIX = {PolicyKind.CALICO: "calico:", PolicyKind.CALICO_GLOBAL: "global:",
+              PolicyKind.ADMIN: "anp:", PolicyKind.BASELINE: "banp:",
+              PolicyKind.CLUSTER: "cnp:"}
 
 
 # Felix's ``model.PolicyKey`` kinds (libcalico-go), and the name prefix a Kubernetes
@@ -70,6 +85,9 @@ _FELIX_KIND = {
     PolicyKind.K8S: "KubernetesNetworkPolicy",
     PolicyKind.CALICO: "NetworkPolicy",
     PolicyKind.CALICO_GLOBAL: "GlobalNetworkPolicy",
+    PolicyKind.ADMIN: "AdminNetworkPolicy",
+    PolicyKind.BASELINE: "BaselineAdminNetworkPolicy",
+    PolicyKind.CLUSTER: "ClusterNetworkPolicy",
 }
 K8S_POLICY_PREFIX = "knp.default."
 
@@ -145,6 +163,7 @@ class Peer:
     ip: IPAddress | None
     endpoint: Endpoint | None = None
     network_sets: tuple[Endpoint, ...] = ()
+    name: str | None = None  # the DNS name it was reached by, when known
 
     def labelled(self) -> Iterable[Endpoint]:
         if self.endpoint is not None:
@@ -170,6 +189,7 @@ class EntityMatch:
     ports: PortSpec | None = None
     not_ports: PortSpec | None = None
     service_accounts: frozenset[str] = frozenset()
+    domains: tuple[str, ...] = ()
 
     def selects(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
         """Whether ``selector`` (within scope and kinds) matches this labelled thing."""
@@ -181,6 +201,9 @@ class EntityMatch:
         )
 
     def matches_peer(self, peer: Peer, ns_labels: NamespaceLabels) -> bool:
+        if self.domains and (peer.name is None
+                             or not any(domain_matches(d, peer.name) for d in self.domains)):
+            return False
         if self.nets and (peer.ip is None or not any(peer.ip in n for n in self.nets)):
             return False
         if self.not_nets and peer.ip is not None and any(peer.ip in n for n in self.not_nets):
@@ -390,11 +413,14 @@ class Policy:
     def id(self) -> str:
         """Unique name: ``ns/name`` for Kubernetes policies, qualified for Calico's."""
         base = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        if self.kind is PolicyKind.K8S:
-            return base
-        if self.kind is PolicyKind.CALICO:
-            return f"calico:{base}"
-        return f"global:{base}"
+        return _ID_PREFIX.get(self.kind, "") + base
+
+    @property
+    def rank(self) -> str:
+        """`` (priority 10)`` for the kinds with a priority, for traces; else empty."""
+        if self.kind.has_priority and self.order is not None:
+            return f" (priority {self.order:g})"
+        return ""
 
     def applies_to(self, endpoint: Endpoint, ns_labels: NamespaceLabels) -> bool:
         return (
@@ -447,6 +473,24 @@ class Tier:
     default_action: Action = Action.DENY
     position: Position | None = field(default=None, compare=False)
     stage: Stage = Stage.NORMAL
+
+
+def domain_matches(pattern: str, name: str) -> bool:
+    """Whether DNS ``name`` matches a domainNames ``pattern`` (exact, or ``*.`` + subdomains).
+
+    ``*`` stands for one or more whole labels, and only as a prefix; case and a
+    trailing dot do not matter.
+
+    >>> [domain_matches("*.example.com", n) for n in ("a.example.com", "a.b.example.com",
+    ...                                               "example.com")]
+    [True, True, False]
+    >>> domain_matches("Example.com.", "example.COM")
+    True
+    """
+    pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
+    if pattern.startswith("*."):
+        return name.endswith(pattern[1:]) and len(name) > len(pattern) - 1
+    return name == pattern
 
 
 def sort_key(order: float | None, name: str) -> tuple[bool, float, str]:

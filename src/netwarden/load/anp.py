@@ -44,6 +44,7 @@ from ..resources.anp import (
 from ..resources.k8s import LabelSelector
 from . import validation as v
 from ._common import Problems, parse_meta, parse_selector
+from .registry import register
 from .validation import quote
 from .yamlpos import Node
 
@@ -88,6 +89,7 @@ _KINDS = {
 }
 
 
+@register(GROUP, ANP, BANP, CNP)
 def parse_cluster_policy(doc: Node) -> list[object]:
     """One ``ClusterPolicy``, or ``InvalidManifests`` with every problem of the object."""
     kind_node, api_node = doc.get("kind"), doc.get("apiVersion")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .._errors import InvalidManifests, ValidationError
+from ..resources.anp import ClusterNode, ClusterPolicy
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
 from .loader import SnapshotBuilder, Strictness
@@ -31,6 +32,8 @@ class Parsed:
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     calico: list[object] = field(default_factory=list)
+    cluster_policies: list[ClusterPolicy] = field(default_factory=list)
+    nodes: list[ClusterNode] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[ValidationError] = field(default_factory=list)
@@ -40,8 +43,8 @@ def _parse(name: str, text: str, strictness: Strictness) -> Parsed:
     builder = SnapshotBuilder(strictness)
     builder.add_text(name, text)
     return Parsed(text, list(builder.namespaces), list(builder.pods), list(builder.policies),
-                  list(builder.calico), list(builder.notes), list(builder.warnings),
-                  list(builder.errors))
+                  list(builder.calico), list(builder.cluster_policies), list(builder.nodes),
+                  list(builder.notes), list(builder.warnings), list(builder.errors))
 
 
 class ManifestCache:
@@ -83,6 +86,8 @@ class ManifestCache:
             builder.pods.extend(item.pods)
             builder.policies.extend(item.policies)
             builder.calico.extend(item.calico)
+            builder.cluster_policies.extend(item.cluster_policies)
+            builder.nodes.extend(item.nodes)
             builder.notes.extend(item.notes)
             builder.warnings.extend(item.warnings)
         builder.warnings.extend(f"{error} (object left out)" for error in skipped)

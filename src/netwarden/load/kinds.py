@@ -2,12 +2,12 @@
 
 A ConfigMap or a Service says nothing about which pod may reach which, so it
 is skipped with a note. A kind that filters traffic of its own —
-AdminNetworkPolicy, another CNI's policies, Calico profiles — changes what the
+another CNI's policies, Calico profiles — changes what the
 cluster allows; netwarden's verdicts ignore it, and the user must be told
 loudly: a warning every command prints, an error with ``--strict``.
 
->>> reason_verdicts_ignore("policy.networking.k8s.io", "AdminNetworkPolicy")
-'AdminNetworkPolicy is not supported yet'
+>>> reason_verdicts_ignore("cilium.io", "CiliumNetworkPolicy")
+'Cilium policies are not read by netwarden'
 >>> reason_verdicts_ignore("", "ConfigMap") is None
 True
 """
@@ -16,16 +16,11 @@ from __future__ import annotations
 
 __all__ = ["reason_verdicts_ignore"]
 
-_ANP = "policy.networking.k8s.io"
-_NOT_YET = "is not supported yet"
 _STAGED = ("Calico staged policies preview a change; netwarden does not show "
            "what they would allow")
 
 # (API group, kind) → why netwarden cannot take it into account.
 _VERDICT_KINDS: dict[tuple[str, str], str] = {
-    (_ANP, "AdminNetworkPolicy"): f"AdminNetworkPolicy {_NOT_YET}",
-    (_ANP, "BaselineAdminNetworkPolicy"): f"BaselineAdminNetworkPolicy {_NOT_YET}",
-    (_ANP, "ClusterNetworkPolicy"): f"ClusterNetworkPolicy {_NOT_YET}",
     ("cilium.io", "CiliumNetworkPolicy"): "Cilium policies are not read by netwarden",
     ("cilium.io", "CiliumClusterwideNetworkPolicy"): "Cilium policies are not read by netwarden",
     ("security.istio.io", "AuthorizationPolicy"): "Istio policies are not read by netwarden",

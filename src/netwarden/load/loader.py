@@ -18,6 +18,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from .._errors import READING, InvalidManifests, SelectorError, ValidationError
+from ..resources.anp import ClusterNode, ClusterPolicy
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.snapshot import Snapshot
 from . import schema
@@ -57,6 +58,8 @@ class SnapshotBuilder:
         self.pods: list[Pod] = []
         self.policies: list[NetworkPolicy] = []
         self.calico: list[object] = []
+        self.cluster_policies: list[ClusterPolicy] = []
+        self.nodes: list[ClusterNode] = []
         self.documents = 0  # documents read, valid or not: none at all is no input
 
     def add_texts(self, items: Sequence[tuple[str, str]]) -> None:
@@ -194,6 +197,10 @@ class SnapshotBuilder:
             self.pods.append(item)
         elif isinstance(item, NetworkPolicy):
             self.policies.append(item)
+        elif isinstance(item, ClusterPolicy):
+            self.cluster_policies.append(item)
+        elif isinstance(item, ClusterNode):
+            self.nodes.append(item)
         else:
             self.calico.append(item)
 
@@ -208,6 +215,8 @@ class SnapshotBuilder:
             pods=tuple(pods),
             network_policies=tuple(self.policies),
             calico=tuple(self.calico),
+            cluster_policies=tuple(self.cluster_policies),
+            nodes=tuple(self.nodes),
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
         )

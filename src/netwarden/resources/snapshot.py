@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .anp import ClusterNode, ClusterPolicy
 from .k8s import Namespace, NetworkPolicy, Pod
 
 __all__ = ["Snapshot"]
@@ -15,7 +16,9 @@ class Snapshot:
 
     ``calico`` holds Calico resources (``netwarden.resources.calico``) in load
     order; ``notes`` are things a user should know but that are not errors,
-    such as kinds that were skipped; ``warnings`` are things that could change
+    such as kinds that were skipped; ``cluster_policies`` the AdminNetworkPolicy,
+    BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects, ``nodes`` the
+    Node objects (for ``nodes`` peers); ``warnings`` are things that could change
     a verdict, which every command prints.
     """
 
@@ -23,5 +26,7 @@ class Snapshot:
     pods: tuple[Pod, ...] = ()
     network_policies: tuple[NetworkPolicy, ...] = ()
     calico: tuple[object, ...] = ()
+    cluster_policies: tuple[ClusterPolicy, ...] = ()
+    nodes: tuple[ClusterNode, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
