@@ -7,7 +7,8 @@ included. A watch that ends normally is resumed from the last version; ``410
 Gone`` (as an HTTP status or an ``ERROR`` event) means that version is too old,
 so the kind is listed again; other errors back off exponentially (0.5 s
 doubling to 30 s, with jitter). Calico kinds (``crd.projectcalico.org/v1``)
-are optional: 404 means the CRD is not installed, and it is checked again
+and the network-policy-api kinds (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+ClusterNetworkPolicy) are optional: 404 means the CRD is not installed, and it is checked again
 every ``crd_recheck`` seconds.
 
 The kinds, item names and normalization are the load stage's

@@ -107,6 +107,20 @@ _CHECKS = [
     Check("NW014", "unreachable-rule",
           "A rule that matches every packet decides everything; the rules after it in the "
           "same policy are never reached."),
+    Check("NW015", "admin-allow-shadowed",
+          "Cluster-wide policies are consulted by priority, lower first, and the first "
+          "matching rule decides: an Allow whose traffic an earlier Deny or Pass already "
+          "matches never takes effect."),
+    Check("NW016", "pass-with-nothing-after",
+          "Pass hands the decision to the namespace's NetworkPolicies, then to the baseline. "
+          "When neither selects the pods, the passed traffic is simply allowed."),
+    Check("NW017", "equal-priority-overlap",
+          "Two cluster-wide policies of one tier with the same priority that select the "
+          "same pods have no defined order: implementations may apply either first."),
+    Check("NW018", "baseline-never-reached",
+          "A pod that a NetworkPolicy selects (for a direction) is decided by NetworkPolicy; "
+          "baseline rules for it are never consulted, so a baseline Deny there protects "
+          "nothing."),
 ]
 CATALOG: dict[str, Check] = {c.id: c for c in _CHECKS}
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from ..ir import Cluster, Direction
-from . import lint_calico, lint_checks, lint_traffic
+from ..ir import Action, Cluster, Direction
+from . import lint_anp, lint_calico, lint_checks, lint_traffic
 from .findings import Finding, Severity
 from .lint_context import LintContext
 from .redundancy import Redundant, redundant_rules
@@ -20,9 +20,10 @@ from .redundancy import Redundant, redundant_rules
 __all__ = ["ALL_CHECKS", "lint"]
 
 Check = Callable[[LintContext], Iterable[Finding]]
-ALL_CHECKS: tuple[Check, ...] = (*lint_checks.CHECKS, *lint_traffic.CHECKS, *lint_calico.CHECKS)
+ALL_CHECKS: tuple[Check, ...] = (*lint_checks.CHECKS, *lint_traffic.CHECKS, *lint_calico.CHECKS,
+                                  *lint_anp.CHECKS)
 # Rules already reported as matching nothing are not reported again as redundant.
-_DEAD_IDS = frozenset(("NW002", "NW003", "NW009", "NW014"))
+_DEAD_IDS = frozenset(("NW002", "NW003", "NW009", "NW014", "NW018"))
 
 
 def lint(cluster: Cluster, *, redundancy: bool = True) -> list[Finding]:
@@ -56,13 +57,17 @@ def _redundancy(ctx: LintContext, found: list[Finding]) -> Iterator[Finding]:
         if key in seen:
             continue  # one finding per from/to item, not per (item, port)
         seen.add(key)
-        yield _finding(r)
+        yield _finding(r, ctx)
 
 
-def _finding(r: Redundant) -> Finding:
+def _finding(r: Redundant, ctx: LintContext) -> Finding:
     o = r.rule.origin
     where = o.position or r.policy.position
     names = tuple(str(c.origin) for c in r.covering)
+    if r.policy.kind.has_priority and r.reason == "covered" and r.covering:
+        worded = _cluster_wide_finding(r, ctx, names)
+        if worded is not None:
+            return worded
     if r.shadowing_allow:
         return Finding(
             "NW012", Severity.WARNING,
@@ -85,3 +90,34 @@ def _finding(r: Redundant) -> Finding:
                 + (f" (covered together by {', '.join(names)})" if names else ""))
         fix = "remove it, or check whether it was meant to allow something else"
     return Finding("NW007", Severity.INFO, text, fix, where, r.policy.id, names)
+
+
+def _cluster_wide_finding(r: Redundant, ctx: LintContext,
+                          names: tuple[str, ...]) -> Finding | None:
+    """A redundant rule of an ANP/BANP/CNP, worded by what covers it and where that sits."""
+    o = r.rule.origin
+    where = o.position or r.policy.position
+    first = r.covering[0]
+    tiers = {p.id: t.name for t, ps in ctx.cluster.evaluation_order for p in ps}
+    ranks = {p.id: p.rank for _, ps in ctx.cluster.evaluation_order for p in ps}
+    later_tier = tiers.get(first.origin.policy) != tiers.get(r.policy.id)
+    if r.rule.action is Action.ALLOW and first.action in (Action.DENY, Action.PASS) \
+            and not later_tier:
+        return Finding(
+            "NW015", Severity.WARNING,
+            f"{o} (Allow) is shadowed: {names[0]} ({first.action.value}"
+            f"{ranks.get(first.origin.policy, '').replace(' (', ', ').rstrip(')')}) comes "
+            "first and decides all the traffic it matches",
+            "give the Allow's policy a lower priority number than the "
+            f"{first.action.value}, or narrow the {first.action.value}",
+            where, r.policy.id, names)
+    if later_tier:
+        return Finding(
+            "NW007", Severity.INFO,
+            f"{o} ({r.rule.action.value}) changes no connection: with or without it, "
+            f"{names[0]} (tier {tiers.get(first.origin.policy)}) decides the traffic it "
+            "matches",
+            "remove it, or check whether it was meant to match something else",
+            where, r.policy.id, names)
+    return None
+

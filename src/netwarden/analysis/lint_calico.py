@@ -38,6 +38,8 @@ def pass_in_last_tier(ctx: LintContext) -> Iterator[Finding]:
     if not ctx.cluster.tiers:
         return  # no Calico tiers declared: only the default tier, Pass rules are rare
     for policy in policies:
+        if policy.kind.has_priority:
+            continue  # a cluster-wide policy's Pass rules are NW016
         for direction in (Direction.INGRESS, Direction.EGRESS):
             for rule in policy.rules(direction):
                 if rule.action is Action.PASS:
@@ -47,7 +49,8 @@ def pass_in_last_tier(ctx: LintContext) -> Iterator[Finding]:
                         "tier decides, so the matched traffic is allowed by the profile",
                         "use Allow or Deny to decide here, or add the tier that should decide",
                         rule.origin.position or policy.position, policy.id)
-    if last.default_action is Action.PASS:
+    if last.default_action is Action.PASS and not all(p.kind.has_priority for p in policies):
+        # the baseline tier of cluster-wide policies ends in Pass by definition
         yield Finding(
             "NW013", Severity.WARNING,
             f"tier {last.name} is the last tier and its defaultAction is Pass: what its "

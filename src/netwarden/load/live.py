@@ -4,7 +4,9 @@ Objects stay the API's own JSON and reach the loader as texts named
 ``kube:<Kind>/<ns>/<name>``, so validation is the one ``netwarden validate``
 applies. Responses are read raw (``_preload_content=False``), never turned
 into client model objects and back. Calico kinds (``crd.projectcalico.org/v1``)
-are optional: a 404 means the CRD is not installed.
+and the network-policy-api kinds (AdminNetworkPolicy, BaselineAdminNetworkPolicy
+``v1alpha1``, ClusterNetworkPolicy ``v1alpha2``) are optional: a 404 means the
+CRD is not installed. Nodes are listed for the ``nodes`` peers of admin policies.
 
 ``load_live_snapshot`` lists once (the analysis commands); the agent's
 Kubernetes source (``netwarden.agent.kube``) lists and then watches, with the
@@ -27,6 +29,7 @@ __all__ = [
     "CALICO_GROUP",
     "CALICO_VERSION",
     "KIND_SPECS",
+    "POLICY_API_GROUP",
     "KindSpec",
     "item_name",
     "list_fn",
@@ -37,6 +40,8 @@ __all__ = [
 ]
 
 CALICO_GROUP, CALICO_VERSION = "crd.projectcalico.org", "v1"
+POLICY_API_GROUP = "policy.networking.k8s.io"
+_BUILT_IN_GROUPS = ("", "networking.k8s.io")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +51,41 @@ class KindSpec:
     kind: str
     api_version: str
     plural: str
-    optional: bool = False  # a CRD that may not be installed
+    optional: bool = False  # a CRD that may not be installed (404: absent, checked again)
 
     @property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def custom(self) -> bool:
+        """A CRD kind, listed through the custom-objects API and named with its group."""
+        return self.group not in _BUILT_IN_GROUPS
 
 
 KIND_SPECS: tuple[KindSpec, ...] = (
     KindSpec("Namespace", "v1", "namespaces"),
     KindSpec("Pod", "v1", "pods"),
     KindSpec("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies"),
+    # Nodes only matter to the nodes peers of admin policies: a reader that may not
+    # list them (404 from an aggregated or restricted API) still reads the rest.
+    KindSpec("Node", "v1", "nodes", optional=True),
     *(KindSpec(kind, f"{CALICO_GROUP}/{CALICO_VERSION}", plural, optional=True)
       for kind, plural in (("Tier", "tiers"), ("NetworkPolicy", "networkpolicies"),
                            ("GlobalNetworkPolicy", "globalnetworkpolicies"),
                            ("NetworkSet", "networksets"),
                            ("GlobalNetworkSet", "globalnetworksets"),
                            ("HostEndpoint", "hostendpoints"))),
+    KindSpec("AdminNetworkPolicy", f"{POLICY_API_GROUP}/v1alpha1", "adminnetworkpolicies",
+             optional=True),
+    KindSpec("BaselineAdminNetworkPolicy", f"{POLICY_API_GROUP}/v1alpha1",
+             "baselineadminnetworkpolicies", optional=True),
+    KindSpec("ClusterNetworkPolicy", f"{POLICY_API_GROUP}/v1alpha2", "clusternetworkpolicies",
+             optional=True),
 )
 
 
@@ -82,17 +105,19 @@ def list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
     """The client call that lists (or, with ``watch=True``, watches) ``spec`` cluster-wide."""
     from kubernetes import client
 
-    if spec.optional:
+    if spec.custom:
         custom = client.CustomObjectsApi(api_client)
 
         def call(**kw: Any) -> Any:
-            return custom.list_cluster_custom_object(CALICO_GROUP, CALICO_VERSION, spec.plural,
+            return custom.list_cluster_custom_object(spec.group, spec.version, spec.plural,
                                                      **kw)
         return call
     if spec.kind == "Namespace":
         return client.CoreV1Api(api_client).list_namespace
     if spec.kind == "Pod":
         return client.CoreV1Api(api_client).list_pod_for_all_namespaces
+    if spec.kind == "Node":
+        return client.CoreV1Api(api_client).list_node
     api = client.NetworkingV1Api(api_client)
     return api.list_network_policy_for_all_namespaces
 
@@ -118,9 +143,9 @@ def list_kind(spec: KindSpec, call: Callable[..., Any]) -> tuple[list[dict[str, 
 
 
 def item_name(spec: KindSpec, obj: dict[str, Any]) -> str:
-    """``kube:<Kind>/<namespace>/<name>``; Calico kinds are prefixed with their group."""
+    """``kube:<Kind>/<namespace>/<name>``; custom kinds are prefixed with their group."""
     meta = obj.get("metadata") or {}
-    kind = spec.kind if not spec.optional else f"{CALICO_GROUP}:{spec.kind}"
+    kind = f"{spec.group}:{spec.kind}" if spec.custom else spec.kind
     return f"kube:{kind}/{meta.get('namespace') or ''}/{meta.get('name')}"
 
 
@@ -145,6 +170,15 @@ def _trim_pod(obj: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _trim_node(obj: dict[str, Any]) -> dict[str, Any]:
+    """What ``nodes`` peers need of a node: its name, labels and addresses."""
+    meta = obj.get("metadata") or {}
+    addresses = (obj.get("status") or {}).get("addresses") or []
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {k: meta[k] for k in ("name", "labels") if k in meta},
+            "status": {"addresses": addresses}}
+
+
 def normalize(spec: KindSpec, obj: dict[str, Any]) -> dict[str, Any] | None:
     """The object as the loader reads it (kind and apiVersion set, noise dropped);
     None for an object that has nothing to enforce yet (a pod without an address)."""
@@ -152,6 +186,8 @@ def normalize(spec: KindSpec, obj: dict[str, Any]) -> dict[str, Any] | None:
     obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
     if spec.kind == "Pod":
         return _trim_pod(obj)
+    if spec.kind == "Node":
+        return _trim_node(obj)
     meta = dict(obj.get("metadata") or {})
     meta.pop("managedFields", None)  # large and meaningless to policy
     obj["metadata"] = meta
