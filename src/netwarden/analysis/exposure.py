@@ -1,0 +1,497 @@
+"""Exposure: what could reach a workload (or what it could reach), in selector terms.
+
+The matrix answers for the pods in the manifests; exposure answers for every
+peer the policies admit, existing or not: "pods with team=payments in all
+namespaces on TCP 8080", "entire cluster", "any IPv4 address outside the
+cluster". Each line is computed from the IR by ``exposure_terms.allowed_terms``
+(the engine's walk of tiers, policies and rules, on peer sets instead of peer
+classes) and lists the existing pods it matches.
+
+Vocabulary (docs/semantics.md, "Exposure"):
+
+* ``entire cluster and outside``: every peer, pods and addresses alike (a
+  rule with no peers, or a direction no policy isolates);
+* ``entire cluster``: every pod in every namespace;
+* ``any IPv4 address outside the cluster``: ranges covering every address
+  but the cluster's (the default pod CIDR 10.244.0.0/16, and every address a
+  pod or host endpoint of the input has);
+* ``except …``: what an earlier Deny (or Pass, to a tier that does not allow
+  it) takes out of the line, in the rules' own terms when it cannot be
+  subtracted from an address range.
+
+>>> from netwarden import load_cluster
+>>> report = exposure(load_cluster(["examples/seed-prod-dev"]))  # doctest: +SKIP
+>>> [str(line) for line in report.workload("prod/Deployment/db").ingress]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._errors import LookupFailed
+from ..engine.connectivity import Connectivity
+from ..ir import (
+    NAME_LABEL,
+    Action,
+    Cluster,
+    Direction,
+    Endpoint,
+    EndpointKind,
+    EntityMatch,
+    Peer,
+    PolicyIndex,
+    Rule,
+    Selector,
+    ServiceSet,
+)
+from ..ir import selector as sel
+from ..ir.addresses import AddressSet
+from ..load.addresses import POD_CIDR
+from .exposure_terms import (
+    Term,
+    address_only,
+    allowed_terms,
+    covers,
+    disjoint,
+    identity,
+    match_covers,
+    remote,
+    term_addresses,
+    term_matches,
+)
+
+__all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
+           "selector_text"]
+
+ANY = "entire cluster and outside"
+CLUSTER = "entire cluster"
+OUTSIDE = "any address outside the cluster"
+KINDS = ("any", "cluster", "pods", "addresses", "names")
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureLine:
+    """One set of peers a workload is open to (or may open connections to), and on what.
+
+    ``kind``: ``any`` (every peer), ``cluster`` (every pod), ``pods`` (pods
+    or other endpoints chosen by selectors), ``addresses`` (address ranges),
+    ``names`` (DNS names). ``peer`` is the simplified text; ``namespaces`` and
+    ``pods`` its selector parts, ``addresses`` its ranges; ``except_`` what
+    earlier Deny/Pass rules take out of it. ``port_names``: egress ports
+    named on the peer (resolved per peer pod). ``existing``: the workloads
+    (or pods, host endpoints, network sets) of the input it matches.
+    ``rules``: the rules that admit it.
+    """
+
+    direction: Direction
+    kind: str
+    peer: str
+    services: ServiceSet
+    namespaces: str | None = None
+    pods: str | None = None
+    addresses: tuple[str, ...] = ()
+    except_: tuple[str, ...] = ()
+    port_names: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+    @property
+    def ports(self) -> str:
+        """``all ports``, ``TCP 5432``, ``port named http``…"""
+        parts = [] if not self.services else [
+            "all ports" if self.services.is_all else str(self.services)]
+        parts += [f"port named {n}" for n in self.port_names]
+        return "; ".join(parts) or "no port"
+
+    @property
+    def text(self) -> str:
+        """The peer and its exceptions, as one phrase."""
+        return self.peer + "".join(f", except {e}" for e in self.except_)
+
+    def __str__(self) -> str:
+        return f"{self.text} : {self.ports}"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "peer": self.peer, "namespaces": self.namespaces,
+                "pods": self.pods, "addresses": list(self.addresses),
+                "except": list(self.except_), "services": self.services.to_json()
+                if self.services else [], "port_names": list(self.port_names),
+                "ports": self.ports, "existing": list(self.existing),
+                "rules": list(self.rules)}
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One direction of one workload: isolated or not, and its lines."""
+
+    direction: Direction
+    isolated: bool
+    lines: tuple[ExposureLine, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {"isolated": self.isolated, "lines": [line.to_data() for line in self.lines]}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadExposure:
+    """``name`` as other commands name it (``prod/Deployment/db``, or the pod key)."""
+
+    name: str
+    namespace: str | None
+    pods: tuple[str, ...]
+    ingress: Side
+    egress: Side
+
+    def side(self, direction: Direction) -> Side:
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+    def to_data(self) -> dict[str, Any]:
+        return {"workload": self.name, "namespace": self.namespace, "pods": list(self.pods),
+                "ingress": self.ingress.to_data(), "egress": self.egress.to_data()}
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Every workload's exposure, by name; ``to_data`` is the JSON contract (README)."""
+
+    workloads: tuple[WorkloadExposure, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def workload(self, name: str) -> WorkloadExposure:
+        for w in self.workloads:
+            if name == w.name or name in w.pods:
+                return w
+        raise LookupFailed(f"{name!r} is not a workload or pod with an address in this input")
+
+    def to_data(self) -> dict[str, Any]:
+        return {"workloads": [w.to_data() for w in self.workloads], "notes": list(self.notes)}
+
+
+# -- the computation -------------------------------------------------------------
+def exposure(cluster: Cluster, subjects: Iterable[str] | None = None,
+             conn: Connectivity | None = None) -> Exposure:
+    """The exposure of every workload (or only of ``subjects``: workload names or pod keys).
+
+    Pods are grouped by workload as ``who-can-reach`` groups them; pods of one
+    workload with different exposure (labels that differ) are listed apart.
+    """
+    conn = conn or Connectivity(cluster)
+    builder = _Builder(cluster, conn)
+    wanted = set(subjects) if subjects is not None else None
+    groups: dict[tuple[str | None, str], list[Endpoint]] = {}
+    for pod in conn.pods:
+        name = workload_name(pod)
+        if wanted is not None and name not in wanted and pod.key not in wanted:
+            continue
+        groups.setdefault((pod.namespace, name), []).append(pod)
+    if wanted is not None and not groups:
+        raise LookupFailed(f"{', '.join(sorted(wanted))!r}: no workload or pod with an "
+                           "address of that name in this input")
+    out: list[WorkloadExposure] = []
+    for (namespace, name), pods in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        by_result: dict[tuple[Side, Side], list[Endpoint]] = {}
+        for pod in pods:
+            sides = builder.sides(pod, pods)
+            by_result.setdefault(sides, []).append(pod)
+        split = len(by_result) > 1
+        for (ingress, egress), members in by_result.items():
+            keys = tuple(sorted(p.key for p in members))
+            label = f"{name} ({', '.join(keys)})" if split else name
+            out.append(WorkloadExposure(label, namespace, keys, ingress, egress))
+    return Exposure(tuple(out), builder.notes())
+
+
+def workload_name(pod: Endpoint) -> str:
+    """``ns/Kind/name`` for a pod of a workload, the pod key otherwise."""
+    return f"{pod.namespace}/{pod.workload}" if pod.workload and pod.namespace else pod.key
+
+
+class _Builder:
+    def __init__(self, cluster: Cluster, conn: Connectivity) -> None:
+        self.cluster = cluster
+        self.conn = conn
+        self.index = PolicyIndex(cluster)
+        self.space = AddressSet.of([POD_CIDR]) | AddressSet.of(
+            a for e in cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET
+            for a in e.addresses)
+        self.has_v6 = bool(self.space.v6)
+        peers: list[tuple[Peer, tuple[Endpoint, ...]]] = [
+            (c.peer, tuple(c.members)) for c in conn.classes]
+        for e in cluster.endpoints:
+            if e.kind is EndpointKind.HOST and e.ips:
+                peers.append((Peer(e.ips[0], e, cluster.network_sets_at(e.ips[0])), (e,)))
+            elif e.kind is EndpointKind.NETWORK_SET and e.nets:
+                peers.append((Peer(e.nets[0].network_address, None, (e,)), (e,)))
+        self.peers = peers
+        self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
+        self._hostnet = False
+
+    def notes(self) -> tuple[str, ...]:
+        return ()
+
+    def sides(self, pod: Endpoint, group: Sequence[Endpoint]) -> tuple[Side, Side]:
+        klass = self.conn.classes[self.conn.class_of[pod.key]]
+        own = frozenset((pod.key,)) if len(group) == 1 else frozenset()
+        result = []
+        for direction in Direction:
+            key = (klass.index, direction, own)
+            if key not in self._cache:
+                self._cache[key] = self._side(klass.peer, direction, own)
+            result.append(self._cache[key])
+        return result[0], result[1]
+
+    def _side(self, local: Peer, direction: Direction, own: frozenset[str]) -> Side:
+        terms = allowed_terms(self.index, local, direction)
+        if terms is None:
+            every = Term(direction, (), (), ServiceSet.all())
+            why = ("not isolated: no policy selects it for "
+                   f"{direction.lower}")
+            return Side(direction, False, (self._line([every], own, (why,)),))
+        lines: dict[tuple[object, ...], tuple[list[Term], set[str]]] = {}
+        for term in terms:
+            if not term_addresses(term) or not (term.services or term.names):
+                continue
+            rendered = self._render(term)
+            entry = lines.setdefault(rendered, ([], set()))
+            entry[0].append(term)
+            entry[1].add(_origin(term))
+        built = [(terms, self._line(terms, own, tuple(sorted(origins))))
+                 for terms, origins in lines.values()]
+        kept = [line for i, (ts, line) in enumerate(built)
+                if not any(j != i and _subsumes(other_terms, other, ts, line, self.cluster)
+                           for j, (other_terms, other) in enumerate(built))]
+        kept.sort(key=lambda line: (KINDS.index(line.kind), line.peer, line.except_))
+        return Side(direction, True, tuple(kept))
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self, term: Term) -> tuple[Any, ...]:
+        kind, peer, namespaces, pods, addresses = self._peer(term)
+        excepts = tuple(self._exception(term, r) for r in term.neg
+                        if not address_only(r, term.direction) or kind != "addresses")
+        excepts += tuple(self._partial(term, r) for r in term.partial)
+        return (kind, peer, namespaces, pods, addresses, excepts, term.names)
+
+    def _line(self, terms: list[Term], own: frozenset[str], rules: tuple[str, ...]) -> ExposureLine:
+        kind, peer, namespaces, pods, addresses, excepts, names = self._render(terms[0])
+        services = ServiceSet.none()
+        for term in terms:
+            services = services | term.services
+        existing: set[str] = set()
+        for peer_value, members in self.peers:
+            if any(term_matches(t, peer_value, self.cluster) for t in terms):
+                existing.update(_name(e) for e in members if e.key not in own)
+        return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
+                            addresses, excepts, names, tuple(sorted(existing)), rules)
+
+    def _peer(self, term: Term) -> tuple[str, str, str | None, str | None, tuple[str, ...]]:
+        direction = term.direction
+        owners = _narrowest([remote(r, direction) for r in term.pos
+                             if identity(remote(r, direction))], self.cluster)
+        domains = [d for r in term.pos for d in remote(r, direction).domains]
+        addresses = term_addresses(term)
+        if domains:
+            return "names", "DNS names " + ", ".join(sorted(set(domains))), None, None, ()
+        if not owners:
+            if addresses == AddressSet.everything():
+                return "any", ANY, None, None, ()
+            text, spans = self._address_text(term, addresses)
+            return "addresses", text, None, None, spans
+        parts = [_match_text(m) for m in owners]
+        namespaces = " and ".join(dict.fromkeys(p[0] for p in parts))
+        pods = " and ".join(dict.fromkeys(p[1] for p in parts))
+        peer = " and ".join(dict.fromkeys(p[2] for p in parts))
+        ranges: tuple[str, ...] = ()
+        if any(remote(r, direction).nets or remote(r, direction).not_nets for r in term.pos) \
+                or any(address_only(r, direction) for r in term.neg):
+            ranges = tuple(_elements(addresses))
+            peer += " at " + ", ".join(ranges)
+        elif not addresses.v6 or not addresses.v4:
+            peer += " (IPv4 only)" if addresses.v4 else " (IPv6 only)"
+        kind = "cluster" if peer == CLUSTER else "pods"
+        return kind, peer, namespaces, pods, ranges
+
+    def _address_text(self, term: Term, addresses: AddressSet) -> tuple[str, tuple[str, ...]]:
+        ranges = tuple(_elements(addresses))
+        everything = AddressSet.everything()
+        outside = everything - self.space
+        parts = []
+        for version, label in ((4, "IPv4 "), (6, "IPv6 ")):
+            have = AddressSet(addresses.v4, ()) if version == 4 else AddressSet((), addresses.v6)
+            if not have:
+                continue
+            out_f = AddressSet(outside.v4, ()) if version == 4 else AddressSet((), outside.v6)
+            in_f = have & self.space
+            if have.is_full(version):
+                parts.append(f"any {label}address" + (" (the cluster's included)"
+                                                       if version == 4 else ""))
+            elif not (out_f - have):
+                text = f"any {label}address outside the cluster"
+                if in_f:
+                    text += " and " + ", ".join(_elements(in_f))
+                parts.append(text)
+            else:
+                parts.append(self._written(term) or ", ".join(_elements(have)))
+        if len(parts) == 2 and parts[0].startswith("any IPv4 address outside") \
+                and parts[1] == "any IPv6 address outside the cluster":
+            return OUTSIDE, ranges
+        return "; ".join(dict.fromkeys(parts)), ranges
+
+    def _written(self, term: Term) -> str | None:
+        """The range as the rule wrote it (``10.0.0.0/8 except 10.1.0.0/16``), when exact."""
+        direction = term.direction
+        written = [r for r in term.pos if remote(r, direction).nets]
+        if len(written) != 1 or any(address_only(r, direction) for r in term.neg):
+            return None
+        far = remote(written[0], direction)
+        text = ", ".join(str(n) for n in far.nets)
+        if far.not_nets:
+            text += " except " + ", ".join(str(n) for n in far.not_nets)
+        return text
+
+    def _exception(self, term: Term, rule: Rule) -> str:
+        far = remote(rule, term.direction)
+        if identity(far):
+            text = _match_text(far)[2]
+            if far.nets or far.not_nets:
+                text += " at " + ", ".join(_elements(_far_addresses(far)))
+        elif far.domains:
+            text = "DNS names " + ", ".join(far.domains)
+        elif far.nets or far.not_nets:
+            text = ", ".join(_elements(_far_addresses(far)))
+        else:
+            text = "every peer"
+        if rule.protocol is not None or far.ports is not None or rule.destination.ports:
+            text += f" on {rule.services(None)}"
+        return f"{text} ({_verb(rule)} by {rule.origin})"
+
+    def _partial(self, term: Term, rule: Rule) -> str:
+        ports = rule.destination.ports
+        names = ", ".join(ports.names) if ports is not None else ""
+        base = self._exception(term, rule)
+        return f"port named {names} towards {base}"
+
+
+def _far_addresses(far: EntityMatch) -> AddressSet:
+    out = AddressSet.everything()
+    if far.nets:
+        out = out & AddressSet.of(far.nets)
+    if far.not_nets:
+        out = out - AddressSet.of(far.not_nets)
+    return out
+
+
+def _verb(rule: Rule) -> str:
+    return {Action.DENY: "denied", Action.PASS: "handed to later tiers"}.get(
+        rule.action, "matched")
+
+
+def _origin(term: Term) -> str:
+    allows = [r for r in term.pos if r.action is Action.ALLOW]
+    if allows:
+        return str(allows[-1].origin)
+    passes = [r for r in term.pos if r.action is Action.PASS]
+    if passes:
+        return f"passed on by {passes[-1].origin}, then no tier decided: allowed by default"
+    return "no tier decided: allowed by default"
+
+
+def _name(endpoint: Endpoint) -> str:
+    return workload_name(endpoint) if endpoint.kind is EndpointKind.POD else endpoint.key
+
+
+def _narrowest(matches: list[EntityMatch], cluster: Cluster) -> list[EntityMatch]:
+    unique = list(dict.fromkeys(matches))
+    return [m for m in unique
+            if not any(o is not m and match_covers(m, o, cluster)
+                       and not match_covers(o, m, cluster) for o in unique)] or unique[:1]
+
+
+def _elements(addresses: AddressSet) -> list[str]:
+    return list(addresses.elements(4)) + list(addresses.elements(6))
+
+
+def _subsumes(wide_terms: list[Term], wide: ExposureLine, narrow_terms: list[Term],
+              narrow: ExposureLine, cluster: Cluster) -> bool:
+    """``wide`` already says everything ``narrow`` says (and ``narrow`` adds no rule text)."""
+    if wide is narrow or (narrow.services - wide.services) \
+            or set(narrow.port_names) - set(wide.port_names):
+        return False
+    if (wide.kind, wide.peer, wide.except_) == (narrow.kind, narrow.peer, narrow.except_):
+        return False
+    for term in narrow_terms:
+        if not any(not t.partial
+                   and all(n in term.neg or disjoint(n, term.pos, term.direction, cluster)
+                           for n in t.neg)
+                   and (not t.pos or (len(t.pos) == 1
+                                      and covers(t.pos[0], term.pos, term.direction, cluster)))
+                   for t in wide_terms):
+            return False
+    return True
+
+
+# -- selector text, in the words of kubectl ---------------------------------------
+def selector_text(selector: Selector) -> str:
+    """A selector as kubectl writes one: ``app=web, tier in (a,b), !canary``.
+
+    >>> selector_text(sel.And((sel.Eq("app", "web"), sel.Not(sel.Has("canary")))))
+    'app=web, !canary'
+    """
+    if isinstance(selector, sel.And):
+        return ", ".join(selector_text(op) for op in selector.operands)
+    if isinstance(selector, sel.Eq):
+        return f"{selector.key}={selector.value}"
+    if isinstance(selector, sel.Ne):
+        return f"{selector.key}!={selector.value}"
+    if isinstance(selector, sel.In):
+        return f"{selector.key} in ({','.join(sorted(selector.values))})"
+    if isinstance(selector, sel.NotIn):
+        return f"{selector.key} notin ({','.join(sorted(selector.values))})"
+    if isinstance(selector, sel.Has):
+        return selector.key
+    if isinstance(selector, sel.Not) and isinstance(selector.operand, sel.Has):
+        return f"!{selector.operand.key}"
+    return str(selector)
+
+
+def _namespaces_text(selector: Selector) -> str:
+    """``namespace dev`` for a selector on the name label, else ``namespaces with …``."""
+    if selector.is_all:
+        return "all namespaces"
+    if isinstance(selector, sel.Eq) and selector.key == NAME_LABEL:
+        return f"namespace {selector.value}"
+    if isinstance(selector, sel.In) and selector.key == NAME_LABEL:
+        return "namespaces " + ", ".join(sorted(selector.values))
+    return f"namespaces with {selector_text(selector)}"
+
+
+def _match_text(match: EntityMatch) -> tuple[str, str, str]:
+    """(namespaces, pods, peer) for an identity match."""
+    pods_only = match.kinds == frozenset((EndpointKind.POD,))
+    noun = "pods" if pods_only else "endpoints"
+    chosen = match.selector
+    pods = f"all {noun}" if chosen is None or chosen.is_all else \
+        f"{noun} with {selector_text(chosen)}"
+    if match.service_accounts:
+        pods += " with service account " + ", ".join(sorted(match.service_accounts))
+    scope = match.scope
+    if scope.global_only:
+        namespaces = "no namespace"
+    elif scope.namespace is not None:
+        namespaces = f"namespace {scope.namespace}"
+    elif scope.namespace_selector is not None:
+        namespaces = _namespaces_text(scope.namespace_selector)
+    else:
+        namespaces = "any namespace or none"
+    if pods == "all pods" and namespaces == "all namespaces" and match.not_selector is None:
+        peer = CLUSTER
+    elif not pods_only and pods == "all endpoints" and namespaces == "any namespace or none" \
+            and match.not_selector is None:
+        peer = CLUSTER + " (pods, host endpoints and network sets)"
+    else:
+        peer = f"{pods} in {namespaces}"
+    if match.not_selector is not None:
+        peer += f" but not {noun} with {selector_text(match.not_selector)}"
+    return namespaces, pods, peer
+

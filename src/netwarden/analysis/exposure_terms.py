@@ -1,0 +1,419 @@
+"""Peer sets in selector terms, and the ordered walk that builds them from the IR.
+
+An exposure line is the set of peers that rules admit, written with the
+rules' own selectors rather than enumerated over existing pods. A ``Term``
+is such a set: peers the far side of every ``pos`` rule matches and of no
+``neg`` rule matches, on ``services``. ``allowed_terms`` walks a subject's
+tiers, policies and rules in the engine's order (``PolicyIndex.layers``) on
+terms instead of peer classes: an Allow keeps what it matches of the
+undecided terms, a Deny removes it (the term gains a ``neg``), a Pass moves
+it on to the next tier, the end of a tier drops what is left unless the
+tier's default is Pass, and what no tier decided is allowed.
+
+Earlier Allow rules are not subtracted from what later rules see: what they
+matched is allowed whatever comes next, so leaving it in a later term adds
+nothing to the union of allowed terms. Deny and Pass rules are subtracted
+exactly: in address terms by set difference, otherwise as a ``neg``.
+
+>>> from netwarden.ir import selector as s
+>>> label_witness([s.Eq("app", "db")], [s.In("tier", frozenset({"a"}))])
+Labels({'app': 'db'})
+>>> label_witness([s.Eq("app", "db"), s.Ne("app", "db")], []) is None
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..ir import (
+    Action,
+    Cluster,
+    Direction,
+    EndpointKind,
+    EntityMatch,
+    Labels,
+    Peer,
+    PolicyIndex,
+    Rule,
+    Scope,
+    Selector,
+    ServiceSet,
+)
+from ..ir import selector as sel
+from ..ir.addresses import AddressSet
+
+__all__ = [
+    "Term",
+    "address_only",
+    "allowed_terms",
+    "covers",
+    "disjoint",
+    "identity",
+    "label_witness",
+    "match_covers",
+    "merge_passed",
+    "remote",
+    "term_addresses",
+    "term_matches",
+]
+
+_ALL = ServiceSet.all()
+_FRESH = "nw-any-other-value"
+_EXACT = (sel.All, sel.Eq, sel.Ne, sel.In, sel.NotIn, sel.Has, sel.Not, sel.And, sel.Or)
+_WITNESS_LIMIT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """Peers the far side of every ``pos`` rule matches and of no ``neg`` rule, on ``services``.
+
+    ``partial`` holds egress Deny/Pass rules on named ports (which resolve on
+    each peer): they take only those ports from the peers they match.
+    ``default`` marks what is allowed because no tier decided.
+    """
+
+    direction: Direction
+    pos: tuple[Rule, ...]
+    neg: tuple[Rule, ...]
+    services: ServiceSet
+    names: tuple[str, ...] = ()
+    partial: tuple[Rule, ...] = ()
+    default: bool = False
+
+
+def remote(rule: Rule, direction: Direction) -> EntityMatch:
+    return rule.sides(direction)[1]
+
+
+def term_matches(term: Term, peer: Peer, cluster: Cluster) -> bool:
+    """Whether ``peer`` belongs to the term's peer set (the IR's own matching)."""
+    ns = cluster.ns_labels
+    return (all(r.matches_remote(term.direction, peer, ns) for r in term.pos)
+            and not any(r.matches_remote(term.direction, peer, ns) for r in term.neg))
+
+
+# -- labels ----------------------------------------------------------------------
+def _atoms(selector: Selector) -> Iterator[Selector]:
+    if isinstance(selector, sel.Not):
+        yield from _atoms(selector.operand)
+    elif isinstance(selector, sel.And | sel.Or):
+        for op in selector.operands:
+            yield from _atoms(op)
+    else:
+        yield selector
+
+
+def _exact(selector: Selector) -> bool:
+    return all(isinstance(a, _EXACT) for a in _atoms(selector))
+
+
+def _candidates(selectors: Sequence[Selector]) -> dict[str, list[str | None]]:
+    values: dict[str, list[str | None]] = {}
+    for selector in selectors:
+        for atom in _atoms(selector):
+            read = atom.keys()
+            for key in read:
+                out = values.setdefault(key, [None, _FRESH])
+                literal = [v for v in (getattr(atom, "value", None),) if v is not None]
+                literal += sorted(getattr(atom, "values", ()))
+                out.extend(v for v in literal if v not in out)
+    for key, out in values.items():  # prefix + suffix, for starts/ends-with pairs
+        joined = "".join(v for v in out[2:] if v)
+        if joined and joined not in out:
+            out.append(joined)
+        values[key] = out
+    return values
+
+
+def label_witness(must: Sequence[Selector], must_not: Sequence[Selector],
+                  base: Labels | None = None) -> Labels | None:
+    """Labels every ``must`` selector matches and no ``must_not`` selector does.
+
+    Tries, for each label key the selectors read, absence, every value they
+    name and one other value; for ``==``, ``!=``, ``in``, ``notin`` and
+    ``has`` this is exhaustive, so None then means no label set exists.
+    ``base`` labels are kept for keys no selector reads.
+    """
+    selectors = list(must) + list(must_not)
+    choices = _candidates(selectors)
+    keys = sorted(choices)
+    total = 1
+    for key in keys:
+        total *= len(choices[key])
+    if total > _WITNESS_LIMIT:
+        return None
+    start = dict(base or {})
+    for combo in itertools.product(*(choices[k] for k in keys)):
+        labels = dict(start)
+        for key, value in zip(keys, combo, strict=True):
+            if value is None:
+                labels.pop(key, None)
+            else:
+                labels[key] = value
+        frozen = Labels(labels)
+        if all(s.matches(frozen) for s in must) and not any(s.matches(frozen) for s in must_not):
+            return frozen
+    return None
+
+
+def _unsatisfiable(selectors: Sequence[Selector]) -> bool:
+    """Provably no label set matches them all (only claimed for the exact operators)."""
+    return all(_exact(s) for s in selectors) and label_witness(selectors, []) is None
+
+
+# -- addresses -------------------------------------------------------------------
+def _family(version: int | None) -> AddressSet:
+    everything = AddressSet.everything()
+    if version == 4:
+        return AddressSet(everything.v4, ())
+    if version == 6:
+        return AddressSet((), everything.v6)
+    return everything
+
+
+def identity(match: EntityMatch) -> bool:
+    return match.selector is not None or bool(match.service_accounts)
+
+
+def address_only(rule: Rule, direction: Direction) -> bool:
+    """The rule's far side is a plain address range: no selector, names or source ports."""
+    far = remote(rule, direction)
+    return (not identity(far) and far.not_selector is None and not far.domains
+            and not (direction is Direction.INGRESS and far.ports is not None)
+            and not (direction is Direction.INGRESS and far.not_ports is not None))
+
+
+def _addresses(rule: Rule, direction: Direction) -> AddressSet:
+    far = remote(rule, direction)
+    out = _family(rule.ip_version)
+    if far.nets:
+        out = out & AddressSet.of(far.nets)
+    if far.not_nets:
+        out = out - AddressSet.of(far.not_nets)
+    return out
+
+
+def term_addresses(term: Term) -> AddressSet:
+    """The addresses the term's peers may have: its rules' ranges, less address-only negs."""
+    out = AddressSet.everything()
+    for rule in term.pos:
+        out = out & _addresses(rule, term.direction)
+    for rule in term.neg:
+        if address_only(rule, term.direction):
+            out = out - _addresses(rule, term.direction)
+    return out
+
+
+# -- relations between a rule and a term -----------------------------------------
+def _scopes_conflict(a: EntityMatch, b: EntityMatch, cluster: Cluster) -> bool:
+    sa, sb = a.scope, b.scope
+    if sa.namespace is not None and sb.namespace is not None:
+        return sa.namespace != sb.namespace
+    for one, other in ((sa, sb), (sb, sa)):
+        if one.namespace is not None and other.namespace_selector is not None:
+            return not other.namespace_selector.matches(cluster.ns_labels(one.namespace))
+        if one.global_only and (other.namespace is not None
+                                or other.namespace_selector is not None):
+            return True
+    if sa.namespace_selector is not None and sb.namespace_selector is not None:
+        return _unsatisfiable([sa.namespace_selector, sb.namespace_selector])
+    return False
+
+
+def disjoint(rule: Rule, pos: Sequence[Rule], direction: Direction, cluster: Cluster) -> bool:
+    """Provably no peer matches the far side of ``rule`` and of every ``pos`` rule."""
+    rules = [rule, *pos]
+    versions = {r.ip_version for r in rules if r.ip_version is not None}
+    if len(versions) > 1:
+        return True
+    addresses = AddressSet.everything()
+    for r in rules:
+        addresses = addresses & _addresses(r, direction)
+    if not addresses:
+        return True
+    owners = [remote(r, direction) for r in rules if identity(remote(r, direction))]
+    if len(owners) < 2:
+        return False
+    kinds = frozenset(EndpointKind)
+    for match in owners:
+        kinds = kinds & match.kinds
+    if not kinds:
+        return True
+    if any(_scopes_conflict(a, b, cluster) for a, b in itertools.combinations(owners, 2)):
+        return True
+    return _unsatisfiable([m.selector for m in owners if m.selector is not None])
+
+
+def _implied(selector: Selector, by: Selector) -> bool:
+    """Syntactically: every operand of ``selector`` is an operand of ``by``."""
+    if selector.is_all or selector == by:
+        return True
+    needed = selector.operands if isinstance(selector, sel.And) else (selector,)
+    have = by.operands if isinstance(by, sel.And) else (by,)
+    return all(n in have for n in needed)
+
+
+def match_covers(wide: EntityMatch, narrow: EntityMatch, cluster: Cluster) -> bool:
+    """Provably every endpoint ``narrow`` selects is selected by ``wide`` too."""
+    if not identity(narrow) or wide.not_selector is not None or wide.domains \
+            or wide.service_accounts or wide.nets or wide.not_nets:
+        return False
+    if not wide.kinds >= narrow.kinds:
+        return False
+    ws, nsc = wide.scope, narrow.scope
+    namespaced = nsc.namespace is not None or nsc.namespace_selector is not None
+    every_namespace = ws.namespace_selector is not None and ws.namespace_selector.is_all
+    labelled = (nsc.namespace is not None and ws.namespace_selector is not None
+                and ws.namespace_selector.matches(cluster.ns_labels(nsc.namespace)))
+    if not (ws == nsc or ws == Scope() or (every_namespace and namespaced) or labelled):
+        return False
+    if wide.selector is None:
+        return False
+    return narrow.selector is not None and _implied(wide.selector, narrow.selector)
+
+
+def covers(rule: Rule, pos: Sequence[Rule], direction: Direction, cluster: Cluster) -> bool:
+    """Provably every peer of the ``pos`` rules also matches the far side of ``rule``."""
+    far = remote(rule, direction)
+    if direction is Direction.INGRESS and (far.ports is not None or far.not_ports is not None):
+        return False
+    if rule.ip_version is not None and not any(p.ip_version == rule.ip_version for p in pos):
+        return False
+    if address_only(rule, direction):
+        wanted = _addresses(rule, direction)
+        have = AddressSet.everything()
+        for p in pos:
+            have = have & _addresses(p, direction)
+        return not (have - wanted)
+    return any(match_covers(far, remote(p, direction), cluster) for p in pos)
+
+
+# -- the walk --------------------------------------------------------------------
+def allowed_terms(index: PolicyIndex, local: Peer, direction: Direction) -> list[Term] | None:
+    """What ``local``'s policies admit in ``direction``, as terms; None: not isolated."""
+    endpoint = local.endpoint
+    assert endpoint is not None
+    layers = index.layers(endpoint, direction)
+    if not layers:
+        return None
+    cluster = index.cluster
+    ns = cluster.ns_labels
+    ingress = direction is Direction.INGRESS
+    undecided = [Term(direction, (), (), _ALL)]
+    allowed: list[Term] = []
+    for tier, policies in layers:
+        passed: list[Term] = []
+        for policy in policies:
+            for rule in policy.rules(direction):
+                if rule.action is Action.LOG or not rule.matches_local(direction, local, ns):
+                    continue
+                if not ingress and rule.depends_on_named_ports:
+                    undecided = _named_step(rule, undecided, allowed, passed, cluster)
+                    continue
+                services = rule.services(endpoint if ingress else None)
+                undecided = _step(rule, services, undecided, allowed, passed, cluster)
+        undecided = undecided + passed if tier.default_action is Action.PASS else passed
+    allowed.extend(Term(t.direction, t.pos, t.neg, t.services, t.names, t.partial, True)
+                   for t in undecided)
+    return merge_passed(allowed, cluster)
+
+
+def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list[Term],
+          passed: list[Term], cluster: Cluster) -> list[Term]:
+    if not services:
+        return undecided
+    out: list[Term] = []
+    for term in undecided:
+        inter = term.services & services
+        direction = term.direction
+        if not inter or disjoint(rule, term.pos, direction, cluster):
+            out.append(term)
+            continue
+        pos = (*term.pos, rule)
+        hit = Term(direction, pos, tuple(n for n in term.neg
+                                         if not disjoint(n, pos, direction, cluster)),
+                   inter, term.names, term.partial)
+        if _empty(hit, cluster):
+            out.append(term)
+            continue
+        if rule.action is Action.ALLOW:
+            allowed.append(hit)
+            out.append(term)
+            continue
+        if rule.action is Action.PASS:
+            passed.append(hit)
+        rest = term.services - services
+        if rest:
+            out.append(Term(direction, term.pos, term.neg, rest, term.names, term.partial))
+        if not covers(rule, term.pos, direction, cluster):
+            out.append(Term(direction, term.pos, (*term.neg, rule), inter, term.names,
+                            term.partial))
+    return out
+
+
+def _empty(term: Term, cluster: Cluster) -> bool:
+    """Provably no peer is left: an exception takes all the term's peers."""
+    return any(covers(r, term.pos, term.direction, cluster) for r in term.neg)
+
+
+def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
+    """Drop exceptions that another allowed term gives back.
+
+    A Pass leaves a term ``T except P`` and hands ``T and P`` on; when both
+    end up allowed on the same services, the union is ``T`` without the
+    exception, and ``T and P`` says nothing more unless it has fewer exceptions
+    (a Deny after the Pass never applied to it).
+    """
+    out = list(terms)
+    changed = True
+    while changed:
+        changed = False
+        for i, term in enumerate(out):
+            for rule in term.neg:
+                others = [r for r in term.neg if r is not rule]
+                for j, back in enumerate(out):
+                    if j == i or set(back.pos) != {*term.pos, rule} \
+                            or not set(back.neg) <= set(others) \
+                            or (term.services - back.services) or back.partial != term.partial \
+                            or back.names != term.names:
+                        continue
+                    out[i] = Term(term.direction, term.pos, tuple(others), term.services,
+                                  term.names, term.partial, term.default)
+                    if set(back.neg) == set(others) and not (back.services - term.services):
+                        del out[j]
+                    changed = True
+                    break
+                if changed:
+                    break
+            if changed:
+                break
+    return out
+
+
+def _named_step(rule: Rule, undecided: list[Term], allowed: list[Term], passed: list[Term],
+                cluster: Cluster) -> list[Term]:
+    """An egress rule on named ports: its ports are those of each peer, by name."""
+    ports = remote(rule, Direction.EGRESS).ports
+    names = ports.names if ports is not None else ()
+    numeric = rule.services(None)
+    undecided = _step(rule, numeric, undecided, allowed, passed, cluster)
+    if rule.action is Action.ALLOW:
+        for term in undecided:
+            if not disjoint(rule, term.pos, term.direction, cluster):
+                allowed.append(Term(term.direction, (*term.pos, rule), term.neg,
+                                    ServiceSet.none(), names, term.partial))
+        return undecided
+    out = []
+    for term in undecided:
+        if disjoint(rule, term.pos, term.direction, cluster):
+            out.append(term)
+            continue
+        if rule.action is Action.PASS:
+            passed.append(Term(term.direction, (*term.pos, rule), term.neg,
+                               ServiceSet.none(), names, term.partial))
+        out.append(Term(term.direction, term.pos, term.neg, term.services, term.names,
+                        (*term.partial, rule)))
+    return out
