@@ -40,6 +40,8 @@ KINDS = {
     ("batch", "Job"): "io.k8s.api.batch.v1.Job",
     ("batch", "CronJob"): "io.k8s.api.batch.v1.CronJob",
     ("networking.k8s.io", "NetworkPolicy"): "io.k8s.api.networking.v1.NetworkPolicy",
+    ("", "Service"): "io.k8s.api.core.v1.Service",
+    ("discovery.k8s.io", "EndpointSlice"): "io.k8s.api.discovery.v1.EndpointSlice",
 }
 # ``kind: List`` (metav1.List, what ``kubectl get -o yaml`` prints) has no OpenAPI
 # definition of its own; its items are whole objects, each checked by its own kind.

@@ -70,7 +70,7 @@ def test_other_kinds_that_filter_traffic_are_warnings_too(api: str, kind: str) -
     assert warning.endswith("; verdicts ignore it")
 
 
-@pytest.mark.parametrize(("api", "kind"), [("v1", "ConfigMap"), ("v1", "Service"),
+@pytest.mark.parametrize(("api", "kind"), [("v1", "ConfigMap"), ("v1", "ServiceAccount"),
                                            ("v1", "Secret"), ("netwarden.dev/v1", "LabHost")])
 def test_a_harmless_kind_is_a_note(api: str, kind: str) -> None:
     snap = load_texts([("cm.yaml", f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\n")])

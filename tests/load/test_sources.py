@@ -92,14 +92,14 @@ def test_a_json_file_is_loaded_with_line_numbers(tmp_path: Path) -> None:
 
 def test_an_unknown_kind_is_skipped_with_a_note() -> None:
     text = """\
-    # the frontend service
+    # the frontend's settings
     ---
     apiVersion: v1
-    kind: Service
+    kind: ConfigMap
     metadata: {name: frontend}
     """
     snap = load(text, "svc.yaml")
-    assert snap.notes == ("svc.yaml:3: skipped Service/frontend (not used by network policy)",)
+    assert snap.notes == ("svc.yaml:3: skipped ConfigMap/frontend (not used by network policy)",)
 
 
 def test_a_missing_path_is_an_error_naming_it(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from ..resources.snapshot import Snapshot
 from .anp import compile_cluster_policies
 from .calico import compile_calico
 from .k8s import compile_namespace, compile_network_policy, compile_pod
+from .services import compile_services
 
 __all__ = ["CompileMemo", "compile_snapshot"]
 
@@ -75,6 +76,11 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
     memo.rotate()
     tiers: list[Tier] = []
     warnings = list(snapshot.warnings)
+    notes = list(snapshot.notes)
+    services = compile_services(snapshot.services, snapshot.endpoint_slices, snapshot.pods,
+                                endpoints)
+    warnings.extend(services.warnings)
+    notes.extend(services.notes)
     if snapshot.calico:
         calico = compile_calico(snapshot.calico, namespaces)
         endpoints.extend(calico.endpoints)
@@ -91,6 +97,7 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
         policies=tuple(policies),
         namespaces=namespaces,
         tiers=tuple(tiers),
-        notes=snapshot.notes,
+        notes=tuple(notes),
         warnings=tuple(warnings),
+        services=services.services,
     )

@@ -3,6 +3,7 @@
 from .cluster import DEFAULT_TIER, NAME_LABEL, Cluster
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, NamedPort, Namespace
 from .index import Layers, PolicyIndex
+from .kube_services import Backend, Frontend, KubeService, PortMapping
 from .policy import (
     EPHEMERAL_PORT,
     Action,
@@ -28,14 +29,17 @@ __all__ = [
     "EPHEMERAL_PORT",
     "NAME_LABEL",
     "Action",
+    "Backend",
     "Cluster",
     "Direction",
     "Endpoint",
     "EndpointKind",
     "EntityMatch",
+    "Frontend",
     "IPAddress",
     "IPNetwork",
     "IcmpMatch",
+    "KubeService",
     "Labels",
     "Layers",
     "NamedPort",
@@ -45,6 +49,7 @@ __all__ = [
     "Policy",
     "PolicyIndex",
     "PolicyKind",
+    "PortMapping",
     "PortSpec",
     "Rule",
     "Scope",

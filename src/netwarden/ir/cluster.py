@@ -8,6 +8,7 @@ from functools import cached_property
 
 from .addresses import AddressSet
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, Namespace
+from .kube_services import KubeService
 from .policy import EntityMatch, Policy, Tier, sort_key
 
 __all__ = ["DEFAULT_TIER", "Cluster"]
@@ -27,6 +28,8 @@ class Cluster:
     referenced still exists with its ``kubernetes.io/metadata.name`` label.
     ``notes`` are for the curious (``validate`` lists them); ``warnings`` say
     where a verdict may differ from the cluster's, and every command prints them.
+    ``services`` are the Kubernetes Services with their backends
+    (``netwarden.ir.kube_services``): they route, policies never select them.
     """
 
     endpoints: tuple[Endpoint, ...] = ()
@@ -35,6 +38,27 @@ class Cluster:
     tiers: tuple[Tier, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    services: tuple[KubeService, ...] = ()
+
+    @cached_property
+    def _services(self) -> dict[tuple[str, str], KubeService]:
+        return {(s.namespace, s.name): s for s in self.services}
+
+    def service(self, namespace: str, name: str) -> KubeService | None:
+        return self._services.get((namespace, name))
+
+    @cached_property
+    def _services_of(self) -> dict[str, tuple[KubeService, ...]]:
+        out: dict[str, list[KubeService]] = {}
+        for svc in self.services:
+            for backend in svc.backends:
+                if svc not in out.setdefault(backend.key, []):
+                    out[backend.key].append(svc)
+        return {key: tuple(found) for key, found in out.items()}
+
+    def services_of(self, key: str) -> tuple[KubeService, ...]:
+        """The Services an endpoint (``ns/pod``) backs, ready or not, in load order."""
+        return self._services_of.get(key, ())
 
     def ns_labels(self, name: str) -> Labels:
         ns = self.namespaces.get(name)

@@ -1,6 +1,6 @@
 """Kinds netwarden does not read, and whether skipping one can change a verdict.
 
-A ConfigMap or a Service says nothing about which pod may reach which, so it
+A ConfigMap or a Secret says nothing about which pod may reach which, so it
 is skipped with a note. A kind that filters traffic of its own —
 another CNI's policies, Calico profiles — changes what the
 cluster allows; netwarden's verdicts ignore it, and the user must be told

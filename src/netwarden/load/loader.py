@@ -20,11 +20,13 @@ from collections.abc import Iterable, Sequence
 from .._errors import READING, InvalidManifests, SelectorError, ValidationError
 from ..resources.anp import ClusterNode, ClusterPolicy
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
+from ..resources.services import EndpointSlice, Service
 from ..resources.snapshot import Snapshot
 from . import schema
 from .addresses import assign_addresses
 from .kinds import reason_verdicts_ignore
 from .registry import Note, api_group, lookup
+from .service_addresses import assign_service_addresses
 from .validation import REQUIRED, describe
 from .yamlpos import Node, read_documents
 
@@ -60,6 +62,8 @@ class SnapshotBuilder:
         self.calico: list[object] = []
         self.cluster_policies: list[ClusterPolicy] = []
         self.nodes: list[ClusterNode] = []
+        self.services: list[Service] = []
+        self.endpoint_slices: list[EndpointSlice] = []
         self.documents = 0  # documents read, valid or not: none at all is no input
 
     def add_texts(self, items: Sequence[tuple[str, str]]) -> None:
@@ -201,12 +205,18 @@ class SnapshotBuilder:
             self.cluster_policies.append(item)
         elif isinstance(item, ClusterNode):
             self.nodes.append(item)
+        elif isinstance(item, Service):
+            self.services.append(item)
+        elif isinstance(item, EndpointSlice):
+            self.endpoint_slices.append(item)
         else:
             self.calico.append(item)
 
     def build(self) -> Snapshot:
         """The snapshot, with addresses assigned; raises ``InvalidManifests`` on any error."""
         pods, errors = assign_addresses(self.pods)
+        self.errors.extend(errors)
+        services, errors = assign_service_addresses(self.services)
         self.errors.extend(errors)
         if self.errors:
             raise InvalidManifests(self.errors)
@@ -217,6 +227,8 @@ class SnapshotBuilder:
             calico=tuple(self.calico),
             cluster_policies=tuple(self.cluster_policies),
             nodes=tuple(self.nodes),
+            services=tuple(services),
+            endpoint_slices=tuple(self.endpoint_slices),
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
         )

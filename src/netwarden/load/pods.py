@@ -44,9 +44,11 @@ def parse_pod(doc: Node) -> list[object]:
     meta = parse_meta(doc, p, namespaced=True)
     spec = _pod_spec(doc.get("spec"), p)
     ips = _pod_ips(doc.get("status"), p)
+    ready = _pod_ready(doc.get("status"), p)
     p.check()
     assert meta is not None
-    pod = Pod(meta, ips, spec.ports, spec.node, spec.host_network, spec.service_account)
+    pod = Pod(meta, ips, spec.ports, spec.node, spec.host_network, spec.service_account,
+              ready=ready)
     return [pod, *p.notes]
 
 
@@ -149,6 +151,24 @@ def _container_port(node: Node, p: Problems) -> ContainerPort | None:
     if len(p.errors) != before or number is None:
         return None
     return ContainerPort(number, protocol, name or None)
+
+
+_NOT_RUNNING = ("Pending", "Succeeded", "Failed")
+
+
+def _pod_ready(node: Node | None, p: Problems) -> bool:
+    """Ready unless the status says otherwise: phase not running, or Ready not True.
+
+    Hand-written manifests have no status, and stand for running pods.
+    """
+    fields = p.map_(node) or {}
+    if p.str_(fields.get("phase")) in _NOT_RUNNING:
+        return False
+    for item in p.list_(fields.get("conditions")) or []:
+        condition = p.map_(item) or {}
+        if p.str_(condition.get("type")) == "Ready":
+            return p.str_(condition.get("status")) == "True"
+    return True
 
 
 def _pod_ips(node: Node | None, p: Problems) -> tuple[IPAddress, ...]:

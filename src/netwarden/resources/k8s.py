@@ -113,7 +113,9 @@ class Pod:
     """A pod, or the pod template of a workload (``workload`` = ``Deployment/web``).
 
     ``ips`` is empty when the manifest has no status; the loader assigns one
-    from the default pod CIDR (see ``netwarden.load.addresses``).
+    from the default pod CIDR (see ``netwarden.load.addresses``). ``ready`` is
+    False only when the status says so (a Ready condition not True, or phase
+    Pending, Succeeded or Failed): a Service forwards to ready pods only.
     """
 
     meta: Meta
@@ -123,6 +125,7 @@ class Pod:
     host_network: bool = False
     service_account: str | None = None
     workload: str | None = None
+    ready: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .anp import ClusterNode, ClusterPolicy
 from .k8s import Namespace, NetworkPolicy, Pod
+from .services import EndpointSlice, Service
 
 __all__ = ["Snapshot"]
 
@@ -18,7 +19,8 @@ class Snapshot:
     order; ``notes`` are things a user should know but that are not errors,
     such as kinds that were skipped; ``cluster_policies`` the AdminNetworkPolicy,
     BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects, ``nodes`` the
-    Node objects (for ``nodes`` peers); ``warnings`` are things that could change
+    Node objects (for ``nodes`` peers); ``services`` and ``endpoint_slices``
+    the Services (addresses assigned) and EndpointSlices; ``warnings`` are things that could change
     a verdict, which every command prints.
     """
 
@@ -28,5 +30,7 @@ class Snapshot:
     calico: tuple[object, ...] = ()
     cluster_policies: tuple[ClusterPolicy, ...] = ()
     nodes: tuple[ClusterNode, ...] = ()
+    services: tuple[Service, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
