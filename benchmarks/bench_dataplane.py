@@ -39,6 +39,7 @@ from netwarden.lab import Lab
 from netwarden.lab.enforcement import Enforcer
 from netwarden.lab.lifecycle import down, serving
 from netwarden.lab.topology import DEFAULT_PORTS
+from netwarden.load.scalars import KubeDumper
 
 CT_ONLY = """add table inet netwarden
 add chain inet netwarden forward { type filter hook forward priority 0 ; policy accept ; }
@@ -67,7 +68,7 @@ def cluster_of(pods: int, policies: int, extra: list[dict] | None = None) -> Clu
     import yaml
 
     docs = generate(pods, policies, seed=11) + (extra or [])
-    return load_cluster(["-"], stdin=io.StringIO(yaml.safe_dump_all(docs)))
+    return load_cluster(["-"], stdin=io.StringIO(yaml.dump_all(docs, Dumper=KubeDumper)))
 
 
 def allow_pair(ns: str, app: str) -> dict:

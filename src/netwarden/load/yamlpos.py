@@ -182,6 +182,7 @@ class _Composer:
         written: dict[str, tuple[int, yaml.Node]] = {}  # key -> (entry index, key node)
         merges: list[tuple[int, yaml.Node]] = []  # (entry index, merged value)
         prefix = f"{path}." if path else ""
+        file = self.file
         for index, (key_node, value_node) in enumerate(node.value):
             text = key_node.value
             if key_node.tag is _PLAIN and text not in WORDS and text[0] not in NUMBER_START:
@@ -204,7 +205,19 @@ class _Composer:
                     f"duplicate key (first at line {written[key][1].start_mark.line + 1})"))
                 continue
             written[key] = (index, key_node)
-            out[key] = self.convert(value_node, child, depth + 1)
+            if value_node.__class__ is yaml.ScalarNode:  # inlined convert(): most values
+                if self.alias_depth:
+                    self.count(value_node, child, False)
+                else:
+                    self.decoded += 1
+                text = value_node.value
+                tag = value_node.tag
+                value = text if (tag is _STR_TAG or (
+                    tag is _PLAIN and text not in WORDS and text[0] not in NUMBER_START)) \
+                    else self.scalar(value_node, child)
+                out[key] = Node(value, file, value_node.start_mark.line + 1, child)
+            else:
+                out[key] = self.convert(value_node, child, depth + 1)
         for index, value_node in merges:
             self.merge(path, depth, out, written, index, value_node)
         return out
