@@ -3,6 +3,9 @@ peers, and the order of the admin and baseline tiers among Calico's."""
 
 from __future__ import annotations
 
+import pytest
+
+from netwarden._errors import InvalidManifests
 from netwarden.compile import compile_snapshot
 from netwarden.engine import Engine
 from netwarden.ir import Action, Direction, EntityMatch, Origin, Peer, Rule
@@ -184,3 +187,13 @@ def test_admin_and_baseline_tiers_sit_among_calico_tiers_by_calicos_orders() -> 
     cluster = _engine(PODS, DENY_TENANT_A, CALICO_TIER).cluster
     assert [t.name for t, _ in cluster.evaluation_order] == [
         "security", "kube-admin", "default", "late", "kube-baseline"]
+
+
+def test_two_objects_of_one_kind_and_name_are_an_error() -> None:
+    banp = ("apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
+            "metadata: {name: default}\nspec: {subject: {namespaces: {}}}\n")
+    with pytest.raises(InvalidManifests) as info:
+        _engine(PODS, banp, banp)
+    assert [str(e) for e in info.value.errors] == [
+        "f2.yaml:1: metadata.name: BaselineAdminNetworkPolicy 'default' is defined more than "
+        "once (first at f1.yaml:1)"]

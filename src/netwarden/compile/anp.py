@@ -37,6 +37,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .._errors import InvalidManifests, ValidationError
 from ..ir import (
     Action,
     Direction,
@@ -90,6 +91,9 @@ def compile_cluster_policies(policies: Sequence[ClusterPolicy],
                              nodes: Sequence[ClusterNode] = ()) -> ClusterPoliciesCompiled:
     """Every cluster-wide policy as an IR policy of tier ``kube-admin`` or ``kube-baseline``.
 
+    Raises ``InvalidManifests`` when two objects of one kind share a name (the
+    API server would keep only one of them).
+
     >>> from netwarden.resources.anp import ClusterPolicySubject
     >>> from netwarden.resources.k8s import LabelSelector, Meta
     >>> anp = ClusterPolicy("AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1",
@@ -101,10 +105,23 @@ def compile_cluster_policies(policies: Sequence[ClusterPolicy],
     """
     compiled: list[Policy] = []
     warnings: list[str] = []
+    errors: list[ValidationError] = []
+    first: dict[tuple[str, str], ClusterPolicy] = {}
     for policy in policies:
+        key = (policy.kind, policy.meta.name)
+        if key in first:  # one object per name and kind in a cluster: the API keeps one
+            where = first[key].meta.position
+            errors.append(ValidationError(
+                policy.meta.position, "metadata.name",
+                f"{policy.kind} {policy.meta.name!r} is defined more than once"
+                + (f" (first at {where})" if where else "")))
+            continue
+        first[key] = policy
         ir, notes = _policy(policy, nodes)
         compiled.append(ir)
         warnings.extend(notes)
+    if errors:
+        raise InvalidManifests(errors)
     used = {p.tier for p in compiled}
     tiers = tuple(t for t in (ADMIN_TIER, BASELINE_TIER) if t.name in used)
     return ClusterPoliciesCompiled(tiers, tuple(compiled), tuple(warnings))
