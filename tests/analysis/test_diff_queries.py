@@ -100,4 +100,4 @@ def test_workload_names(load: Any) -> None:
     conn = ExternalConnectivity(load(deploy, *base()[:3]))
     web = resolve(conn, "prod/Deployment/web")
     peers = [p.name for p in reachable_from(conn, resolve(conn, "prod/db")).peers]
-    assert "prod/Deployment/web" in peers and web.workload == "Deployment/web"
+    assert "prod/web" in peers and web.workload == "Deployment/web"

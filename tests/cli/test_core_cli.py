@@ -154,7 +154,7 @@ def test_matrix_table_shows_a_legend_for_partial_connectivity(manifests: Path, c
 def test_explain_states_isolation_in_plain_words(manifests: Path, capsys) -> None:
     code, out, _ = run(capsys, "explain", str(manifests))
     assert code == 0
-    assert 'prod/db-from-web (tier default, order 1000) selects pods where role == "db"' in out
+    assert 'prod/db-from-web selects pods where role == "db"' in out
     assert "port named postgres" in out
 
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.connectivity import is_loopback
 from ..ir import Cluster, Endpoint, ServiceSet
 from .external import ExternalConnectivity
 
@@ -146,7 +147,7 @@ def diff(a: Cluster, b: Cluster) -> DiffReport:
         row_a, row_b, row = ma[i], mb[i], []
         for j in range(n):
             x, y = row_a[j], row_b[j]
-            if x is y or x == y:
+            if x is y or x == y or (i == j and _loopback_only(joint[pairs[i]])):
                 row.append(0)
             else:
                 row.append(codes.setdefault((y - x, x - y), len(codes) + 1))
@@ -179,6 +180,12 @@ def diff(a: Cluster, b: Cluster) -> DiffReport:
     pods_b = {e.key for e in cb.pods}
     return DiffReport(tuple(changes), tuple(sorted(pods_a - pods_b)),
                       tuple(sorted(pods_b - pods_a)), tuple(r.name for r in cb.ranges))
+
+
+def _loopback_only(members: list[Endpoint]) -> bool:
+    """A group of one pod: its cell to itself is loopback, never a change (a replicated
+    endpoint's is one replica to another, compared like any pair)."""
+    return len(members) == 1 and is_loopback(members[0], members[0])
 
 
 def _names(conn: ExternalConnectivity) -> set[str]:
@@ -233,4 +240,4 @@ def describe_group(members: tuple[Endpoint, ...], universe: dict[str | None, set
 
 
 def _pod_name(e: Endpoint) -> str:
-    return f"{e.namespace}/{e.workload}" if e.workload and e.namespace else e.key
+    return e.key  # the one naming of every command (a workload's endpoint too)

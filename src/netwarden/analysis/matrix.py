@@ -3,14 +3,16 @@
 Grouping merges pods whose rows and columns are identical, so a cluster of
 10,000 pods prints as a few dozen groups. Within a group, the entry from the
 group to itself is about two different members; a pod may always talk to
-itself, so a one-pod group's own entry is ``all``.
+itself, so a one-pod group's own entry is ``all`` — unless that endpoint stands
+for several replicas (a Deployment with ``replicas: 3``), whose entry to itself
+is one replica to another, policed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..engine.connectivity import Connectivity
+from ..engine.connectivity import Connectivity, is_loopback
 from ..ir import Endpoint, ServiceSet
 from ..ir.services import ECHO_REQUEST, protocol_name, protocol_number
 
@@ -46,8 +48,8 @@ class Groups:
         self.names = [f"g{i + 1}" for i in range(len(ordered))]
         self.matrix = [[matrix[s][d] for d in reps] for s in reps]
         for i, members in enumerate(self.members):
-            if len(members) == 1:  # a lone pod's entry to itself is loopback
-                self.matrix[i][i] = ServiceSet.all()
+            if len(members) == 1 and is_loopback(members[0], members[0]):
+                self.matrix[i][i] = ServiceSet.all()  # a lone pod's entry to itself
 
 
 def group_classes(conn: Connectivity) -> Groups:
@@ -81,10 +83,11 @@ def port_matrix(
     matrix = conn.class_matrix()
     cells = [[cell.contains(proto, value) for cell in row] for row in matrix]
     class_of = [conn.class_of[k] for k in keys]
+    loopback = {e.key for e in conn.endpoints if is_loopback(e, e)}
     allowed: dict[str, dict[str, bool]] = {}
     for src, cs in zip(keys, class_of, strict=True):
         row = cells[cs]
-        allowed[src] = {dst: (True if src == dst else row[cd])
+        allowed[src] = {dst: (True if src == dst and src in loopback else row[cd])
                         for dst, cd in zip(keys, class_of, strict=True)}
     head["endpoints"] = keys
     head["allowed"] = allowed
@@ -107,10 +110,11 @@ def full_matrix(conn: Connectivity, *, grouped: bool = False) -> dict[str, Any]:
     matrix = conn.class_matrix()
     cells = [[_json(cell) for cell in row] for row in matrix]
     class_of = [conn.class_of[k] for k in keys]
+    loopback = {e.key for e in conn.endpoints if is_loopback(e, e)}
     connections: dict[str, dict[str, Any]] = {}
     for src, cs in zip(keys, class_of, strict=True):
         row = cells[cs]
-        connections[src] = {dst: ("all" if src == dst else row[cd])
+        connections[src] = {dst: ("all" if src == dst and src in loopback else row[cd])
                             for dst, cd in zip(keys, class_of, strict=True)}
     return {"endpoints": keys, "connections": connections}
 

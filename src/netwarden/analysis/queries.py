@@ -1,7 +1,7 @@
 """Who can reach a pod, and what a pod can reach, read off the connectivity map.
 
-Answers list peers grouped by workload (``prod/Deployment/web``) where the
-manifests say which workload a pod belongs to, and by pod otherwise; address
+Answers list peers by their key (``prod/web``, also for the endpoint a
+workload's template stands for; ``workload`` says ``Deployment/web``); address
 ranges outside the cluster that the policies name appear as peers too.
 
 >>> answer = who_can_reach(conn, conn.cluster.endpoint("prod/db"), "TCP", 5432)  # doctest: +SKIP
@@ -55,9 +55,6 @@ class Answer:
 
 def resolve(conn: ExternalConnectivity, name: str) -> Endpoint:
     """A pod key, ``ns/Kind/name`` of a workload, a pod name in default, or an IP."""
-    for e in conn.pods:
-        if e.workload and f"{e.namespace}/{e.workload}" == name:
-            return e
     subject = Engine(conn.cluster).resolve(name)
     if not isinstance(subject, Endpoint) or subject.key not in conn.class_of:
         raise LookupFailed(f"{name!r} is not a pod with an address in this input")
@@ -84,8 +81,8 @@ def _answer(conn: ExternalConnectivity, subject: Endpoint, question: str,
     groups: dict[tuple[str | None, str], list[Endpoint]] = defaultdict(list)
     services: dict[tuple[str | None, str], ServiceSet] = {}
     for peer in conn.endpoints:
-        if peer.key == subject.key:
-            continue
+        if peer.key == subject.key and not subject.replicated:
+            continue  # loopback; a replicated subject's other replicas are peers
         allowed = column[conn.class_of[peer.key]]
         if proto is not None:
             if not allowed.contains(proto, value) if value is not None else \
@@ -103,7 +100,9 @@ def _answer(conn: ExternalConnectivity, subject: Endpoint, question: str,
     for (ns, name), members in sorted(groups.items(), key=lambda kv: (kv[0][0] is None,
                                                                      kv[0][0] or "", kv[0][1])):
         workload = members[0].workload
-        label = f"{ns}/{workload}" if workload and ns else name
+        # One naming in every command: an endpoint's key (``prod/web``, also for the
+        # endpoint a Deployment's template stands for); ``workload`` says its kind.
+        label = members[0].key if len(members) == 1 else f"{ns}/{workload}"
         peers.append(Reach(label, ns, workload, tuple(sorted(e.key for e in members)),
                            services[(ns, name)]))
     return Answer(question, subject.key, protocol_name(proto) if proto is not None else None,

@@ -29,7 +29,7 @@ from .._errors import (
     SourceError,
 )
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 VERSION = "netwarden 0.1.0"
 EXIT_INTERNAL = 4
@@ -52,9 +52,12 @@ COMMANDS = {
 }
 
 
-def _parser(formatter: type[argparse.HelpFormatter],
-            command: str | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser(formatter: type[argparse.HelpFormatter], command: str | None,
+            parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+            ) -> argparse.ArgumentParser:
+    """The parser for ``command`` (all of them when None); subcommand parsers are of
+    ``parser_class`` too, as argparse makes them."""
+    parser = parser_class(
         prog="netwarden",
         description="Kubernetes and Calico network policies: check, explain, enforce.",
         formatter_class=formatter,
@@ -72,6 +75,12 @@ def _parser(formatter: type[argparse.HelpFormatter],
         if module is not None:
             module.register(sub)
     return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command, as ``netwarden --help`` shows it (for tests and docs)."""
+    common = importlib.import_module("._common", __name__)
+    return _parser(common.Formatter, None, common.Parser)
 
 
 def _command_module(name: str) -> ModuleType | None:
@@ -126,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     common = importlib.import_module("._common", __name__)
-    parser = _parser(common.Formatter, _command_of(argv))
+    parser = _parser(common.Formatter, _command_of(argv), common.Parser)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

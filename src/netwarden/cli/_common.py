@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -22,6 +23,37 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_ENV = 0, 1, 2, 3
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the hand-written examples in epilogs as they are."""
+
+
+class Parser(argparse.ArgumentParser):
+    """No prefix abbreviations: ``--prot 80`` is an error, not ``--protocol 80``.
+
+    Subcommand parsers are made of the same class (argparse's default), so the
+    rule holds for every command and lab subcommand.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
+def port_number(text: str) -> int:
+    """A destination port, 1-65535, for ``--port`` (argparse exits 2 with the message).
+
+    >>> port_number("5432")
+    5432
+    >>> port_number("70000")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: invalid port 70000: must be between 1 and 65535
+    """
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value}: must be between 1 and 65535")
+    return value
 
 
 def console(file: Any = None) -> Console:
@@ -73,8 +105,15 @@ def add_strictness(parser: argparse.ArgumentParser) -> None:
 
 
 def add_format(parser: argparse.ArgumentParser, *choices: str, default: str = "table") -> None:
-    parser.add_argument("--format", "-o", choices=choices, default=default,
+    """``-o``/``--format`` in every command, as kubectl's ``-o``: the format, never a file."""
+    parser.add_argument("-o", "--format", choices=choices, default=default,
                         help=f"output format (default: {default})")
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """``-O``/``--output``: the file to write, in every command that can write one."""
+    parser.add_argument("-O", "--output", metavar="FILE",
+                        help="write to this file instead of standard output")
 
 
 def load_inputs(args: argparse.Namespace) -> Cluster:
@@ -83,13 +122,38 @@ def load_inputs(args: argparse.Namespace) -> Cluster:
     if getattr(args, "kubeconfig", None) or (not args.paths and getattr(args, "context", None)):
         cluster = load_live_cluster(args.kubeconfig, args.context)
     elif not args.paths and not getattr(args, "kustomize", None):
-        raise ValidationError(None, "", "give manifest paths, - for stdin, -k DIR, or --kubeconfig")
+        raise ValidationError(None, "", no_input_message())
     else:
         cluster = load_cluster(args.paths, stdin=sys.stdin,
                                strictness=getattr(args, "strictness", "default"),
                                kustomize=getattr(args, "kustomize", None) or ())
     print_warnings(cluster)
     return cluster
+
+
+def no_input_message(environ: Mapping[str, str] | None = None) -> str:
+    """What to say when a command got neither manifests nor ``--kubeconfig``: the ways to
+    give input, and the kubeconfig's current context when one is configured."""
+    env = os.environ if environ is None else environ
+    text = ("no input: give manifest paths (files or directories), - for standard input, "
+            "-k DIR for a kustomization, or --kubeconfig FILE to read a live cluster")
+    path = env.get("KUBECONFIG", "").split(os.pathsep)[0] or os.path.join(
+        env.get("HOME", os.path.expanduser("~")), ".kube", "config")
+    context = _current_context(path)
+    if context:
+        text += (f"; the kubeconfig {path} has current context {context!r}: "
+                 f"add --kubeconfig {path} to read that cluster")
+    return text
+
+
+def _current_context(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            config = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    context = config.get("current-context") if isinstance(config, dict) else None
+    return context if isinstance(context, str) and context else None
 
 
 def print_warnings(cluster: Cluster) -> None:

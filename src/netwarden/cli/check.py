@@ -1,12 +1,22 @@
-"""``netwarden check``: would this connection be allowed, and why?"""
+"""``netwarden check``: would this connection be allowed, and why?
+
+With ``--port`` the answer is about one packet. Without it, it is about every
+port of the protocol at once, per service set: "allowed on TCP 5432 only",
+"allowed on every TCP port", "denied on every TCP port"; each side (the
+source's egress, the destination's ingress) gets its own service set, and the
+trace shown is that of one representative port, so the side verdicts printed
+always agree with the answer.
+"""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Engine, SideVerdict, Verdict
-from ..ir import Endpoint, ServiceSet
+from ..engine import Connectivity, Engine, SideVerdict, Verdict
+from ..engine.connectivity import is_loopback
+from ..ir import Direction, Endpoint, EndpointKind, ServiceSet
 from ..ir.services import PORT_PROTOCOLS, protocol_name, protocol_number
 from ._common import (
     EXIT_NEGATIVE,
@@ -17,93 +27,187 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    port_number,
 )
+
+_ALL = ServiceSet.all()
 
 
 def register(sub: Any) -> None:
     parser = add_command(
         sub, "check", help="check one connection and explain why (exit 0 allowed, 1 denied)",
         example="netwarden check k8s/ --from prod/web --to prod/db --port 5432\n"
+        "  netwarden check k8s/ --from prod/Deployment/web --to prod/db    # every TCP port\n"
         "  netwarden check k8s/ --from 192.168.5.10 --to prod/db --port 3306 --protocol TCP",
     )
     add_inputs(parser)
-    parser.add_argument("--from", dest="src", required=True, help="namespace/pod or an IP")
-    parser.add_argument("--to", dest="dst", required=True, help="namespace/pod or an IP")
-    parser.add_argument("--port", type=int, help="destination port (default: every port)")
+    parser.add_argument("--from", dest="src", required=True,
+                        help="namespace/pod, namespace/Kind/workload, a pod name in default, "
+                        "or an IP")
+    parser.add_argument("--to", dest="dst", required=True,
+                        help="namespace/pod, namespace/Kind/workload, a pod name in default, "
+                        "or an IP")
+    parser.add_argument("--port", type=port_number,
+                        help="destination port (default: every port, answered per port range)")
     parser.add_argument("--protocol", default="TCP",
                         help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number (default TCP)")
     add_format(parser, "text", "json", "yaml", default="text")
     parser.set_defaults(func=run)
 
 
+@dataclass(frozen=True, slots=True)
+class PortRange:
+    """Without ``--port``: what each side and the connection allow, for the protocol."""
+
+    protocol: int
+    services: ServiceSet            # the connection, every protocol
+    sides: dict[str, ServiceSet]    # "egress"/"ingress" -> that side, every protocol
+
+    def of(self, services: ServiceSet) -> ServiceSet:
+        return services & ServiceSet.protocol(self.protocol)
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.of(self.services))
+
+    def answer(self, services: ServiceSet | None = None) -> str:
+        """``allowed on TCP 5432 only``, ``allowed on every TCP port``, ``denied on every
+        TCP port``."""
+        mine = self.of(self.services if services is None else services)
+        name = protocol_name(self.protocol)
+        if not mine:
+            return f"denied on every {name} port"
+        if mine.contains(self.protocol):
+            return f"allowed on every {name} port"
+        return f"allowed on {mine} only"
+
+    def traced_port(self) -> int | None:
+        """The port whose trace explains the answer: an allowed one when there is one,
+        else one that a side allows (showing where the other side stops it), else None
+        (the protocol as a whole, which every side denies)."""
+        sides = [s for s in self.sides.values() if not self.of(s).contains(self.protocol)]
+        for candidate in (self.services, *sides):
+            for proto, spans in self.of(candidate).protocols():
+                if proto == self.protocol and spans:
+                    return spans[0][0]
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
-    engine = Engine(load_inputs(args))
+    cluster = load_inputs(args)
+    engine = Engine(cluster)
     protocol = protocol_number(args.protocol)
-    verdict = engine.check(args.src, args.dst, protocol, args.port)
-    services = _services_between(engine, args, protocol)
-    allowed = verdict.allowed if services is None else bool(
-        services & ServiceSet.protocol(protocol))
-    data = _json(verdict, allowed, args.port)
-    if services is not None:
-        data["allowed_services"] = services.to_json() if services else []
+    ranges = _port_range(engine, args, protocol)
+    port = args.port if ranges is None else ranges.traced_port()
+    verdict = engine.check(args.src, args.dst, protocol, port)
+    allowed = verdict.allowed if ranges is None else ranges.allowed
+    data = _json(verdict, args.port, ranges)
     if args.format != "text":
         print(dump(data, args.format))
     else:
-        _print(verdict, allowed, services, args.port)
+        _print(verdict, args.port, ranges)
     return EXIT_OK if allowed else EXIT_NEGATIVE
 
 
-def _services_between(engine: Engine, args: argparse.Namespace, protocol: int) -> ServiceSet | None:
-    """Without ``--port``, two pods are compared on every port at once."""
+def _port_range(engine: Engine, args: argparse.Namespace, protocol: int) -> PortRange | None:
+    """Without ``--port``, two endpoints are compared on every port at once, from the map
+    (outside addresses through the map of the ranges the policies name)."""
     if args.port is not None or protocol not in PORT_PROTOCOLS:
         return None
     src, dst = engine.resolve(args.src), engine.resolve(args.dst)
-    conn = engine.connectivity
-    if not (isinstance(src, Endpoint) and isinstance(dst, Endpoint)
-            and src.key in conn.class_of and dst.key in conn.class_of):
-        return None  # the map covers pods; other endpoints are checked per packet
-    return conn.between(src, dst)
+    conn: Connectivity = engine.connectivity
+    if not all(isinstance(e, Endpoint) for e in (src, dst)):
+        from ..analysis.external import ExternalConnectivity
+
+        conn = ExternalConnectivity(engine.cluster, engine.index)
+    s, d = _class_of(conn, src), _class_of(conn, dst)
+    if s is None or d is None:
+        return None  # host endpoints: checked per packet
+    if isinstance(src, Endpoint) and isinstance(dst, Endpoint) and is_loopback(src, dst):
+        return PortRange(protocol, _ALL, {})
+    egress, ingress = conn.side(s, Direction.EGRESS), conn.side(d, Direction.INGRESS)
+    sides = {"egress": egress.get(d) if egress is not None else _ALL,
+             "ingress": ingress.get(s) if ingress is not None else _ALL}
+    return PortRange(protocol, conn.class_pair(s, d), sides)
 
 
-def _side_json(side: SideVerdict | None) -> dict[str, Any] | None:
+def _class_of(conn: Connectivity, subject: object) -> int | None:
+    if isinstance(subject, Endpoint):
+        if subject.kind is EndpointKind.NETWORK_SET:
+            return None
+        return conn.class_of.get(subject.key)
+    for e in conn.external:  # an address outside the cluster: the range node it falls in
+        if e.key in conn.class_of and _in_range(conn, e, subject):
+            return conn.class_of[e.key]
+    return None
+
+
+def _in_range(conn: Connectivity, node: Endpoint, ip: object) -> bool:
+    ranges = getattr(conn, "ranges", ())
+    return any(r.name == node.key and r.contains(ip) for r in ranges)
+
+
+def _side_json(side: SideVerdict | None, services: ServiceSet | None,
+               ranges: PortRange | None) -> dict[str, Any] | None:
     if side is None:
         return None
-    return {
+    data: dict[str, Any] = {
         "endpoint": side.endpoint,
-        "allowed": side.allowed,
+        "allowed": side.allowed if ranges is None or services is None
+        else bool(ranges.of(services)),
+    }
+    if ranges is not None and services is not None:
+        data["allowed_services"] = ranges.of(services).to_json() if ranges.of(services) else []
+        data["answer"] = ranges.answer(services)
+    data.update({
         "isolated": side.isolated,
         "policies": list(side.policies),
         "decided_by": str(side.decided_by.origin) if side.decided_by else None,
         "trace": [{"step": s.kind.value, "text": s.text} for s in side.steps],
-    }
+    })
+    return data
 
 
-def _json(verdict: Verdict, allowed: bool, port: int | None) -> dict[str, Any]:
-    return {
-        "allowed": allowed,
+def _json(verdict: Verdict, port: int | None, ranges: PortRange | None) -> dict[str, Any]:
+    sides = ranges.sides if ranges is not None else {}
+    data: dict[str, Any] = {
+        "allowed": verdict.allowed if ranges is None else ranges.allowed,
         "from": verdict.source,
         "to": verdict.destination,
         "protocol": protocol_name(verdict.packet.protocol),
         "port": port,
-        "reasons": verdict.reasons,
-        "egress": _side_json(verdict.egress),
-        "ingress": _side_json(verdict.ingress),
     }
+    if ranges is not None:
+        data["answer"] = ranges.answer()
+        data["allowed_services"] = ranges.services.to_json() if ranges.services else []
+        data["traced_port"] = verdict.packet.port
+    data.update({
+        "reasons": verdict.reasons,
+        "egress": _side_json(verdict.egress, sides.get("egress"), ranges),
+        "ingress": _side_json(verdict.ingress, sides.get("ingress"), ranges),
+    })
+    return data
 
 
-def _print(
-    verdict: Verdict, allowed: bool, services: ServiceSet | None, port: int | None
-) -> None:
+def _print(verdict: Verdict, port: int | None, ranges: PortRange | None) -> None:
     out = console()
+    allowed = verdict.allowed if ranges is None else ranges.allowed
     mark = "[bold green]ALLOWED[/]" if allowed else "[bold red]DENIED[/]"
-    what = verdict.packet.describe() if port is not None or services is None else (
-        f"{protocol_name(verdict.packet.protocol)} (any port)")
-    out.print(f"{mark}  {verdict.source} → {verdict.destination}  {what}")
-    if services is not None:
-        shown = str(services) if services else "nothing"
-        out.print(f"  allowed between them: {shown}", markup=False)
+    if ranges is None:
+        out.print(f"{mark}  {verdict.source} → {verdict.destination}  "
+                  f"{verdict.packet.describe()}")
+    else:
+        out.print(f"{mark}  {verdict.source} → {verdict.destination}  {ranges.answer()}")
     for note in verdict.notes:
         out.print(f"  • {note}", markup=False)
+    sides = ranges.sides if ranges is not None else {}
+    for label, side in (("egress", verdict.egress), ("ingress", verdict.ingress)):
+        if side is not None and label in sides and ranges is not None:
+            out.print(f"  {label:7} {side.endpoint}: {ranges.answer(sides[label])}",
+                      markup=False)
+    if ranges is not None and verdict.packet.port is not None and (verdict.egress or
+                                                                   verdict.ingress):
+        out.print(f"  trace for {verdict.packet.describe()}:", markup=False)
     for label, side in (("egress", verdict.egress), ("ingress", verdict.ingress)):
         if side is None:
             continue

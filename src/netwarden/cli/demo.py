@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import LabError
-from ._common import EXIT_NEGATIVE, EXIT_OK, add_command, console, print_warnings
+from ._common import EXIT_NEGATIVE, EXIT_OK, add_command, console, port_number, print_warnings
 
 DEFAULT_EXAMPLE = "examples/seed-prod-dev"
 # The step that makes the most instructive matrix: default deny, then allow dev -> prod.
@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     parser.add_argument("example", nargs="?", default=DEFAULT_EXAMPLE, metavar="EXAMPLE_DIR",
                         help=f"example directory with cluster.yaml and policies/ "
                         f"(default {DEFAULT_EXAMPLE})")
-    parser.add_argument("--port", type=int, default=80, help="port to probe (default 80)")
+    parser.add_argument("--port", type=port_number, default=80, help="port to probe (default 80)")
     parser.add_argument("--protocol", default="TCP", help="TCP or UDP (default TCP)")
     parser.set_defaults(func=run)
 

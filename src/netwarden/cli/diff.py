@@ -10,6 +10,7 @@ from ._common import (
     EXIT_OK,
     add_command,
     add_format,
+    add_output,
     add_strictness,
     console,
     dump,
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
                         help="several paths for B")
     add_format(parser, "text", "json", "yaml", "md", "csv", default="text")
     add_strictness(parser)
-    parser.add_argument("--output", "-O", help="write to a file instead of stdout")
+    add_output(parser)
     parser.set_defaults(func=run)
 
 

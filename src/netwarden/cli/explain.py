@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..engine import describe_policy
+from ..engine.explain import speaks_calico
 from ._common import EXIT_OK, add_command, add_format, add_inputs, console, dump, load_inputs
 
 
@@ -20,16 +21,17 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
     policies = [p for _, ps in cluster.evaluation_order for p in ps]
+    tiers = speaks_calico(cluster)
     if args.format != "text":
         data = [{"policy": p.id, "position": str(p.position) if p.position else None,
-                 "explanation": describe_policy(p)} for p in policies]
+                 "explanation": describe_policy(p, tiers=tiers)} for p in policies]
         print(dump(data, args.format))
         return EXIT_OK
     out = console()
     if not policies:
         out.print("no policies: every pod can reach every other pod")
     for policy in policies:
-        lines = describe_policy(policy)
+        lines = describe_policy(policy, tiers=tiers)
         where = f"  ({policy.position})" if policy.position else ""
         out.print(f"[bold]{lines[0]}[/]{where}", highlight=False)
         for line in lines[1:]:

@@ -22,6 +22,7 @@ from ._common import (
     console,
     dump,
     error_console,
+    port_number,
     print_warnings,
     write,
 )
@@ -125,7 +126,7 @@ def _lab_opt(p: argparse.ArgumentParser) -> None:
 
 
 def _service(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=80, help="destination port (default 80)")
+    p.add_argument("--port", type=port_number, default=80, help="destination port (default 80)")
     p.add_argument("--protocol", default="TCP", help="TCP, UDP or ICMP (SCTP: not in this kernel)")
     p.add_argument("--family", type=int, choices=(4, 6), help="address family (default: each "
                    "pod's first address)")

@@ -13,6 +13,7 @@ from ._common import (
     add_command,
     add_format,
     add_inputs,
+    add_output,
     console,
     dump,
     load_inputs,
@@ -33,7 +34,7 @@ def register(sub: Any) -> None:
                         help="hide findings below this severity (default: info)")
     parser.add_argument("--no-redundancy", action="store_true",
                         help="skip the redundant-rule analysis (NW007, NW012)")
-    parser.add_argument("--output", "-O", help="write to a file instead of stdout")
+    add_output(parser)
     parser.set_defaults(func=run)
 
 

@@ -9,7 +9,18 @@ from rich.table import Table
 
 from ..analysis.matrix import full_matrix, port_matrix
 from ..engine import Connectivity, Engine
-from ._common import EXIT_OK, add_command, add_inputs, console, dump, load_inputs, write
+from ._common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    add_inputs,
+    add_output,
+    console,
+    dump,
+    load_inputs,
+    port_number,
+    write,
+)
 
 # Above this many pods the text table groups pods with identical connectivity.
 TEXT_GROUP_THRESHOLD = 30
@@ -22,19 +33,19 @@ def register(sub: Any) -> None:
         example="netwarden matrix k8s/ --port 80 --protocol TCP\n"
         "  netwarden matrix k8s/ --format json --grouped\n"
         "  netwarden matrix k8s/ --external    # with the ranges ipBlocks name\n"
-        "  netwarden matrix k8s/ --format html -o report.html",
+        "  netwarden matrix k8s/ -o html -O report.html",
     )
     add_inputs(parser)
-    parser.add_argument("--port", type=int, help="one destination port (default: every port)")
+    parser.add_argument("--port", type=port_number,
+                        help="one destination port (default: every port)")
     parser.add_argument("--protocol", default="TCP", help="with --port: TCP, UDP, SCTP, ICMP…")
     parser.add_argument("--grouped", action="store_true",
                         help="group pods whose connectivity is identical")
     parser.add_argument("--external", action="store_true",
                         help="also show the address ranges outside the cluster that the "
                         "policies name (ipBlocks, Calico nets), plus 'any other address'")
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="output format (default: table)")
-    parser.add_argument("--output", "-O", dest="output", help="write to a file instead of stdout")
+    add_format(parser, *FORMATS)
+    add_output(parser)
     parser.set_defaults(func=run)
 
 

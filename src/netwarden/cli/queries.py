@@ -7,13 +7,23 @@ from typing import Any
 
 from rich.table import Table
 
-from ._common import EXIT_OK, add_command, add_format, add_inputs, console, dump, load_inputs
+from ._common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    add_inputs,
+    console,
+    dump,
+    load_inputs,
+    port_number,
+)
 
 
 def register(sub: Any) -> None:
     for name, what, example in (
         ("who-can-reach", "TARGET", "netwarden who-can-reach k8s/ prod/db --port 5432"),
-        ("reachable-from", "SOURCE", "netwarden reachable-from k8s/ prod/Deployment/web"),
+        ("reachable-from", "SOURCE",
+         "netwarden reachable-from k8s/ prod/web    # or prod/Deployment/web"),
     ):
         parser = add_command(
             sub, name,
@@ -25,7 +35,7 @@ def register(sub: Any) -> None:
         add_inputs(parser)
         parser.add_argument("subject", metavar=what,
                             help="namespace/pod, namespace/Kind/workload, or a pod IP")
-        parser.add_argument("--port", type=int, help="one destination port")
+        parser.add_argument("--port", type=port_number, help="one destination port")
         parser.add_argument("--protocol", help="TCP, UDP, SCTP, ICMP… (default: any)")
         add_format(parser, "table", "json", "yaml")
         parser.set_defaults(func=run, question=name)
@@ -56,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     arrow = "→" if args.question == "reachable-from" else "←"
     out.print(f"[bold]{answer.subject}[/] {arrow} {what}: {len(answer.peers)} peer group(s)")
     table = Table(box=None, padding=(0, 1))
-    for column in ("peer", "pods", "services"):
+    for column in ("peer", "pods", "ports"):
         table.add_column(column, overflow="fold")
     for p in answer.peers:
         pods = ", ".join(p.members) if len(p.members) > 1 or p.members[0] != p.name else ""

@@ -173,6 +173,8 @@ def compile_pod(pod: k8s.Pod) -> Endpoint:
         service_account=pod.service_account,
         workload=pod.workload,
         position=pod.meta.position,
+        replicas=pod.replicas,
+        address_assigned=pod.address_assigned,
     )
 
 

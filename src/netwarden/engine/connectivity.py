@@ -35,7 +35,7 @@ from ..ir import (
     ServiceSet,
 )
 
-__all__ = ["Connectivity", "EndpointClass"]
+__all__ = ["Connectivity", "EndpointClass", "is_loopback"]
 
 _ALL = ServiceSet.all()
 _NONE = ServiceSet.none()
@@ -128,8 +128,12 @@ class Connectivity:
 
     # -- public queries -------------------------------------------------------
     def between(self, src: Endpoint, dst: Endpoint) -> ServiceSet:
-        """Services on which ``src`` may open connections to ``dst``."""
-        if src.key == dst.key:
+        """Services on which ``src`` may open connections to ``dst``.
+
+        An endpoint to itself: loopback (everything) for one pod; for a replicated
+        workload, one replica to another, policed like any pair.
+        """
+        if is_loopback(src, dst):
             return _ALL
         return self.class_pair(self.class_of[src.key], self.class_of[dst.key])
 
@@ -160,7 +164,8 @@ class Connectivity:
     def class_matrix(self, classes: Sequence[int] | None = None) -> list[list[ServiceSet]]:
         """``m[i][j]``: services from ``classes[i]`` to ``classes[j]`` (two distinct members).
 
-        A pod talking to itself is not in here; ``pairs`` and ``between`` add it.
+        A pod talking to itself (loopback) is not in here; ``pairs`` and ``between`` add
+        it. The cell of a replicated endpoint's class to itself is that of two replicas.
         """
         chosen = list(range(len(self.classes))) if classes is None else list(classes)
         egress, ingress = self._all_sides()
@@ -212,7 +217,7 @@ class Connectivity:
         for src in self.endpoints:
             row = matrix[self.class_of[src.key]]
             for dst in self.endpoints:
-                yield src, dst, (_ALL if src.key == dst.key else row[self.class_of[dst.key]])
+                yield src, dst, (_ALL if is_loopback(src, dst) else row[self.class_of[dst.key]])
 
     def _all_forwarded_sides(self) -> list[list[SideMap | None]]:
         if not self._forwarding:
@@ -307,6 +312,13 @@ class Connectivity:
         ):
             return (self.classes[i] for i in self._by_ns.get(namespace, ()))
         return self.classes
+
+
+def is_loopback(src: Endpoint, dst: Endpoint) -> bool:
+    """One pod talking to itself: loopback, which policy cannot block. An endpoint that
+    stands for two or more replicas talking to itself is one replica talking to
+    another: a real pair, policed (docs/semantics.md, "Replicas")."""
+    return src.key == dst.key and not src.replicated
 
 
 def _without(policy: Policy, rule: Rule) -> Policy:

@@ -15,7 +15,7 @@ from functools import cached_property
 from .._errors import LookupFailed
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer, PolicyIndex
 from ..ir.services import ECHO_REQUEST, protocol_number
-from .connectivity import Connectivity
+from .connectivity import Connectivity, is_loopback
 from .evaluate import evaluate_side
 from .verdict import Packet, SideVerdict, Verdict
 
@@ -34,7 +34,10 @@ class Engine:
 
     # -- naming things --------------------------------------------------------
     def resolve(self, name: str | Subject) -> Subject:
-        """``ns/pod``, a pod name in ``default``, a host endpoint key, or an IP address."""
+        """``ns/pod``, ``ns/Kind/workload`` (the pod a workload's template stands for; the
+        kind in any case, as kubectl takes ``deployment/web``), a pod name in ``default``,
+        a host endpoint key, or an IP address. Every command names endpoints this way
+        and prints their key, ``ns/pod``."""
         if not isinstance(name, str):
             return name
         try:
@@ -43,23 +46,36 @@ class Engine:
             pass
         else:
             return self.cluster.endpoint_at(ip) or ip
-        endpoint = self.cluster.endpoint(name) or self.cluster.endpoint(f"default/{name}")
+        endpoint = (self.cluster.endpoint(name) or self.cluster.endpoint(f"default/{name}")
+                    or self._workloads.get(_alias_key(name))
+                    or self._workloads.get(_alias_key(f"default/{name}")))
         if endpoint is None or endpoint.kind is EndpointKind.NETWORK_SET:
             guess = self._closest_name(name)
             hint = f"; did you mean {guess}?" if guess else " (use namespace/pod or an IP)"
             raise LookupFailed(f"no pod or endpoint named {name!r}{hint}")
         return endpoint
 
+    @cached_property
+    def _workloads(self) -> dict[str, Endpoint]:
+        """``ns/kind/name`` (kind lower-cased) of every endpoint a workload stands for."""
+        return {_alias_key(f"{e.namespace}/{e.workload}"): e for e in self.cluster.endpoints
+                if e.workload and e.namespace}
+
     def _closest_name(self, name: str) -> str | None:
         """The endpoint ``name`` was probably meant to be: same pod in one other namespace,
-        or the closest spelling."""
-        keys = [e.key for e in self.cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+        or the closest spelling (of its key or its ``ns/Kind/workload`` form); the answer
+        is always the key."""
+        named = [e for e in self.cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET]
+        keys = [e.key for e in named]
         same_pod = [k for k in keys if k.rpartition("/")[2] == name.rpartition("/")[2]]
         if len(same_pod) == 1:
             return same_pod[0]
-        close = difflib.get_close_matches(name if "/" in name else f"default/{name}", keys,
-                                          n=1, cutoff=0.6)
-        return close[0] if close else None
+        spellings = {e.key: e.key for e in named}
+        spellings.update({f"{e.namespace}/{e.workload}": e.key for e in named
+                          if e.workload and e.namespace})
+        wanted = name if "/" in name else f"default/{name}"
+        close = difflib.get_close_matches(wanted, list(spellings), n=1, cutoff=0.6)
+        return spellings[close[0]] if close else None
 
     def peer(self, subject: Subject, family: int | None = None) -> Peer:
         if isinstance(subject, Endpoint):
@@ -93,10 +109,16 @@ class Engine:
         src_peer, dst_peer = self.peer(source, family), self.peer(destination, family)
         packet = Packet(src_peer.ip, dst_peer.ip, proto, port)
         names = (_name(source), _name(destination))
-        if isinstance(source, Endpoint) and source == destination:
+        notes: list[str] = []
+        if isinstance(source, Endpoint) and isinstance(destination, Endpoint) \
+                and is_loopback(source, destination):
             note = f"{names[0]} talking to itself goes over loopback, which policy cannot block"
             return Verdict(True, *names, packet, notes=(note,))
-        notes: list[str] = []
+        if isinstance(source, Endpoint) and source == destination:
+            count = "one pod per node" if source.replicas is None else (
+                f"{source.replicas} replicas")
+            notes.append(f"{names[0]} stands for {count}: this is one replica connecting to "
+                         "another, policed like any pair")
         egress = self._side(source, Direction.EGRESS, src_peer, dst_peer, packet, notes)
         ingress = self._side(destination, Direction.INGRESS, src_peer, dst_peer, packet, notes)
         forwarded = self._forwarded(src_peer, dst_peer, packet)
@@ -152,6 +174,14 @@ class Engine:
     def connectivity(self) -> Connectivity:
         """The full connectivity map, built on first use."""
         return Connectivity(self.cluster, self.index)
+
+
+def _alias_key(name: str) -> str:
+    """``prod/Deployment/web`` → ``prod/deployment/web``: workload kinds in any case."""
+    parts = name.split("/")
+    if len(parts) == 3:
+        parts[1] = parts[1].lower()
+    return "/".join(parts)
 
 
 def _own_node(pod: Endpoint, other: Endpoint | None) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Action, Cluster, Direction, Endpoint, Peer, PolicyIndex, Rule, Tier
-from .explain import describe_rule
+from .explain import describe_rule, speaks_calico
 from .verdict import Packet, SideVerdict, Step, StepKind
 
 __all__ = ["evaluate_side", "rule_matches"]
@@ -57,13 +57,16 @@ def evaluate_side(
         return SideVerdict(endpoint.key, direction, allowed=True, isolated=False,
                            forwarded=forwarded)
     cluster = index.cluster
+    calico = speaks_calico(cluster)
     steps: list[Step] = []
     applied: list[str] = []
     for tier, policies in layers:
         ids = [p.id for p in policies]
         applied.extend(ids)
-        steps.append(Step(StepKind.TIER, f"tier {tier.name}: {', '.join(ids)} "
-                          f"select {endpoint.key} for {direction.lower}", tier=tier.name))
+        verb = "select" if len(ids) > 1 else "selects"
+        head = f"tier {tier.name}: " if calico else ""
+        steps.append(Step(StepKind.TIER, f"{head}{', '.join(ids)} {verb} {endpoint.key} "
+                          f"for {direction.lower}", tier=tier.name))
         passed = False
         for policy in policies:
             for rule in policy.rules(direction):
@@ -88,7 +91,7 @@ def evaluate_side(
         if passed or tier.default_action is Action.PASS:
             continue
         steps.append(Step(StepKind.END_OF_TIER, _end_of_tier(endpoint, direction, tier, ids,
-                                                             packet), tier=tier.name))
+                                                             packet, calico), tier=tier.name))
         return SideVerdict(endpoint.key, direction, False, True, tuple(applied), tuple(steps),
                            forwarded=forwarded)
     steps.append(Step(StepKind.DEFAULT, f"no tier decided for {endpoint.key}: allowed "
@@ -98,9 +101,11 @@ def evaluate_side(
 
 
 def _end_of_tier(
-    endpoint: Endpoint, direction: Direction, tier: Tier, ids: Sequence[str], packet: Packet
+    endpoint: Endpoint, direction: Direction, tier: Tier, ids: Sequence[str], packet: Packet,
+    calico: bool = True,
 ) -> str:
+    where = f" (tier {tier.name})" if calico else ""
     return (
-        f"denied: {endpoint.key} is isolated for {direction.lower} by {', '.join(ids)} "
-        f"(tier {tier.name}) and no rule there allows {packet.describe()}"
+        f"denied: {endpoint.key} is isolated for {direction.lower} by {', '.join(ids)}"
+        f"{where} and no rule there allows {packet.describe()}"
     )

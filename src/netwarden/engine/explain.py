@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from ..ir import Action, Direction, EntityMatch, Policy, Rule, ServiceSet
+from ..ir import (
+    Action,
+    Cluster,
+    Direction,
+    EndpointKind,
+    EntityMatch,
+    Policy,
+    PolicyKind,
+    Rule,
+    ServiceSet,
+)
 from ..ir.services import protocol_name
 
-__all__ = ["describe_entity", "describe_policy", "describe_rule", "describe_services"]
+__all__ = ["describe_entity", "describe_policy", "describe_rule", "describe_services",
+           "speaks_calico"]
+
+_CALICO_KINDS = frozenset((PolicyKind.CALICO, PolicyKind.CALICO_GLOBAL))
+
+
+def speaks_calico(cluster: Cluster) -> bool:
+    """Whether answers about ``cluster`` use Calico's words (tiers, orders): only when
+    Calico objects are loaded (its policies, tiers, host endpoints or network sets).
+    Pure Kubernetes answers speak of policies only."""
+    return bool(cluster.tiers) or any(p.kind in _CALICO_KINDS for p in cluster.policies) or any(
+        e.kind in (EndpointKind.HOST, EndpointKind.NETWORK_SET) for e in cluster.endpoints)
 
 
 def describe_entity(match: EntityMatch) -> str:
@@ -63,8 +84,12 @@ def describe_rule(rule: Rule) -> str:
     return " ".join(words)
 
 
-def describe_policy(policy: Policy) -> list[str]:
-    """Lines explaining a policy, starting with what it selects and isolates."""
+def describe_policy(policy: Policy, *, tiers: bool = True) -> list[str]:
+    """Lines explaining a policy, starting with what it selects and isolates.
+
+    ``tiers`` False (a cluster without Calico objects, see ``speaks_calico``) leaves
+    out the Calico tier and order of a Kubernetes NetworkPolicy.
+    """
     scope = f"in {policy.scope}" if str(policy.scope) != "anywhere" else "in every namespace"
     target = "all pods" if policy.selector.is_all else f"pods where {policy.selector}"
     kinds = {k.value for k in policy.applies_to_kinds}
@@ -73,9 +98,13 @@ def describe_policy(policy: Policy) -> list[str]:
     directions = " and ".join(sorted(d.value for d in policy.types)) or "no direction"
     order = "" if policy.order is None else (
         f", priority {policy.order:g}" if policy.kind.has_priority else f", order {policy.order:g}")
+    where = f" (tier {policy.tier}{order})"
+    if not tiers and policy.kind is PolicyKind.K8S:
+        where = ""
+    elif not tiers and policy.kind.has_priority:
+        where = f" ({order.removeprefix(', ')})" if order else ""
     lines = [
-        f"{policy.id} (tier {policy.tier}{order}) selects {target} {scope} "
-        f"and governs their {directions} traffic."
+        f"{policy.id}{where} selects {target} {scope} and governs their {directions} traffic."
     ]
     for direction in (Direction.INGRESS, Direction.EGRESS):
         if direction not in policy.types:
@@ -85,7 +114,7 @@ def describe_policy(policy: Policy) -> list[str]:
             lines.append(f"  {direction.value}: nothing is allowed by this policy.")
             continue
         for rule in rules:
-            lines.append(f"  {direction.value} {_index(rule)}: {describe_rule(rule)}")
+            lines.append(f"  {_index(rule)}: {describe_rule(rule)}")
         if policy.kind.has_priority:
             lines.append(f"  {direction.value}: anything else goes on to the next policy "
                          "(no implicit isolation).")
@@ -97,10 +126,7 @@ def describe_policy(policy: Policy) -> list[str]:
 
 
 def _index(rule: Rule) -> str:
+    """The rule's place in its policy, as the manifest's field path: ``ingress[0] from[1]
+    ports[0]`` (the policy's own name left out)."""
     o = rule.origin
-    text = f"[{o.rule}]"
-    if o.peer is not None:
-        text += f" peer {o.peer}"
-    if o.port is not None:
-        text += f" port {o.port}"
-    return text
+    return str(o).removeprefix(f"{o.policy} ")

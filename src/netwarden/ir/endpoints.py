@@ -125,6 +125,15 @@ class Endpoint:
     workload: str | None = None
     interface: str | None = None
     position: Position | None = field(default=None, compare=False)
+    replicas: int | None = 1  # pods it stands for (None: one per node, a DaemonSet)
+    address_assigned: bool = False  # its address is netwarden's default, not the manifest's
+
+    @property
+    def replicated(self) -> bool:
+        """Two or more pods (a Deployment with ``replicas: 3``, a DaemonSet): traffic
+        between two of them is policed like any pair. One pod talking to itself goes
+        over loopback, which policy cannot block (docs/semantics.md, "Replicas")."""
+        return self.replicas is None or self.replicas >= 2
 
     @property
     def addresses(self) -> tuple[IPAddress | IPNetwork, ...]:

@@ -64,7 +64,7 @@ def assign_addresses(pods: Sequence[Pod]) -> tuple[list[Pod], list[ValidationErr
             errors.append(_error(pod, f"no free address left in {POD_CIDR}; declare status.podIP"))
             continue
         taken.add(address)
-        out[i] = dataclasses.replace(pod, ips=(address,))
+        out[i] = dataclasses.replace(pod, ips=(address,), address_assigned=True)
     return out, errors
 
 

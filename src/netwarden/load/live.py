@@ -205,6 +205,7 @@ def load_live_snapshot(kubeconfig: str | None = None, context: str | None = None
     >>> snap = load_live_snapshot("~/.kube/config", "kind-dev")  # doctest: +SKIP
     """
     items: dict[str, str] = {}
+    client = None
     try:
         client = api_client or make_api_client(kubeconfig, context)
         for spec in KIND_SPECS:
@@ -218,11 +219,21 @@ def load_live_snapshot(kubeconfig: str | None = None, context: str | None = None
     except Exception as exc:  # the client raises config, HTTP and urllib3 errors alike
         where = f"context {context!r} of " if context else ""
         config = kubeconfig or "the default kubeconfig"
-        raise SourceError(f"cannot read the cluster at {where}{config}: "
+        host = getattr(getattr(client, "configuration", None), "host", None)
+        server = f" (API server {host})" if isinstance(host, str) and host else ""
+        raise SourceError(f"cannot read the cluster at {where}{config}{server}: "
                           f"{_short(exc)}") from exc
     return ManifestCache(skip_invalid=True).snapshot(sorted(items.items()))
 
 
 def _short(exc: Exception) -> str:
+    """One line: for a connection failure, its innermost reason ("Connection refused"),
+    not urllib3's pool and retry wording."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, Exception):  # urllib3 MaxRetryError: the failure under the retries
+        inner = str(reason).strip()
+        errno = inner.rfind("[Errno ")
+        text = inner[errno:].split("]", 1)[-1].strip(" '\")") if errno >= 0 else ""
+        return text or type(reason).__name__
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) < 300 else text[:297] + "..."

@@ -3,7 +3,9 @@
 A Deployment (ReplicaSet, StatefulSet, DaemonSet, Job, CronJob) becomes one
 ``Pod`` named after the workload: every replica has the template's labels and
 ports, so for network policy they behave alike and one representative is
-enough. ``workload`` (``"Deployment/web"``) says where it came from.
+enough. ``workload`` (``"Deployment/web"``) says where it came from, and
+``replicas`` how many pods it stands for: with two or more, traffic between two
+replicas is policed like any pair.
 """
 
 from __future__ import annotations
@@ -79,12 +81,39 @@ def parse_workload(doc: Node) -> list[object]:
         template_meta = p.map_(template.get("metadata")) or {}
         labels = parse_labels(template_meta.get("labels"), p)
         spec = _pod_spec(template.get("spec"), p)
+    replicas = _replicas(doc, kind_name, p) if template_node is not None else 1
     p.check()
     assert meta is not None and labels is not None
     pod_meta = Meta(meta.name, meta.namespace, labels, meta.position)
     pod = Pod(pod_meta, (), spec.ports, spec.node, spec.host_network, spec.service_account,
-              workload=f"{kind_name}/{meta.name}")
+              workload=f"{kind_name}/{meta.name}", replicas=replicas)
     return [pod, *p.notes]
+
+
+# kind → where its pod count sits under ``spec``; absent means 1, as the API defaults it
+_COUNTS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("replicas",),
+    "ReplicaSet": ("replicas",),
+    "StatefulSet": ("replicas",),
+    "Job": ("parallelism",),
+    "CronJob": ("jobTemplate", "spec", "parallelism"),
+}
+
+
+def _replicas(doc: Node, kind: str, p: Problems) -> int | None:
+    """How many pods the workload runs at once; None for a DaemonSet (one per node)."""
+    if kind == "DaemonSet":
+        return None
+    node: Node | None = doc
+    for key in ("spec", *_COUNTS.get(kind, ("replicas",))):
+        fields = p.map_(node) if node is not None else None
+        node = fields.get(key) if fields else None
+        if node is None or node.is_null():
+            return 1
+    count = p.int_(node)
+    if count is not None and count < 0 and node is not None:
+        p.add(node, f"invalid count {count}: must be 0 or more")
+    return 1 if count is None else count
 
 
 def _find(node: Node, keys: tuple[str, ...], p: Problems) -> Node | None:

@@ -126,6 +126,11 @@ class Pod:
     service_account: str | None = None
     workload: str | None = None
     ready: bool = True
+    # How many pods it stands for: 1 for a Pod; a workload's spec.replicas (Jobs:
+    # parallelism), 1 when absent as the API server defaults it; None for a DaemonSet
+    # (one pod per node).
+    replicas: int | None = 1
+    address_assigned: bool = False  # no status.podIP: the loader gave it an address
 
 
 @dataclass(frozen=True, slots=True)
