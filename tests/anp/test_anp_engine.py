@@ -60,7 +60,8 @@ def test_trace_names_tier_policy_priority_and_rule() -> None:
                                                  "UDP", 53)
     assert not verdict.allowed and verdict.egress is not None
     texts = [step.text for step in verdict.egress.steps]
-    assert texts[0] == "tier kube-admin: anp:cluster-wide-deny select tenant-a/web for egress"
+    # Kubernetes kinds only: no Calico tier in the words (docs: README, vocabulary)
+    assert texts[0] == "anp:cluster-wide-deny selects tenant-a/web for egress"
     assert texts[1].startswith("denied by anp:cluster-wide-deny egress[0] to[0] (priority 10): "
                                "Deny to pods in namespaces where ")
 

@@ -63,11 +63,11 @@ def test_check_text_shows_tiers_log_pass_and_the_deciding_rule(
     assert code == 0
     lines = [line.strip() for line in out.splitlines() if line.strip().startswith("ingress")]
     assert lines == [
-        "ingress tier security: global:security.guard select prod/web for ingress",
+        "ingress tier security: global:security.guard selects prod/web for ingress",
         "ingress logged by global:security.guard ingress[0]: Log from anywhere on TCP",
         "ingress passed to the next tier by global:security.guard ingress[2]: Pass from "
         'endpoints in namespaces where env == "dev" on any protocol and port',
-        "ingress tier default: prod/allow-client select prod/web for ingress",
+        "ingress tier default: prod/allow-client selects prod/web for ingress",
         "ingress allowed by prod/allow-client ingress[0] from[0]: Allow from pods where "
         'app == "client" in every namespace on any protocol and port',
     ]

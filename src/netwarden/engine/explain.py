@@ -24,9 +24,13 @@ _CALICO_KINDS = frozenset((PolicyKind.CALICO, PolicyKind.CALICO_GLOBAL))
 def speaks_calico(cluster: Cluster) -> bool:
     """Whether answers about ``cluster`` use Calico's words (tiers, orders): only when
     Calico objects are loaded (its policies, tiers, host endpoints or network sets).
-    Pure Kubernetes answers speak of policies only."""
-    return bool(cluster.tiers) or any(p.kind in _CALICO_KINDS for p in cluster.policies) or any(
-        e.kind in (EndpointKind.HOST, EndpointKind.NETWORK_SET) for e in cluster.endpoints)
+    Kubernetes answers (NetworkPolicy, and the cluster-wide kinds, whose tiers are
+    netwarden's mapping) speak of policies and priorities only."""
+    mapped = {p.tier for p in cluster.policies if p.kind.has_priority}
+    return (any(t.name not in mapped for t in cluster.tiers)
+            or any(p.kind in _CALICO_KINDS for p in cluster.policies)
+            or any(e.kind in (EndpointKind.HOST, EndpointKind.NETWORK_SET)
+                   for e in cluster.endpoints))
 
 
 def describe_entity(match: EntityMatch) -> str:
