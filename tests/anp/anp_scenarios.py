@@ -201,7 +201,7 @@ def _integration(v2: bool) -> list[Step]:
     huf  .   .   .   .
     rav  .   .   .   .
     """
-    probes = (("TCP", 80), ("TCP", 8080), ("UDP", 53))
+    probes = (("TCP", 80), ("TCP", 8080), ("UDP", 53), ("SCTP", 9003))
     return [
         Step(f"integration-{tag}-deny", policies("Deny", "Deny"),
              tuple((p, n, deny_both) for p, n in probes)),
@@ -265,15 +265,18 @@ def _ports(v2: bool) -> list[Step]:
     tag = "v1alpha2" if v2 else "v1alpha1"
     allow = ALLOW[v2]
     if v2:
+        sctp9005 = "  protocols:\n  - sctp: {destinationPort: {number: 9005}}\n"
         tcp80 = "  protocols:\n  - tcp: {destinationPort: {number: 80}}\n"
         udp_range = ("  protocols:\n  - udp: {destinationPort: {range: {start: 5000, "
                      "end: 6000}}}\n")
     else:
+        sctp9005 = "  ports:\n  - portNumber: {protocol: SCTP, port: 9005}\n"
         tcp80 = "  ports:\n  - portNumber: {protocol: TCP, port: 80}\n"
         udp_range = "  ports:\n  - portRange: {protocol: UDP, start: 5000, end: 6000}\n"
     anp = admin("ports", 5, GRY,
                 rule(allow, "from", houses_peer("ravenclaw"), ports=tcp80)
-                + rule("Deny", "from", houses_peer("ravenclaw")),
+                + rule("Deny", "from", houses_peer("ravenclaw"))
+                + rule(allow, "from", houses_peer("slytherin"), ports=sctp9005),
                 rule(allow, "to", houses_peer("hufflepuff"), ports=udp_range)
                 + rule("Deny", "to", houses_peer("hufflepuff")), v2=v2)
     policies = join(anp, np_deny_ingress("gryffindor"))
@@ -300,6 +303,20 @@ def _ports(v2: bool) -> list[Step]:
         rav  X   .   .   .
         """),
         ("UDP", 53, """
+            gry sly huf rav
+        gry  X   .   X   .
+        sly  X   .   .   .
+        huf  X   .   .   .
+        rav  X   .   .   .
+        """),
+        ("SCTP", 9005, """
+            gry sly huf rav
+        gry  X   .   X   .
+        sly  .   .   .   .
+        huf  X   .   .   .
+        rav  X   .   .   .
+        """),
+        ("SCTP", 9003, """
             gry sly huf rav
         gry  X   .   X   .
         sly  X   .   .   .
