@@ -291,7 +291,7 @@ def test_every_help_example_parses(example: str) -> None:
 @pytest.mark.parametrize(("value", "message"), [
     ("70000", "argument --port: invalid port 70000: must be between 1 and 65535"),
     ("0", "argument --port: invalid port 0: must be between 1 and 65535"),
-    ("http", "argument --port: invalid port 'http': not a number"),
+    ("8o", "argument --port: invalid port '8o': not a number"),
 ])
 def test_an_impossible_port_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], value: str, message: str,

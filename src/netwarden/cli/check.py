@@ -14,6 +14,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
+from .._errors import LookupFailed
 from ..engine import Connectivity, Engine, SideVerdict, Verdict
 from ..engine.connectivity import is_loopback
 from ..ir import Direction, Endpoint, EndpointKind, ServiceSet
@@ -27,7 +28,13 @@ from ._common import (
     console,
     dump,
     load_inputs,
-    port_number,
+)
+from .service_target import (
+    add_service_arguments,
+    port_argument,
+    qualified_name,
+    resolve_service,
+    run_service_check,
 )
 
 _ALL = ServiceSet.all()
@@ -46,11 +53,13 @@ def register(sub: Any) -> None:
                         "or an IP")
     parser.add_argument("--to", dest="dst", required=True,
                         help="namespace/pod, namespace/Kind/workload, a pod name in default, "
-                        "or an IP")
-    parser.add_argument("--port", type=port_number,
-                        help="destination port (default: every port, answered per port range)")
+                        "an IP, or a Service (ns/svc/name, name.ns.svc.cluster.local, name.ns)")
+    parser.add_argument("--port", type=port_argument,
+                        help="destination port, or a Service port name (default: every port, "
+                        "answered per port range)")
     parser.add_argument("--protocol", default="TCP",
                         help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number (default TCP)")
+    add_service_arguments(parser)
     add_format(parser, "text", "json", "yaml", default="text")
     parser.set_defaults(func=run)
 
@@ -96,6 +105,14 @@ class PortRange:
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
     engine = Engine(cluster)
+    service = resolve_service(engine, args.dst, args, args.port)
+    args.src = qualified_name(engine, args.src, args)
+    if service is not None:
+        return run_service_check(engine, args, service, args.src)
+    if isinstance(args.port, str):
+        raise LookupFailed(f"--port {args.port}: a port name is a Service port's name, and "
+                           f"{args.dst} is not a Service")
+    args.dst = qualified_name(engine, args.dst, args)
     protocol = protocol_number(args.protocol)
     ranges = _port_range(engine, args, protocol)
     port = args.port if ranges is None else ranges.traced_port()

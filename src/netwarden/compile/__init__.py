@@ -78,7 +78,7 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
     warnings = list(snapshot.warnings)
     notes = list(snapshot.notes)
     services = compile_services(snapshot.services, snapshot.endpoint_slices, snapshot.pods,
-                                endpoints)
+                                endpoints, snapshot.nodes)
     warnings.extend(services.warnings)
     notes.extend(services.notes)
     if snapshot.calico:
@@ -100,4 +100,5 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
         notes=tuple(notes),
         warnings=tuple(warnings),
         services=services.services,
+        node_addresses=services.node_addresses,
     )

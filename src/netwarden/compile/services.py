@@ -19,12 +19,13 @@ What the EndpointSlice controller computes, from the loaded objects:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..ir.endpoints import Endpoint, EndpointKind
-from ..ir.kube_services import Backend, KubeService, PortMapping
+from ..ir.endpoints import Endpoint, EndpointKind, IPAddress
+from ..ir.kube_services import DEFAULT_NODE, Backend, KubeService, PortMapping, node_addresses
 from ..ir.services import protocol_number
+from ..resources.anp import ClusterNode
 from ..resources.k8s import Pod
 from ..resources.services import EndpointSlice, Service, ServicePort
 
@@ -34,15 +35,21 @@ __all__ = ["ServicesResult", "compile_services"]
 @dataclass(frozen=True, slots=True)
 class ServicesResult:
     services: tuple[KubeService, ...]
+    node_addresses: Mapping[str, IPAddress]
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
 
 def compile_services(
     services: Sequence[Service], slices: Sequence[EndpointSlice], pods: Sequence[Pod],
-    endpoints: Sequence[Endpoint],
+    endpoints: Sequence[Endpoint], nodes: Sequence[ClusterNode] = (),
 ) -> ServicesResult:
-    """Each Service with its backends; ``endpoints`` are the compiled pods (same keys)."""
+    """Each Service with its backends; ``endpoints`` are the compiled pods (same keys).
+
+    Node addresses (``Cluster.node_addresses``) are those of the ``nodes``
+    declared, else the default of ``netwarden.ir.kube_services.node_addresses``,
+    for every node a pod runs on.
+    """
     ready = {_pod_key(p): p.ready for p in pods}
     by_ns: dict[str, list[Endpoint]] = {}
     by_ip: dict[object, Endpoint] = {}
@@ -84,7 +91,10 @@ def compile_services(
             svc.cluster_ips, svc.headless, svc.external_name, svc.external_ips,
             svc.load_balancer_ips, svc.external_traffic_policy, svc.internal_traffic_policy,
             svc.selector, svc.load_balancer_source_ranges, svc.meta.position))
-    return ServicesResult(tuple(out), tuple(notes), tuple(warnings))
+    names = {e.node or DEFAULT_NODE for e in endpoints if e.kind is EndpointKind.POD}
+    declared = {n.meta.name: n.addresses[0] for n in nodes if n.addresses}
+    return ServicesResult(tuple(out), node_addresses(names, declared), tuple(notes),
+                          tuple(warnings))
 
 
 def _pod_key(pod: Pod) -> str:

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from .addresses import AddressSet
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, Namespace
-from .kube_services import KubeService
+from .kube_services import DEFAULT_NODE, KubeService
 from .policy import EntityMatch, Policy, Tier, sort_key
 
 __all__ = ["DEFAULT_TIER", "Cluster"]
@@ -29,7 +29,8 @@ class Cluster:
     ``notes`` are for the curious (``validate`` lists them); ``warnings`` say
     where a verdict may differ from the cluster's, and every command prints them.
     ``services`` are the Kubernetes Services with their backends
-    (``netwarden.ir.kube_services``): they route, policies never select them.
+    (``netwarden.ir.kube_services``): they route, policies never select them;
+    ``node_addresses`` each node's address (NodePorts, SNAT), by node name.
     """
 
     endpoints: tuple[Endpoint, ...] = ()
@@ -39,6 +40,7 @@ class Cluster:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     services: tuple[KubeService, ...] = ()
+    node_addresses: Mapping[str, IPAddress] = field(default_factory=dict)
 
     @cached_property
     def _services(self) -> dict[tuple[str, str], KubeService]:
@@ -59,6 +61,10 @@ class Cluster:
     def services_of(self, key: str) -> tuple[KubeService, ...]:
         """The Services an endpoint (``ns/pod``) backs, ready or not, in load order."""
         return self._services_of.get(key, ())
+
+    def node_address(self, node: str | None) -> IPAddress | None:
+        """A node's address (``None``: the node of pods that name none)."""
+        return self.node_addresses.get(node or DEFAULT_NODE)
 
     def ns_labels(self, name: str) -> Labels:
         ns = self.namespaces.get(name)

@@ -28,6 +28,7 @@ backends) read. Policy semantics stay on pods: nothing here matches a rule.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .._errors import Position
@@ -37,6 +38,8 @@ from .services import protocol_name
 __all__ = [
     "CLUSTER_IP_STATIC_BAND",
     "DEFAULT_CLUSTER_DOMAIN",
+    "DEFAULT_NODE",
+    "NODE_CIDR",
     "NODE_PORT_RANGE",
     "SERVICE_CIDR",
     "SERVICE_CIDR_V6",
@@ -45,6 +48,7 @@ __all__ = [
     "FrontendKind",
     "KubeService",
     "PortMapping",
+    "node_addresses",
 ]
 
 # The default service CIDR of kubeadm (``--service-cluster-ip-range``), and
@@ -56,6 +60,27 @@ SERVICE_CIDR_V6 = ipaddress.IPv6Network("fd00:10:96::/108")
 CLUSTER_IP_STATIC_BAND = 256
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+# Node addresses, for NodePorts and for the SNAT of externalTrafficPolicy: Cluster:
+# a node's declared address (a ``kind: Node``'s first status address), else the
+# N-th node name in sorted order (counting from 1) gets 172.18.0.(N+1), as kind
+# numbers its nodes on its docker network. A pod without a node is on DEFAULT_NODE
+# (the loader's rule, ``netwarden.load.addresses``).
+NODE_CIDR = ipaddress.IPv4Network("172.18.0.0/16")
+DEFAULT_NODE = "node-1"
+
+
+def node_addresses(names: Iterable[str], declared: Mapping[str, IPAddress] | None = None
+                   ) -> dict[str, IPAddress]:
+    """Each node's address: the declared one, else the documented default.
+
+    >>> {k: str(v) for k, v in node_addresses(["kube-02", "kube-01"]).items()}
+    {'kube-01': '172.18.0.2', 'kube-02': '172.18.0.3'}
+    """
+    declared = declared or {}
+    out: dict[str, IPAddress] = {}
+    for n, name in enumerate(sorted(set(names) | set(declared)), start=1):
+        out[name] = declared.get(name) or (NODE_CIDR.network_address + 1 + n)
+    return out
 
 
 class FrontendKind:
