@@ -7,30 +7,11 @@ ports, and (from outside) which source address the backend sees.
 from __future__ import annotations
 
 import pytest
-from svc_helpers import cluster, pod, service
+from svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
 
 from netwarden.engine import Engine
 from netwarden.engine.service_names import find_service
 from netwarden.engine.services import ServiceVerdict, check_service
-
-ADMIN = ("apiVersion: v1\nkind: Namespace\nmetadata: {name: admin, labels: {role: admin}}\n"
-         "---\n" + pod("curl", ns="admin", labels="{app: curl}"))
-BACKENDS = (pod("backend-1", ports="[{name: http, containerPort: 80}]")
-            + pod("backend-2", ports="[{name: http, containerPort: 8080}]")
-            + pod("backend-3", ports="[{name: http, containerPort: 80}]"))
-ONLY_PORT_80 = """\
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: backend, namespace: staging}
-spec:
-  podSelector: {matchLabels: {role: backend}}
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {role: admin}}}]
-    ports: [{port: 80}]
----
-"""
-SVC = service("backend", "selector: {role: backend}\nports: [{name: web, port: 80, "
-                         "targetPort: http}]")
 
 
 def _check(text: str, src: str, name: str, port: int | str | None = 80,
@@ -121,28 +102,8 @@ def test_internal_traffic_policy_local_keeps_to_backends_on_the_clients_node() -
     assert [b.backend for b in answer.backends] == ["staging/b2"]
 
 
-EXTERNAL = pod("frontend", ns="default", labels="{app: frontend}",
-               ports="[{name: http, containerPort: 8080}]") + """\
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: frontend, namespace: default}
-spec:
-  podSelector: {matchLabels: {app: frontend}}
-  ingress:
-  - from: [{ipBlock: {cidr: 203.0.113.0/24}}]
----
-"""
-
-
-def _lb(policy: str) -> str:
-    return EXTERNAL + service(
-        "frontend-external", f"type: LoadBalancer\nexternalTrafficPolicy: {policy}\n"
-        "selector: {app: frontend}\nports: [{port: 80, targetPort: http}]", ns="default",
-        status="{loadBalancer: {ingress: [{ip: 198.51.100.10}]}}")
-
-
 def test_from_outside_with_cluster_policy_the_backend_sees_a_node_address() -> None:
-    answer = _check(_lb("Cluster"), "203.0.113.7", "default/svc/frontend-external")
+    answer = _check(lb("Cluster"), "203.0.113.7", "default/svc/frontend-external")
     assert str(answer.frontend) == "198.51.100.10:80/TCP"
     (backend,) = answer.backends
     assert backend.seen_source == "172.18.0.2 (node node-1)"
@@ -150,7 +111,7 @@ def test_from_outside_with_cluster_policy_the_backend_sees_a_node_address() -> N
 
 
 def test_from_outside_with_local_policy_the_backend_sees_the_client() -> None:
-    answer = _check(_lb("Local"), "203.0.113.7", "default/svc/frontend-external")
+    answer = _check(lb("Local"), "203.0.113.7", "default/svc/frontend-external")
     (backend,) = answer.backends
     assert backend.seen_source == "203.0.113.7" and answer.allowed
 
@@ -173,7 +134,7 @@ def test_a_cluster_ip_service_cannot_be_reached_from_outside() -> None:
 
 
 def test_load_balancer_source_ranges_drop_other_clients() -> None:
-    text = _lb("Local").replace("type: LoadBalancer\n",
+    text = lb("Local").replace("type: LoadBalancer\n",
                                 "type: LoadBalancer\n  loadBalancerSourceRanges: [192.0.2.0/24]\n")
     answer = _check(text, "203.0.113.7", "default/svc/frontend-external")
     assert answer.summary == ("denied by the load balancer: 203.0.113.7 is outside "

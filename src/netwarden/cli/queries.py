@@ -7,6 +7,12 @@ from typing import Any
 
 from rich.table import Table
 
+from .._errors import LookupFailed
+from ..analysis.external import ExternalConnectivity
+from ..analysis.queries import reachable_from, resolve, who_can_reach
+from ..analysis.service_queries import backed_services, reachable_services, who_can_reach_service
+from ..engine import Engine
+from ..ir import KubeService
 from ._common import (
     EXIT_OK,
     add_command,
@@ -15,8 +21,8 @@ from ._common import (
     console,
     dump,
     load_inputs,
-    port_number,
 )
+from .service_target import add_service_arguments, port_argument, qualified_name, resolve_service
 
 
 def register(sub: Any) -> None:
@@ -34,9 +40,12 @@ def register(sub: Any) -> None:
         )
         add_inputs(parser)
         parser.add_argument("subject", metavar=what,
-                            help="namespace/pod, namespace/Kind/workload, or a pod IP")
-        parser.add_argument("--port", type=port_number, help="one destination port")
+                            help="namespace/pod, namespace/Kind/workload, a pod IP, or (for "
+                            "who-can-reach) a Service: ns/svc/name, name.ns.svc.cluster.local")
+        parser.add_argument("--port", type=port_argument,
+                            help="one destination port (a Service port's name for a Service)")
         parser.add_argument("--protocol", help="TCP, UDP, SCTP, ICMP… (default: any)")
+        add_service_arguments(parser)
         add_format(parser, "table", "json", "yaml")
         parser.set_defaults(func=run, question=name)
 
@@ -48,28 +57,73 @@ def _split(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.external import ExternalConnectivity
-    from ..analysis.queries import reachable_from, resolve, who_can_reach
 
     _split(args)
     protocol = args.protocol or ("TCP" if args.port is not None else None)
     cluster = load_inputs(args)
     conn = ExternalConnectivity(cluster)
-    subject = resolve(conn, args.subject)
+    engine = Engine(cluster)
+    service = resolve_service(engine, args.subject, args, args.port)
+    if service is not None:
+        return _run_service(conn, engine, args, service, protocol)
+    if isinstance(args.port, str):
+        raise LookupFailed(f"--port {args.port}: a port name is a Service port's name, and "
+                           f"{args.subject} is not a Service")
+    subject = resolve(conn, qualified_name(engine, args.subject, args))
     ask = who_can_reach if args.question == "who-can-reach" else reachable_from
     answer = ask(conn, subject, protocol, args.port)
+    backs = backed_services(cluster)
+    services = reachable_services(engine, subject.key) if args.question == "reachable-from" \
+        else []
     if args.format != "table":
-        print(dump(answer.to_data(), args.format))
+        data = answer.to_data()
+        for record in data["peers"]:
+            record["services"] = sorted({s for pod in record["pods"] for s in backs.get(pod, ())})
+        if args.question == "reachable-from":
+            data["services"] = services
+        print(dump(data, args.format))
         return EXIT_OK
     out = console()
     what = f"{answer.protocol or 'any protocol'}" + (f"/{answer.port}" if answer.port else "")
     arrow = "→" if args.question == "reachable-from" else "←"
     out.print(f"[bold]{answer.subject}[/] {arrow} {what}: {len(answer.peers)} peer group(s)")
     table = Table(box=None, padding=(0, 1))
-    for column in ("peer", "pods", "ports"):
+    with_services = any(m in backs for p in answer.peers for m in p.members)
+    for column in ("peer", "pods", "ports", *(("backs",) if with_services else ())):
         table.add_column(column, overflow="fold")
     for p in answer.peers:
         pods = ", ".join(p.members) if len(p.members) > 1 or p.members[0] != p.name else ""
-        table.add_row(p.name, pods, str(p.services))
+        backed = ", ".join(sorted({s for m in p.members for s in backs.get(m, ())}))
+        table.add_row(p.name, pods, str(p.services), *((backed,) if with_services else ()))
+    out.print(table)
+    if services:
+        out.print(f"Services {answer.subject} can reach:", highlight=False)
+        for item in services:
+            n, total = len(item["backends"]), item["total_backends"]
+            share = "every backend" if n == total else f"{n} of {total} backends"
+            out.print(f"  {item['service']} port {item['port']}: {share}", markup=False)
+    return EXIT_OK
+
+
+def _run_service(conn: ExternalConnectivity, engine: Engine, args: argparse.Namespace,
+                 service: KubeService, protocol: str | None) -> int:
+    if args.question != "who-can-reach":
+        raise LookupFailed(f"{service.key} is a Service, which opens no connection of its "
+                           "own: ask reachable-from one of its pods")
+    answer = who_can_reach_service(conn, service, protocol, args.port)
+    if args.format != "table":
+        print(dump(answer.to_data(), args.format))
+        return EXIT_OK
+    out = console()
+    what = (answer.protocol or "any protocol") + (f"/{answer.port}" if answer.port else "")
+    out.print(f"[bold]{answer.subject}[/] ← {what}: {len(answer.peers)} peer group(s)")
+    for note in answer.notes:
+        out.print(f"  • {note}", markup=False)
+    table = Table(box=None, padding=(0, 1))
+    for column in ("peer", "pods", "service port", "backends"):
+        table.add_column(column, overflow="fold")
+    for p in answer.peers:
+        pods = ", ".join(p.members) if len(p.members) > 1 or p.members[0] != p.name else ""
+        table.add_row(p.name, pods, p.port, p.text)
     out.print(table)
     return EXIT_OK
