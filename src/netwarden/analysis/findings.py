@@ -1,21 +1,23 @@
 """Lint findings: what was found, where, why it matters and how to fix it.
 
 A finding is plain data so every output format (table, JSON, YAML, CSV,
-Markdown) is a view of the same records, and tests compare records.
+Markdown, SARIF) is a view of the same records, and tests compare records.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from .._errors import Position
 
-__all__ = ["CATALOG", "Check", "Finding", "Severity", "findings_csv", "findings_md",
-           "to_records"]
+__all__ = ["CATALOG", "SARIF_SCHEMA", "Check", "Finding", "Severity", "findings_csv",
+           "findings_md", "findings_sarif", "to_records"]
 
 
 class Severity(Enum):
@@ -155,3 +157,80 @@ def findings_md(findings: list[Finding]) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+# SARIF 2.1.0 (OASIS), as GitHub code scanning and other CI viewers read it.
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def findings_sarif(findings: list[Finding], version: str, base: str | None = None
+                   ) -> dict[str, Any]:
+    """One SARIF run: every check of the catalog as a rule (with its help text), every
+    finding as a result at its file and line.
+
+    Paths under ``base`` (default: the current directory) are written relative to it
+    with ``uriBaseId`` ``%SRCROOT%``, as code scanning maps them onto the repository;
+    others as absolute ``file:`` URIs. A finding read from standard input has no
+    physical location.
+    """
+    root = Path(base or os.getcwd()).resolve()
+    ids = list(CATALOG)
+    rules = [_sarif_rule(CATALOG[i]) for i in ids]
+    results = []
+    for f in findings:
+        result: dict[str, Any] = {
+            "ruleId": f.id,
+            "ruleIndex": ids.index(f.id),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f"{f.message}{'' if f.message.endswith('.') else '.'} "
+                        f"Fix: {f.fix}"},
+        }
+        location = _sarif_location(f, root)
+        if location is not None:
+            result["locations"] = [location]
+        if f.related:
+            result["properties"] = {"related": list(f.related)}
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "netwarden", "version": version.split()[-1],
+                                "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
+            "results": results,
+        }],
+    }
+
+
+def _sarif_rule(check: Check) -> dict[str, Any]:
+    return {
+        "id": check.id,
+        "name": "".join(word.capitalize() for word in check.name.split("-")),
+        "shortDescription": {"text": check.name.replace("-", " ")},
+        "fullDescription": {"text": check.why},
+        "help": {"text": f"{check.why} Run `netwarden lint` for the finding's own fix.",
+                 "markdown": f"**{check.id} {check.name}**\n\n{check.why}\n\n"
+                 "Each finding says how to fix it; `netwarden lint PATH` prints the same "
+                 "findings with why and fix."},
+        "properties": {"tags": ["network-policy", "kubernetes"]},
+    }
+
+
+def _sarif_location(f: Finding, root: Path) -> dict[str, Any] | None:
+    if f.location is None or not f.location.file or f.location.file.startswith("<"):
+        return None
+    path = Path(f.location.file).resolve()
+    try:
+        artifact = {"uri": path.relative_to(root).as_posix(), "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        artifact = {"uri": path.as_uri()}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if f.location.line > 0:
+        physical["region"] = {"startLine": f.location.line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if f.subject:
+        location["logicalLocations"] = [{"name": f.subject}]
+    return location

@@ -19,6 +19,7 @@ from ._common import (
     EXIT_OK,
     Formatter,
     add_format,
+    add_output,
     console,
     dump,
     error_console,
@@ -26,6 +27,7 @@ from ._common import (
     print_warnings,
     write,
 )
+from .junit import observations_junit
 
 EPILOG = """Examples:
   sudo netwarden lab up examples/seed-prod-dev/cluster.yaml \
@@ -36,6 +38,7 @@ EPILOG = """Examples:
   sudo netwarden lab stats
   sudo netwarden lab down
   sudo netwarden lab run examples/seed-prod-dev --port 80 --protocol TCP --format json
+  sudo netwarden lab run examples/seed-prod-dev -o junit -O lab-results.xml
 
 Exit codes: 0 ok (probe/run: no mismatch), 1 mismatches, 2 invalid input,
 3 the machine cannot do it (no root, no nft, no such lab)."""
@@ -79,7 +82,8 @@ def register(sub: Any) -> None:
             "sudo netwarden lab probe --port 5432 --protocol TCP --format json")
     _lab_opt(p)
     _service(p)
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "junit")
+    add_output(p)
     p.set_defaults(func=_probe)
 
     p = cmd("apply", "replace the lab's policies (pods stay) and revoke denied connections",
@@ -112,7 +116,8 @@ def register(sub: Any) -> None:
     _paths(p)
     _service(p)
     p.add_argument("--nodes", type=int, default=1, help="node namespaces (default 1)")
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "junit")
+    add_output(p)
     p.set_defaults(func=_run)
 
 
@@ -230,12 +235,14 @@ def _probe(args: argparse.Namespace) -> int:
     obs = _observe(lab, cluster, args)
     if obs is None:
         return EXIT_ENV
-    return _report(obs, args.format)
+    return _report(obs, args.format, args.output)
 
 
-def _report(obs: Any, fmt: str) -> int:
+def _report(obs: Any, fmt: str, output: str | None = None) -> int:
     if fmt == "json":
-        write(dump(obs.to_json(), "json"))
+        write(dump(obs.to_json(), "json"), output)
+    elif fmt == "junit":
+        write(observations_junit([obs]), output)
     else:
         print_observation(obs)
     return EXIT_NEGATIVE if obs.mismatches else EXIT_OK
@@ -376,4 +383,4 @@ def _run(args: argparse.Namespace) -> int:
         down(lab, enforcer)
     if obs is None:
         return EXIT_ENV
-    return _report(obs, args.format)
+    return _report(obs, args.format, args.output)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
+from . import VERSION
 from ._common import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -26,10 +27,11 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def register(sub: Any) -> None:
     parser = add_command(
         sub, "lint", help="find policy mistakes and risks (exit 1 on any error finding)",
-        example="netwarden lint k8s/\n  netwarden lint k8s/ --format json --min-severity warning",
+        example="netwarden lint k8s/\n  netwarden lint k8s/ --format json --min-severity warning\n"
+        "  netwarden lint k8s/ -o sarif -O netwarden.sarif    # for GitHub code scanning",
     )
     add_inputs(parser)
-    add_format(parser, "table", "json", "yaml", "csv", "md")
+    add_format(parser, "table", "json", "yaml", "csv", "md", "sarif")
     parser.add_argument("--min-severity", choices=("error", "warning", "info"), default="info",
                         help="hide findings below this severity (default: info)")
     parser.add_argument("--no-redundancy", action="store_true",
@@ -39,7 +41,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.findings import Severity, findings_csv, findings_md, to_records
+    from ..analysis.findings import (
+        Severity,
+        findings_csv,
+        findings_md,
+        findings_sarif,
+        to_records,
+    )
     from ..analysis.lint import lint
 
     cluster = load_inputs(args)
@@ -53,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         write(findings_csv(findings), args.output)
     elif args.format == "md":
         write(findings_md(findings), args.output)
+    elif args.format == "sarif":
+        write(dump(findings_sarif(findings, VERSION), "json", pretty=True), args.output)
     else:
         _table(findings)
     return EXIT_NEGATIVE if failed else EXIT_OK
