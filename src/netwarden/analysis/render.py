@@ -1,5 +1,7 @@
 """The connectivity matrix for people and other tools: CSV, Markdown, Graphviz, HTML.
 
+Graphviz and HTML come from ``analysis.report``.
+
 Every format reads the JSON-contract data of ``analysis.matrix`` (or its
 grouped form), so all views agree with ``matrix --format json``.
 
@@ -16,12 +18,11 @@ from typing import Any
 
 from ..engine.connectivity import Connectivity
 from ..ir import Cluster
+from . import report
 from .matrix import full_matrix, port_matrix
+from .report.text import services_text as cell_text
 
-__all__ = ["AUTO_GROUP", "MatrixView", "cell_text", "matrix", "view"]
-
-# Above this many endpoints a graph groups endpoints with identical connectivity.
-AUTO_GROUP = 30
+__all__ = ["MatrixView", "cell_text", "matrix", "view"]
 
 
 class MatrixView:
@@ -63,44 +64,25 @@ def view(conn: Connectivity, protocol: str = "TCP", port: int | None = None,
     return MatrixView(data, single, grouped)
 
 
-def cell_text(value: Any) -> str:
-    """A matrix cell in words: ``all``, ``""`` (nothing), ``TCP 80, 443; UDP 53``, yes/no."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value == "all":
-        return "all"
-    parts = []
-    for entry in value:
-        spans = entry.get("ports") or entry.get("types")
-        name = entry["protocol"]
-        if name == "other":
-            excluded = entry.get("except")
-            parts.append("other protocols" + (f" except {', '.join(excluded)}" if excluded
-                                               else ""))
-        elif spans is None:
-            parts.append(name)
-        else:
-            parts.append(f"{name} " + ", ".join(str(a) if a == b else f"{a}-{b}"
-                                                for a, b in spans))
-    return "; ".join(parts)
-
-
 def matrix(cluster: Cluster, conn: Connectivity, fmt: str, *, protocol: str = "TCP",
            port: int | None = None, grouped: bool = False) -> str:
-    """Render the matrix as ``csv``, ``md``, ``dot`` or ``html``."""
-    if fmt in ("dot", "html") and not grouped and len(conn.endpoints) > AUTO_GROUP:
-        grouped = True
+    """Render the matrix as ``csv``, ``md``, ``dot`` or ``html``.
+
+    ``dot`` and ``html`` draw the report's graph (``analysis.report``): namespaces
+    as clusters, big namespaces by equivalence class, outside addresses as nodes.
+    """
+    single = port is not None or protocol.upper() in ("ICMP", "ICMPV6")
+    if fmt in ("dot", "html"):
+        if fmt == "dot":
+            return report.dot_source(report.model_for(
+                cluster, conn, grouped=grouped, protocol=protocol, port=port, single=single))
+        return report.to_html(cluster, conn, grouped=grouped, protocol=protocol, port=port,
+                              single=single)
     v = view(conn, protocol, port, grouped)
     if fmt == "csv":
         return to_csv(v)
     if fmt == "md":
         return to_markdown(v)
-    if fmt == "dot":
-        return to_dot(v, cluster)
-    if fmt == "html":
-        from .html import to_html
-
-        return to_html(v, cluster, conn)
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -134,55 +116,3 @@ def to_markdown(v: MatrixView) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def to_dot(v: MatrixView, cluster: Cluster) -> str:
-    """Graphviz: namespaces as clusters, an edge per allowed (source, destination) pair."""
-    # newrank avoids graphviz's "trouble in init_rank" with clusters and many edges.
-    lines = ["digraph connectivity {", "  rankdir=LR; newrank=true;",
-             '  node [shape=box, style="rounded,filled", fillcolor="#eef4ff", '
-             'fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=9, color="#44aa77"];',
-             f"  label={_q('netwarden: ' + v.title)}; labelloc=t;"]
-    by_ns: dict[str, list[str]] = {}
-    for name in v.names:
-        ns = namespace_of(name, v, cluster)
-        by_ns.setdefault(ns, []).append(name)
-    for i, (ns, names) in enumerate(sorted(by_ns.items())):
-        if ns:
-            lines.append(f"  subgraph cluster_{i} {{ label={_q(ns)}; style=rounded; "
-                         'color="#9999aa";')
-        for name in names:
-            external = not v.grouped and cluster.endpoint(name) is None
-            node_attrs = ', fillcolor="#fff3e0", shape=note' if external else ""
-            lines.append(f"    {_q(name)} [label={_q(v.label(name))}{node_attrs}];")
-        if ns:
-            lines.append("  }")
-    outside = {n for n in v.names if not v.grouped and cluster.endpoint(n) is None}
-    for src in v.names:
-        for dst in v.names:
-            if src == dst or not v.allowed(src, dst) or (
-                    src in outside and dst in outside):
-                continue  # between two outside addresses, no policy applies
-            text = v.text(src, dst)
-            attrs: list[str] = []
-            if text not in ("all", "yes"):
-                attrs.append('color="#dd8800"')
-            if text != "yes":
-                attrs.append(f"label={_q(text)}")
-            lines.append(f"  {_q(src)} -> {_q(dst)}"
-                         + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def namespace_of(name: str, v: MatrixView, cluster: Cluster) -> str:
-    spaces = set()
-    for member in v.members[name]:
-        endpoint = cluster.endpoint(member)
-        spaces.add(endpoint.namespace if endpoint is not None and endpoint.namespace else "")
-    return spaces.pop() if len(spaces) == 1 else ""

@@ -1,0 +1,322 @@
+"""What the report shows, as data: nodes, bundled edges, the matrix cells and a summary.
+
+A node is a set of endpoints, one row and one column of the matrix: a pod (or workload), an
+equivalence class of pods of one namespace when the namespace is big (the
+engine's grouped connectivity, split by namespace so that every box sits in
+its namespace's cluster), or addresses outside the cluster. Without
+``--external`` the outside ranges are merged into one node, "outside the
+cluster", whose cells are the union over the ranges (marked when the ranges
+differ). The graph draws a box per node, and an outside node twice: once on
+the left for the connections it may open ("from outside"), once on the
+right for those it may receive ("to outside"), so the picture reads as a
+flow and egress does not loop back to the entrance. An edge stands for a
+pair of boxes, both directions bundled; when every box of a namespace (at
+least ``BUNDLE_FROM`` of them) has the same one-way edge to one box, or one
+box the same edge to all of them, a single edge stands for them, drawn to
+the namespace's frame.
+
+>>> plural(1, "namespace"), plural(3, "policy"), plural(0, "address")
+('1 namespace', '3 policies', '0 addresses')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...engine.connectivity import Connectivity
+from ...ir import Endpoint, ServiceSet
+from ...ir.services import ECHO_REQUEST, protocol_number
+from ..matrix import Groups
+from .text import services_text
+
+__all__ = ["BUNDLE_FROM", "COLLAPSE_ABOVE", "OUTSIDE", "Box", "Edge", "Node", "ReportModel",
+           "build_model", "plural"]
+
+# Edges from (or to) every box of a namespace with this many boxes are drawn as one.
+BUNDLE_FROM = 2
+# A namespace with more pods than this is drawn as its equivalence classes.
+COLLAPSE_ABOVE = 10
+OUTSIDE = "outside the cluster"
+
+_IRREGULAR = {"policy": "policies", "address": "addresses", "class": "classes"}
+
+
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, in the plural unless the count is one."""
+    return f"{count} {word if count == 1 else _IRREGULAR.get(word, word + 's')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    label: str                 # what the box says
+    namespace: str | None      # None: outside the cluster
+    members: tuple[str, ...]   # endpoint keys
+
+    @property
+    def outside(self) -> bool:
+        return self.namespace is None
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """One node of the drawn graph: a pod node, or an outside node on one side."""
+
+    id: str
+    node: Node
+    role: str = ""   # "in" (connections from outside), "out" (to outside), "" for pods
+
+    @property
+    def label(self) -> str:
+        if self.role == "in":
+            return f"{self.node.label}\n(connections in)"
+        if self.role == "out":
+            return f"{self.node.label}\n(connections out)"
+        return self.node.label
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One line between two boxes; ``forward`` and ``backward`` are the services each way."""
+
+    id: str
+    source: str
+    target: str
+    forward: str       # services text source → target ("" when none)
+    backward: str      # services text target → source ("" when none)
+    partial: bool      # some members of a merged node only (outside ranges that differ)
+    tail_ns: str | None = None   # bundled: from every box of this namespace (source: one of them)
+    head_ns: str | None = None   # bundled: to every box of this namespace
+
+    @property
+    def label(self) -> str:
+        if self.forward and self.backward:
+            if self.forward == self.backward:
+                return self.forward + " (both ways)"
+            return f"→ {self.forward}\n← {self.backward}"
+        return self.forward or self.backward
+
+
+@dataclass(frozen=True, slots=True)
+class ReportModel:
+    nodes: tuple[Node, ...]
+    boxes: tuple[Box, ...]
+    edges: tuple[Edge, ...]
+    cells: dict[tuple[str, str], str]   # (source node id, target node id) → services text
+    partial: frozenset[tuple[str, str]]
+    pods: tuple[Endpoint, ...]
+    isolated: tuple[str, ...]            # pods with no connection in or out
+    open_outside: tuple[tuple[str, str], ...]  # (pod, services text) reachable from outside
+    pairs_allowed: int                   # ordered pairs of distinct pods with any service
+    collapsed: tuple[str, ...]           # namespaces drawn by equivalence class
+    merged_outside: bool
+    title: str
+
+    def box(self, box_id: str) -> Box:
+        return next(b for b in self.boxes if b.id == box_id)
+
+
+def _restriction(protocol: str, port: int | None, single: bool) -> ServiceSet | None:
+    if not single:
+        return None
+    number = protocol_number(protocol)
+    if port is None and number in ECHO_REQUEST:  # ICMP: the echo request, as port_matrix
+        return ServiceSet.ports(number, [(ECHO_REQUEST[number], ECHO_REQUEST[number])])
+    if port is None:
+        return ServiceSet.protocol(number)
+    return ServiceSet.ports(number, [(port, port)])
+
+
+def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = False,
+                protocol: str = "TCP", port: int | None = None,
+                single: bool = False) -> ReportModel:
+    """Nodes and edges for ``conn``; ``grouped`` collapses every namespace by class."""
+    only = _restriction(protocol, port, single)
+    title = ("every protocol and port" if only is None
+             else protocol.upper() + (f"/{port}" if port is not None else ""))
+    units, collapsed = _units(conn, grouped)
+    outside = [e for e in conn.external]
+    if outside:
+        if merge_outside:
+            units.append((OUTSIDE, None, outside))
+        else:
+            units.extend((e.key, None, [e]) for e in outside)
+    nodes = tuple(Node(f"n{i}", label, ns, tuple(e.key for e in members))
+                  for i, (label, ns, members) in enumerate(units))
+    matrix = conn.class_matrix()
+    classes = [sorted({conn.class_of[e.key] for e in members}) for _, _, members in units]
+
+    def services(i: int, j: int) -> tuple[ServiceSet, bool]:
+        values = {matrix[c][d] for c in classes[i] for d in classes[j]
+                  if not (i == j and c == d and len(units[i][2]) == 1)}
+        if not values:
+            return ServiceSet.none(), False
+        out = ServiceSet.none()
+        for v in values:
+            out = out | v
+        if only is not None:
+            out = out & only
+            values = {v & only for v in values}
+        return out, len(values) > 1
+
+    cells: dict[tuple[str, str], str] = {}
+    partial: set[tuple[str, str]] = set()
+    raw: dict[tuple[int, int], str] = {}
+    for i, a in enumerate(nodes):
+        for j, b in enumerate(nodes):
+            if i == j and len(a.members) == 1:
+                cells[(a.id, b.id)] = "loopback"
+                continue
+            if a.outside and b.outside:
+                cells[(a.id, b.id)] = ""   # no policy applies between outside addresses
+                continue
+            value, mixed = services(i, j)
+            text = services_text(value.to_json()) if value else ""
+            cells[(a.id, b.id)] = text
+            raw[(i, j)] = text
+            if mixed and text:
+                partial.add((a.id, b.id))
+    boxes, edges = _graph(nodes, raw, partial)
+    isolated, open_outside, pairs = _summary(conn, matrix, only)
+    return ReportModel(nodes, boxes, edges, cells, frozenset(partial), conn.pods, isolated,
+                       open_outside, pairs, tuple(collapsed), merge_outside and bool(outside),
+                       title)
+
+
+def _graph(nodes: tuple[Node, ...], raw: dict[tuple[int, int], str],
+           partial: set[tuple[str, str]]) -> tuple[tuple[Box, ...], tuple[Edge, ...]]:
+    boxes: dict[tuple[int, str], Box] = {}
+    for i, node in enumerate(nodes):
+        if not node.outside:
+            boxes[(i, "")] = Box(node.id, node)
+    edges: list[Edge] = []
+
+    def box(i: int, role: str) -> Box:
+        if (i, role) not in boxes:
+            boxes[(i, role)] = Box(f"{nodes[i].id}{role[0]}", nodes[i], role)
+        return boxes[(i, role)]
+
+    def add(src: Box, dst: Box, fwd: str, back: str, mixed: bool) -> None:
+        edges.append(Edge(f"e{len(edges)}", src.id, dst.id, fwd, back, mixed))
+
+    for i, a in enumerate(nodes):
+        for j in range(i + 1, len(nodes)):
+            b = nodes[j]
+            fwd, back = raw.get((i, j), ""), raw.get((j, i), "")
+            if a.outside or b.outside:  # one edge per direction, to the side's box
+                if fwd:
+                    add(box(i, "in" if a.outside else ""), box(j, "out" if b.outside else ""),
+                        fwd, "", (a.id, b.id) in partial)
+                if back:
+                    add(box(j, "in" if b.outside else ""), box(i, "out" if a.outside else ""),
+                        back, "", (b.id, a.id) in partial)
+                continue
+            if not fwd and not back:
+                continue
+            mixed = (a.id, b.id) in partial or (b.id, a.id) in partial
+            if fwd:
+                add(boxes[(i, "")], boxes[(j, "")], fwd, back, mixed)
+            else:  # a one-way edge in its own direction
+                add(boxes[(j, "")], boxes[(i, "")], back, "", mixed)
+    for i, node in enumerate(nodes):  # an outside node nothing connects to is still drawn
+        if node.outside and (i, "in") not in boxes and (i, "out") not in boxes:
+            box(i, "in")
+    ordered = sorted(boxes.values(), key=lambda b: (nodes.index(b.node), b.role))
+    return tuple(ordered), _bundle(ordered, edges)
+
+
+def _bundle(boxes: list[Box], edges: list[Edge]) -> tuple[Edge, ...]:
+    """One edge for "every box of namespace N → box B" (or "B → every box of N")."""
+    by_ns: dict[str, set[str]] = {}
+    for b in boxes:
+        if b.node.namespace is not None:
+            by_ns.setdefault(b.node.namespace, set()).add(b.id)
+    ns_of = {b.id: b.node.namespace for b in boxes}
+    fans: dict[tuple[str, str, str, str, bool], list[Edge]] = {}
+    for e in edges:
+        if e.backward:
+            continue
+        src_ns, dst_ns = ns_of[e.source], ns_of[e.target]
+        if src_ns is not None and src_ns != dst_ns:
+            fans.setdefault(("tail", src_ns, e.target, e.forward, e.partial), []).append(e)
+        if dst_ns is not None and src_ns != dst_ns:
+            fans.setdefault(("head", dst_ns, e.source, e.forward, e.partial), []).append(e)
+    taken: set[str] = set()
+    bundles: list[Edge] = []
+    for (end, ns, _, _, partial), group in sorted(fans.items(), key=lambda kv: -len(kv[1])):
+        ends = {e.source if end == "tail" else e.target for e in group}
+        if (len(by_ns[ns]) < BUNDLE_FROM or ends != by_ns[ns]
+                or any(e.id in taken for e in group)):
+            continue
+        taken.update(e.id for e in group)
+        first = min(group, key=lambda e: e.id)
+        bundles.append(Edge("", first.source, first.target, first.forward, "", partial,
+                            tail_ns=ns if end == "tail" else None,
+                            head_ns=ns if end == "head" else None))
+    kept = [e for e in edges if e.id not in taken] + bundles
+    return tuple(Edge(f"e{i}", e.source, e.target, e.forward, e.backward, e.partial,
+                      e.tail_ns, e.head_ns) for i, e in enumerate(kept))
+
+
+def _units(conn: Connectivity, grouped: bool) -> tuple[
+        list[tuple[str, str | None, list[Endpoint]]], list[str]]:
+    by_ns: dict[str, list[Endpoint]] = {}
+    for e in conn.pods:
+        by_ns.setdefault(e.namespace or "", []).append(e)
+    big = {ns for ns, pods in by_ns.items() if grouped or len(pods) > COLLAPSE_ABOVE}
+    group_of: dict[str, int] = {}
+    if big:
+        for g, members in enumerate(Groups(conn).members):
+            for e in members:
+                group_of[e.key] = g
+    units: list[tuple[str, str | None, list[Endpoint]]] = []
+    for ns in sorted(by_ns):
+        pods = by_ns[ns]
+        if ns not in big:
+            units.extend((e.name, ns, [e]) for e in pods)
+            continue
+        classes: dict[int, list[Endpoint]] = {}
+        for e in pods:
+            classes.setdefault(group_of[e.key], []).append(e)
+        for members in classes.values():
+            units.append((_group_label(members), ns, members))
+    return units, sorted(big)
+
+
+def _group_label(members: list[Endpoint]) -> str:
+    if len(members) == 1:
+        return members[0].name
+    names = ", ".join(e.name for e in members[:2])
+    more = f" +{len(members) - 2}" if len(members) > 2 else ""
+    return f"{plural(len(members), 'pod')}: {names}{more}"
+
+
+def _summary(conn: Connectivity, matrix: list[list[ServiceSet]],
+             only: ServiceSet | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], int]:
+    def cell(c: int, d: int) -> ServiceSet:
+        return matrix[c][d] if only is None else matrix[c][d] & only
+
+    pod_classes = {conn.class_of[e.key] for e in conn.pods}
+    ext = [conn.class_of[e.key] for e in conn.external]
+    count = {c: 0 for c in range(len(conn.classes))}
+    for e in conn.endpoints:
+        count[conn.class_of[e.key]] += 1
+    pairs = 0
+    for c in pod_classes:
+        for d in pod_classes:
+            n = count[c] * (count[d] - (1 if c == d else 0))
+            if n and cell(c, d):
+                pairs += n
+    isolated = []
+    open_outside = []
+    for e in sorted(conn.pods, key=lambda e: e.key):
+        c = conn.class_of[e.key]
+        others = [d for d in pod_classes | set(ext) if d != c or count[c] > 1]
+        if not any(cell(c, d) or cell(d, c) for d in others):
+            isolated.append(e.key)
+        reach = ServiceSet.none()
+        for d in ext:
+            reach = reach | cell(d, c)
+        if reach:
+            open_outside.append((e.key, services_text(reach.to_json())))
+    return tuple(isolated), tuple(open_outside), pairs
