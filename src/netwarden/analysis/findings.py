@@ -123,6 +123,17 @@ _CHECKS = [
           "A pod that a NetworkPolicy selects (for a direction) is decided by NetworkPolicy; "
           "baseline rules for it are never consulted, so a baseline Deny there protects "
           "nothing."),
+    Check("NW019", "service-port-not-target-port",
+          "Policies see a Service connection after DNAT, on the backend's targetPort. A rule "
+          "that allows the Service's port instead allows a port nobody connects to, and the "
+          "connection through the Service is denied."),
+    Check("NW020", "ipblock-names-service",
+          "A connection to a ClusterIP is rewritten to a backend pod's address before policy "
+          "sees it: an ipBlock naming ClusterIPs or the service CIDR never matches it."),
+    Check("NW021", "client-address-lost",
+          "With externalTrafficPolicy: Cluster the node masquerades the client of a NodePort "
+          "or LoadBalancer Service: the pod sees a node's address, so an ipBlock naming the "
+          "clients' range does not admit them."),
 ]
 CATALOG: dict[str, Check] = {c.id: c for c in _CHECKS}
 

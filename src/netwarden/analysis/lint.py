@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from ..ir import Action, Cluster, Direction
-from . import lint_anp, lint_calico, lint_checks, lint_traffic
+from . import lint_anp, lint_calico, lint_checks, lint_services, lint_traffic
 from .findings import Finding, Severity
 from .lint_context import LintContext
 from .redundancy import Redundant, redundant_rules
@@ -21,7 +21,7 @@ __all__ = ["ALL_CHECKS", "lint"]
 
 Check = Callable[[LintContext], Iterable[Finding]]
 ALL_CHECKS: tuple[Check, ...] = (*lint_checks.CHECKS, *lint_traffic.CHECKS, *lint_calico.CHECKS,
-                                  *lint_anp.CHECKS)
+                                  *lint_anp.CHECKS, *lint_services.CHECKS)
 # Rules already reported as matching nothing are not reported again as redundant.
 _DEAD_IDS = frozenset(("NW002", "NW003", "NW009", "NW014", "NW018"))
 

@@ -13,6 +13,7 @@ from ..ir import Direction, Endpoint, PolicyKind, ServiceSet
 from ..ir.services import UDP
 from .findings import Finding, Severity
 from .lint_context import LintContext, names
+from .lint_services import unresolvable_services
 
 __all__ = ["CHECKS", "dns_servers"]
 
@@ -85,10 +86,17 @@ def dns_blocked(ctx: LintContext) -> Iterator[Finding]:
             target = f"the DNS server {servers[0].key} on UDP 53 ({reason})"
         else:
             target = "UDP 53 anywhere (no kube-dns pod in the input; checked every destination)"
+        lost = unresolvable_services(ctx, pods)
+        names_lost = ""
+        if lost:
+            shown = ", ".join(s.dns_name() for s in lost[:4])
+            more = f" (+{len(lost) - 4} more)" if len(lost) > 4 else ""
+            names_lost = (f"; the Services they may connect to do not resolve by name: "
+                          f"{shown}{more}")
         yield Finding(
             "NW005", Severity.WARNING,
             f"{names(pods)}: egress-isolated by {', '.join(policy_ids)} and cannot reach "
-            f"{target}",
+            f"{target}{names_lost}",
             "add an egress rule: to: [{namespaceSelector: {matchLabels: "
             "{kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: "
             "{k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}, "
