@@ -7,7 +7,9 @@ from typing import Any
 
 from rich.table import Table
 
+from .._errors import LookupFailed, ValidationError
 from ..analysis.matrix import full_matrix, port_matrix
+from ..analysis.service_matrix import service_matrix
 from ..engine import Connectivity, Engine
 from ._common import (
     EXIT_OK,
@@ -18,9 +20,9 @@ from ._common import (
     console,
     dump,
     load_inputs,
-    port_number,
     write,
 )
+from .service_target import port_argument
 
 # Above this many pods the text table groups pods with identical connectivity.
 TEXT_GROUP_THRESHOLD = 30
@@ -36,14 +38,18 @@ def register(sub: Any) -> None:
         "  netwarden matrix k8s/ -o html -O report.html",
     )
     add_inputs(parser)
-    parser.add_argument("--port", type=port_number,
-                        help="one destination port (default: every port)")
+    parser.add_argument("--port", type=port_argument,
+                        help="one destination port (default: every port); with --services, "
+                        "a Service port's name too")
     parser.add_argument("--protocol", default="TCP", help="with --port: TCP, UDP, SCTP, ICMP…")
     parser.add_argument("--grouped", action="store_true",
                         help="group pods whose connectivity is identical")
     parser.add_argument("--external", action="store_true",
                         help="also show the address ranges outside the cluster that the "
                         "policies name (ipBlocks, Calico nets), plus 'any other address'")
+    parser.add_argument("--services", action="store_true",
+                        help="rows and columns are Services (their ready backends, on each "
+                        "Service port's targetPort) and the pods that back none")
     add_format(parser, *FORMATS)
     add_output(parser)
     parser.set_defaults(func=run)
@@ -58,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
         conn = ExternalConnectivity(cluster)
     else:
         conn = Engine(cluster).connectivity
+    if args.services:
+        return _run_services(args, conn)
+    if isinstance(args.port, str):
+        raise LookupFailed(f"--port {args.port}: a port name is a Service port's name "
+                           "(use --services)")
     single = args.port is not None or args.protocol.upper() in ("ICMP", "ICMPV6")
     if args.format in ("json", "yaml"):
         data = (port_matrix(conn, args.protocol, args.port, grouped=args.grouped) if single
@@ -78,6 +89,43 @@ def run(args: argparse.Namespace) -> int:
     else:
         data = full_matrix(conn, grouped=grouped)
         _print_full(data, grouped)
+    return EXIT_OK
+
+
+def _run_services(args: argparse.Namespace, conn: Connectivity) -> int:
+    explicit = args.port is not None or args.protocol.upper() != "TCP"
+    data = service_matrix(conn, args.protocol if explicit else None, args.port)
+    if args.format in ("json", "yaml"):
+        write(dump(data, args.format), args.output)
+        return EXIT_OK
+    if args.format != "table":
+        raise ValidationError(None, "--format", f"matrix --services writes table, json or yaml, "
+                              f"not {args.format}")
+    names = data["nodes"]
+    legend: dict[str, str] = {}
+    what = (f"{data['protocol'] or 'every protocol'}" + (f" port {data['port']}"
+                                                          if data["port"] is not None else ""))
+    table = _table(f"Services and pods that back none, {what}: ● all backends  ◐ some  "
+                   "· none  (a,b… see legend)", names, data, False)
+    for i, src in enumerate(names, 1):
+        cells = []
+        for dst in names:
+            entries = data["connections"][src][dst]
+            marks = [entry["allowed"] for entry in entries]
+            if not marks or all(m == "none" for m in marks):
+                cells.append("[red]·[/]")
+            elif len(entries) == 1 and args.port is not None:
+                cells.append("[green]●[/]" if marks[0] == "all" else "[yellow]◐[/]")
+            else:
+                text = "; ".join(f"{e['port']}: {e['allowed']}" for e in entries
+                                 if e["allowed"] != "none")
+                code = legend.setdefault(text, chr(ord("a") + len(legend) % 26))
+                cells.append(f"[yellow]{code}[/]")
+        table.add_row(f"{i:>2} {_shorten(src, _room(len(names)))} ", *cells)
+    out = console()
+    out.print(table)
+    for text, code in legend.items():
+        out.print(f"  [yellow]{code}[/] = {text}", markup=True, highlight=False)
     return EXIT_OK
 
 
