@@ -53,7 +53,7 @@ def test_without_external_outside_is_one_node_drawn_on_each_side() -> None:
     assert sorted(b.role for b in model.boxes if b.node.outside) == ["in", "out"]
     into = {model.box(e.target).node.label: e.forward for e in model.edges
             if model.box(e.source).node.outside}
-    assert into == {"gateway": "TCP 80, 443", "coredns": "all"}
+    assert into == {"gateway ×2": "TCP 80, 443", "coredns ×2": "all"}
 
 
 def test_with_external_every_named_range_is_a_node(load: Any) -> None:
@@ -97,7 +97,7 @@ def test_same_ports_both_ways_are_labelled_once(load: Any) -> None:
 
 def test_the_same_edge_from_every_pod_of_a_namespace_is_drawn_once() -> None:
     model = report_model(shop())
-    to_dns = [e for e in model.edges if model.box(e.target).node.label == "coredns"]
+    to_dns = [e for e in model.edges if model.box(e.target).node.label == "coredns ×2"]
     assert sorted((e.tail_ns or model.box(e.source).node.label, e.forward) for e in to_dns) == [
         ("data", "TCP 53; UDP 53"), ("edge", "TCP 53; UDP 53"), (OUTSIDE, "all"),
         ("shop", "TCP 53; UDP 53")]
@@ -130,6 +130,55 @@ def test_one_port_report_keeps_only_that_port(load: Any) -> None:
             for n in model.nodes} == {"prod/api": "TCP 5432", OUTSIDE: "TCP 5432",
                                        "prod/db": "loopback", "prod/web": "", "dev/api": ""}
     assert (next(n.id for n in model.nodes if n.outside), db) in model.partial
+
+
+def _deployment(name: str, namespace: str, replicas: int, **labels: str) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "c", "image": "x"}]}}}}
+
+
+def test_replicas_of_one_workload_are_a_policed_pair(load: Any) -> None:
+    cluster = load(ns("a"), _deployment("web", "a", 3, app="web"),
+                   pod("solo", "a", "10.244.1.9", app="solo"), _closed("a"))
+    model = report_model(cluster)
+    cells = {n.label: model.cells[(n.id, n.id)] for n in model.nodes if not n.outside}
+    assert cells == {"web ×3": "", "solo": "loopback"}  # closed: replica to replica denied
+    open_ = load(ns("a"), _deployment("web", "a", 3, app="web"))
+    (web,) = [n for n in report_model(open_).nodes if not n.outside]
+    assert report_model(open_).cells[(web.id, web.id)] == "all"
+
+
+def test_backends_are_framed_under_their_service(load: Any) -> None:
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reco",
+                                                                    "namespace": "a"},
+               "spec": {"selector": {"app": "reco"}, "ports": [{"port": 8080}]}}
+    cluster = load(ns("a"), _deployment("reco-v1", "a", 1, app="reco", v="1"),
+                   _deployment("reco-v2", "a", 1, app="reco", v="2"),
+                   pod("client", "a", "10.244.1.9", app="client"), service)
+    model = report_model(cluster)
+    assert {n.label: n.service for n in model.nodes if not n.outside} == {
+        "reco-v1": "a/svc/reco", "reco-v2": "a/svc/reco", "client": ""}
+    dot = layout.dot_source(model)
+    assert 'label="Service reco"; style="dashed,rounded"' in dot
+
+
+def test_a_lone_backend_names_a_service_that_says_more(load: Any) -> None:
+    html = layout.dot_source(report_model(shop()))
+    assert 'label="gateway ×2\\nService gateway (LoadBalancer)"' in html
+    assert 'label="coredns ×2\\nService kube-dns"' in html
+    assert 'label="cart ×2"' in html  # Service cart, ClusterIP: nothing to add
+
+
+def test_exposure_section_marks_broad_peers() -> None:
+    cluster = shop()
+    html = render.matrix(cluster, Connectivity(cluster), "html")
+    section = html.split('id="exposure-section"', 1)[1].split("</section>", 1)[0]
+    assert '<td class="broad">any IPv4 address outside the cluster</td>' in section
+    assert "edge/Deployment/gateway" in section and "pods with app=cart in namespace shop" in (
+        section)
 
 
 def test_summary_counts_isolated_pods_and_pods_open_to_outside(load: Any) -> None:
@@ -167,7 +216,7 @@ def test_page_is_self_contained() -> None:
 def test_page_has_every_section_and_names_on_both_axes() -> None:
     cluster = shop()
     html = render.matrix(cluster, Connectivity(cluster), "html")
-    for section in ("summary", "graph", "matrix", "lint", "policies"):
+    for section in ("summary", "graph", "matrix", "lint", "exposure", "policies"):
         assert f'id="{section}-section"' in html
     assert html.count('<th class="col" scope="col"><span><span class="ns-tag">shop/</span>'
                       "checkout</span></th>") == 2  # screen table and its print slice

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from ...engine.connectivity import Connectivity
 from ...ir import Cluster
+from ..exposure import exposure
 from ..external import ExternalConnectivity
 from ..lint import lint
+from .exposure_section import exposure_section
 from .layout import dot_source
 from .model import ReportModel, build_model, plural
 from .page import document
@@ -34,7 +36,7 @@ def model_for(cluster: Cluster, conn: Connectivity, *, grouped: bool = False,
 
 def to_html(cluster: Cluster, conn: Connectivity, *, grouped: bool = False,
             protocol: str = "TCP", port: int | None = None, single: bool = False) -> str:
-    """The one-file report: summary, graph, matrix, lint findings and policies."""
+    """The one-file report: summary, graph, matrix, lint findings, exposure and policies."""
     model = model_for(cluster, conn, grouped=grouped, protocol=protocol, port=port,
                       single=single)
-    return document(model, cluster, lint(cluster))
+    return document(model, cluster, lint(cluster), exposure_section(exposure(cluster)))

@@ -40,6 +40,10 @@ padding:5px 8px;text-align:left;vertical-align:top}
 .sev{font-weight:600;text-transform:uppercase;font-size:11px}.sev.error{color:#b3261e}
 .sev.warning{color:#b2461a}.sev.info{color:#3d6fb4}.loc{color:#667;font-size:11px}
 .fix{color:#445;font-size:12px}
+.broad{color:#b2461a;font-weight:600}table.exposure tbody{border-top:2px solid #cfd6e4;
+break-inside:avoid}table.exposure td.none{color:#99a}
+table.exposure td.ports{white-space:nowrap}table.exposure th.rowh{text-align:left;
+vertical-align:top}
 .policy{border-left:4px solid #3d7dd8;padding:4px 12px;margin:10px 0;break-inside:avoid}
 .policy h3{margin:0;font-size:14px}.policy p{margin:4px 0}.policy ul{margin:2px 0;
 padding-left:20px}.where{font-weight:400;color:#778;font-size:12px;margin-left:6px}

@@ -64,7 +64,19 @@ def dot_source(model: ReportModel, *, title: bool = True) -> str:
         lines.append(f"  subgraph cluster_{i} {{ id=ns{i}; label={label}; "
                      'style="rounded,filled"; fillcolor="#f6f8fc"; color="#b5c3dc"; '
                      'fontcolor="#44557a";')
-        lines.extend(f"    {b.id} [id={b.id}, label={_q(b.label)}];" for b in boxes)
+        by_service: dict[str, list[Box]] = {}
+        for b in boxes:
+            by_service.setdefault(b.node.service, []).append(b)
+        for j, (service, members) in enumerate(sorted(by_service.items())):
+            framed = bool(service) and len(members) > 1
+            if framed:
+                frame = _q(_service_text(*model.services[service]))
+                lines.append(f"    subgraph cluster_{i}_{j} {{ label={frame};"
+                             ' style="dashed,rounded"; color="#8fa3c6"; fontcolor="#44557a";')
+            lines.extend(f"    {b.id} [id={b.id}, label={_q(_box_label(b, model, framed))}];"
+                         for b in members)
+            if framed:
+                lines.append("    }")
         lines.append("  }")
     outside_ids = {b.id for b in outside}
     for edge in model.edges:
@@ -76,6 +88,20 @@ def dot_source(model: ReportModel, *, title: bool = True) -> str:
         lines.append(f"  {edge.source} -> {edge.target} [{attrs}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _service_text(name: str, kind: str) -> str:
+    return f"Service {name}" + ("" if kind == "ClusterIP" else f" ({kind})")
+
+
+def _box_label(box: Box, model: ReportModel, framed: bool) -> str:
+    """A pod's box; a lone backend names its Service when the name or type says more."""
+    if framed or not box.node.service:
+        return box.label
+    name, kind = model.services[box.node.service]
+    if name == box.label.split(" ", 1)[0] and kind == "ClusterIP":
+        return box.label
+    return f"{box.label}\n{_service_text(name, kind)}"
 
 
 def _edge_attrs(edge: Edge, outside: set[str]) -> str:

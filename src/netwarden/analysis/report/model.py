@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...engine.connectivity import Connectivity
-from ...ir import Endpoint, ServiceSet
+from ...engine.connectivity import Connectivity, is_loopback
+from ...ir import Cluster, Endpoint, ServiceSet
 from ...ir.services import ECHO_REQUEST, protocol_number
 from ..matrix import Groups
+from ..service_queries import service_groups
 from .text import services_text
 
 __all__ = ["BUNDLE_FROM", "COLLAPSE_ABOVE", "OUTSIDE", "Box", "Edge", "Node", "ReportModel",
@@ -52,6 +53,7 @@ class Node:
     label: str                 # what the box says
     namespace: str | None      # None: outside the cluster
     members: tuple[str, ...]   # endpoint keys
+    service: str = ""          # the Service its members back (``ns/svc/name``), if one
 
     @property
     def outside(self) -> bool:
@@ -111,6 +113,7 @@ class ReportModel:
     collapsed: tuple[str, ...]           # namespaces drawn by equivalence class
     merged_outside: bool
     title: str
+    services: dict[str, tuple[str, str]]  # Service key → (name, type), for those backed here
 
     def box(self, box_id: str) -> Box:
         return next(b for b in self.boxes if b.id == box_id)
@@ -141,14 +144,18 @@ def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = Fals
             units.append((OUTSIDE, None, outside))
         else:
             units.extend((e.key, None, [e]) for e in outside)
-    nodes = tuple(Node(f"n{i}", label, ns, tuple(e.key for e in members))
+    nodes = tuple(Node(f"n{i}", label, ns, tuple(e.key for e in members),
+                       _service(conn.cluster, members) if ns is not None else "")
                   for i, (label, ns, members) in enumerate(units))
     matrix = conn.class_matrix()
     classes = [sorted({conn.class_of[e.key] for e in members}) for _, _, members in units]
 
+    # A node of one pod talking to itself is loopback; one replica to another is policed.
+    lone = [len(m) == 1 and is_loopback(m[0], m[0]) for _, _, m in units]
+
     def services(i: int, j: int) -> tuple[ServiceSet, bool]:
         values = {matrix[c][d] for c in classes[i] for d in classes[j]
-                  if not (i == j and c == d and len(units[i][2]) == 1)}
+                  if not (i == j and c == d and lone[i])}
         if not values:
             return ServiceSet.none(), False
         out = ServiceSet.none()
@@ -164,7 +171,7 @@ def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = Fals
     raw: dict[tuple[int, int], str] = {}
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
-            if i == j and len(a.members) == 1:
+            if i == j and lone[i]:
                 cells[(a.id, b.id)] = "loopback"
                 continue
             if a.outside and b.outside:
@@ -180,7 +187,7 @@ def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = Fals
     isolated, open_outside, pairs = _summary(conn, matrix, only)
     return ReportModel(nodes, boxes, edges, cells, frozenset(partial), conn.pods, isolated,
                        open_outside, pairs, tuple(collapsed), merge_outside and bool(outside),
-                       title)
+                       title, _service_names(conn.cluster, nodes))
 
 
 def _graph(nodes: tuple[Node, ...], raw: dict[tuple[int, int], str],
@@ -273,7 +280,7 @@ def _units(conn: Connectivity, grouped: bool) -> tuple[
     for ns in sorted(by_ns):
         pods = by_ns[ns]
         if ns not in big:
-            units.extend((e.name, ns, [e]) for e in pods)
+            units.extend((_pod_label(e), ns, [e]) for e in pods)
             continue
         classes: dict[int, list[Endpoint]] = {}
         for e in pods:
@@ -283,9 +290,27 @@ def _units(conn: Connectivity, grouped: bool) -> tuple[
     return units, sorted(big)
 
 
+def _service_names(cluster: Cluster, nodes: tuple[Node, ...]) -> dict[str, tuple[str, str]]:
+    keys = {n.service for n in nodes if n.service}
+    return {s.key: (s.name, s.type) for s in cluster.services if s.key in keys}
+
+
+def _service(cluster: Cluster, members: list[Endpoint]) -> str:
+    """The Service every member backs (the first each backs), or ``""``."""
+    groups = service_groups(cluster, [e.key for e in members])
+    return next(iter(groups)) if len(groups) == 1 else ""
+
+
+def _pod_label(e: Endpoint) -> str:
+    """The name in its namespace's frame; a workload of several replicas says how many."""
+    if not e.replicated:
+        return e.name
+    return f"{e.name} ×{e.replicas}" if e.replicas is not None else f"{e.name} (per node)"
+
+
 def _group_label(members: list[Endpoint]) -> str:
     if len(members) == 1:
-        return members[0].name
+        return _pod_label(members[0])
     names = ", ".join(e.name for e in members[:2])
     more = f" +{len(members) - 2}" if len(members) > 2 else ""
     return f"{plural(len(members), 'pod')}: {names}{more}"
@@ -311,7 +336,7 @@ def _summary(conn: Connectivity, matrix: list[list[ServiceSet]],
     open_outside = []
     for e in sorted(conn.pods, key=lambda e: e.key):
         c = conn.class_of[e.key]
-        others = [d for d in pod_classes | set(ext) if d != c or count[c] > 1]
+        others = [d for d in pod_classes | set(ext) if d != c or count[c] > 1 or e.replicated]
         if not any(cell(c, d) or cell(d, c) for d in others):
             isolated.append(e.key)
         reach = ServiceSet.none()

@@ -24,8 +24,9 @@ __all__ = ["PRINT_COLUMNS", "document"]
 PRINT_COLUMNS = 10
 
 
-def document(model: ReportModel, cluster: Cluster, findings: Sequence[Finding]) -> str:
-    """The whole HTML document."""
+def document(model: ReportModel, cluster: Cluster, findings: Sequence[Finding],
+             exposure: str = "") -> str:
+    """The whole HTML document; ``exposure`` is the exposure section, when computed."""
     graph, missing = svg(model)
     if graph is None:
         graph = (f'<p class="note">No graph: {escape(missing)}. '
@@ -55,10 +56,12 @@ def document(model: ReportModel, cluster: Cluster, findings: Sequence[Finding]) 
 <section id="matrix-section"><h2>Matrix (row = source, column = destination)</h2>
 <p class="legend"><span>all: every protocol and port</span><span>ports written in the cell: only
 those</span><span>·: nothing</span><span>self: a pod to itself (loopback, never blocked)</span>
+<span>a workload's own cell (×N): one replica to another</span>
 </p>
 <div class="scroll screen-only">{_matrix(model, model.nodes)}</div>
 <div class="print-only">{_matrix_slices(model)}</div></section>
 {_lint(findings)}
+{exposure}
 <section id="policies-section"><h2>Policies in plain words</h2>{_policies(cluster)}</section>
 </main><script type="application/json" id="report-data">{data}</script>
 <script>{JS}</script></body></html>
