@@ -167,7 +167,8 @@ def test_seed_examples_are_caught() -> None:
 
 def test_every_check_has_a_test() -> None:
     # NW015-NW018 (cluster-wide policies) are tested in tests/anp/test_anp_lint.py,
-    # NW019-NW021 (Services) in tests/services/test_service_lint.py
+    # NW019-NW021 (Services) in tests/services/test_service_lint.py,
+    # NW022 (ipBlocks over invented addresses) in tests/cli/test_consistency.py
     tested = {c[0] for c in CASES} | {"NW012", "NW013", "NW014", "NW015", "NW016", "NW017",
-                                      "NW018", "NW019", "NW020", "NW021"}
+                                      "NW018", "NW019", "NW020", "NW021", "NW022"}
     assert tested == set(CATALOG)

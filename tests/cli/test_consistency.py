@@ -369,3 +369,75 @@ def test_who_can_reach_names_its_column_ports(
     path = write(tmp_path, "m.yaml", DB)
     _, out, _ = run(capsys, "who-can-reach", path, "prod/db")
     assert out.splitlines()[1].split() == ["peer", "pods", "ports"]
+
+
+# -- 7. verdicts resting on an address netwarden invented -----------------------------
+
+def by_range(web_status: str, peer: str = "{ipBlock: {cidr: 10.244.1.0/24}}") -> str:
+    """prod/db accepts ``peer``; prod/web has ``web_status`` (empty: no status.podIP)."""
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: prod, labels: {{app: web}}}}
+{web_status}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: db, namespace: prod, labels: {{role: db}}}}
+status: {{podIP: 10.0.0.3}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: db-from-range, namespace: prod}}
+spec:
+  podSelector: {{matchLabels: {{role: db}}}}
+  ingress:
+  - from: [{peer}]
+"""
+
+
+INVENTED = ("prod/web has no status.podIP: address 10.244.1.2 assigned by netwarden, and the "
+            "ipBlock of prod/db-from-range ingress[0] from[0] {how} this ingress verdict; the "
+            "real address decides")
+
+
+@pytest.mark.parametrize(("manifest", "code", "caveats"), [
+    (by_range(""), 0, [INVENTED.format(how="decides")]),
+    (by_range("", "{ipBlock: {cidr: 10.244.2.0/24}}"), 1,
+     [INVENTED.format(how="does not match it, which decides")]),
+    (by_range("status: {podIP: 10.244.1.9}"), 0, []),
+    (by_range("", "{podSelector: {matchLabels: {app: web}}}"), 0, []),
+])
+def test_check_says_when_an_ipblock_decides_on_an_invented_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: str, code: int,
+    caveats: list[str],
+) -> None:
+    path = write(tmp_path, "m.yaml", manifest)
+    argv = ["check", path, "--from", "prod/web", "--to", "prod/db", "--port", "80"]
+    got, out, _ = run(capsys, *argv, "-o", "json")
+    assert (got, json.loads(out)["address_caveats"]) == (code, caveats)
+    _, text, _ = run(capsys, *argv)
+    assert [line.strip() for line in text.splitlines() if line.strip().startswith("!")] == [
+        f"! {c}" for c in caveats]
+
+
+@pytest.mark.parametrize(("manifest", "found"), [
+    (by_range(""), True),
+    (by_range("status: {podIP: 10.244.1.9}"), False),  # every pod declares its address
+    (by_range("", "{ipBlock: {cidr: 10.0.0.0/8, except: [10.244.0.0/16]}}"), False),
+    (by_range("", "{ipBlock: {cidr: 192.168.0.0/16}}"), False),  # outside the pod range
+])
+def test_lint_warns_of_ipblocks_over_invented_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: str, found: bool,
+) -> None:
+    path = write(tmp_path, "m.yaml", manifest)
+    _, out, _ = run(capsys, "lint", path, "-o", "json")
+    nw022 = [f for f in json.loads(out) if f["id"] == "NW022"]
+    assert [f["severity"] for f in nw022] == (["warning"] if found else [])
+    if found:
+        cidr = "10.244.1.0/24"
+        assert nw022[0]["message"] == (
+            f"prod/db-from-range ingress[0] from[0]: ipBlock {cidr} overlaps the default pod "
+            "range 10.244.0.0/16, where netwarden assigned addresses to 1 pod(s) without "
+            "status.podIP (prod/web): whether it matches them rests on invented addresses")
+        assert nw022[0]["location"] == f"{path}:17"  # the from item

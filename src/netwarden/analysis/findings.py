@@ -134,6 +134,10 @@ _CHECKS = [
           "With externalTrafficPolicy: Cluster the node masquerades the client of a NodePort "
           "or LoadBalancer Service: the pod sees a node's address, so an ipBlock naming the "
           "clients' range does not admit them."),
+    Check("NW022", "ipblock-on-invented-addresses",
+          "Pods without status.podIP get an address netwarden picks from the default pod "
+          "range. An ipBlock that overlaps that range decides their verdicts by an address "
+          "the real cluster does not give them, so the answer may differ there."),
 ]
 CATALOG: dict[str, Check] = {c.id: c for c in _CHECKS}
 

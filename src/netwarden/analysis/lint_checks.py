@@ -210,6 +210,32 @@ def ipblock_covers_pods(ctx: LintContext) -> Iterator[Finding]:
                 p.where, p.policy.id)
 
 
+def ipblock_on_invented_addresses(ctx: LintContext) -> Iterator[Finding]:
+    """NW022: an ipBlock overlaps the default pod range while pods have addresses that
+    netwarden assigned there (no ``status.podIP``): verdicts rest on invented addresses."""
+    assigned = [e for e in ctx.cluster.pods if e.address_assigned and not e.host_network]
+    if not assigned:
+        return
+    for p in ctx.peers():
+        m = p.match
+        for net in m.nets:
+            if net.version != 4 or not net.overlaps(POD_CIDR):
+                continue
+            part = net if net.subnet_of(POD_CIDR) else POD_CIDR
+            if any(x.version == 4 and part.subnet_of(x)
+                   for x in m.not_nets):
+                continue  # the overlap is cut out by except
+            yield Finding(
+                "NW022", Severity.WARNING,
+                f"{p.label}: ipBlock {net} overlaps the default pod range {POD_CIDR}, where "
+                f"netwarden assigned addresses to {len(assigned)} pod(s) without "
+                f"status.podIP ({names(assigned)}): whether it matches them rests on "
+                "invented addresses",
+                "declare status.podIP for those pods (as `kubectl get pods -o yaml` shows "
+                "it), or read the live cluster with --kubeconfig",
+                p.where, p.policy.id)
+
+
 def named_ports_undeclared(ctx: LintContext) -> Iterator[Finding]:
     """NW009: a port name no destination pod declares."""
     if not ctx.has_pods:
@@ -264,4 +290,5 @@ def host_network(ctx: LintContext) -> Iterator[Finding]:
 
 
 CHECKS = (dash_or, and_meant_or, selectors_match_nothing, policy_selects_nothing,
-          ipblock_covers_pods, named_ports_undeclared, host_network)
+          ipblock_covers_pods, ipblock_on_invented_addresses, named_ports_undeclared,
+          host_network)

@@ -14,10 +14,12 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
+
 from .._errors import LookupFailed
 from ..engine import Connectivity, Engine, SideVerdict, Verdict
 from ..engine.connectivity import is_loopback
-from ..ir import Direction, Endpoint, EndpointKind, ServiceSet
+from ..ir import Direction, Endpoint, EndpointKind, Rule, ServiceSet
 from ..ir.services import PORT_PROTOCOLS, protocol_name, protocol_number
 from ._common import (
     EXIT_NEGATIVE,
@@ -118,11 +120,15 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if ranges is None else ranges.traced_port()
     verdict = engine.check(args.src, args.dst, protocol, port)
     allowed = verdict.allowed if ranges is None else ranges.allowed
+    caveats = invented_address_caveats(engine, verdict)
     data = _json(verdict, args.port, ranges)
+    data["address_caveats"] = caveats
     if args.format != "text":
         print(dump(data, args.format))
     else:
         _print(verdict, args.port, ranges)
+        for caveat in caveats:
+            console().print(f"  [yellow]![/] {escape(caveat)}")
     return EXIT_OK if allowed else EXIT_NEGATIVE
 
 
@@ -162,6 +168,49 @@ def _class_of(conn: Connectivity, subject: object) -> int | None:
 def _in_range(conn: Connectivity, node: Endpoint, ip: object) -> bool:
     ranges = getattr(conn, "ranges", ())
     return any(r.name == node.key and r.contains(ip) for r in ranges)
+
+
+def invented_address_caveats(engine: Engine, verdict: Verdict) -> list[str]:
+    """Where an ipBlock decides a side for a pod whose address netwarden assigned (no
+    ``status.podIP``): the verdict rests on that address, and the real one decides.
+
+    A side decided by a rule with addresses, or denied at the end of its policies while
+    some of their rules name addresses (which the assigned one did not match), counts.
+    """
+    out: list[str] = []
+    src, dst = engine.resolve(verdict.source), engine.resolve(verdict.destination)
+    by_id = {p.id: p for p in engine.cluster.policies}
+    for side, local, remote in ((verdict.egress, src, dst), (verdict.ingress, dst, src)):
+        if side is None:
+            continue
+        invented = [e for e in (remote, local) if isinstance(e, Endpoint) and e.address_assigned]
+        if not invented:
+            continue
+        if side.decided_by is not None:
+            deciding = [side.decided_by] if _names_addresses(side.decided_by, side.direction) \
+                else []
+            how = "the ipBlock of {rules} decides"
+        elif side.isolated and not side.allowed:
+            deciding = [r for pid in side.policies if pid in by_id
+                        for r in by_id[pid].rules(side.direction)
+                        if _names_addresses(r, side.direction)]
+            how = "the ipBlock of {rules} does not match it, which decides"
+        else:
+            continue
+        if not deciding:
+            continue
+        rules = ", ".join(str(r.origin) for r in deciding[:3]) + (
+            f" and {len(deciding) - 3} more" if len(deciding) > 3 else "")
+        for e in invented:
+            ips = ", ".join(str(ip) for ip in e.ips)
+            out.append(f"{e.key} has no status.podIP: address {ips} assigned by netwarden, "
+                       f"and {how.format(rules=rules)} this {side.direction.lower} verdict; "
+                       "the real address decides")
+    return out
+
+
+def _names_addresses(rule: Rule, direction: Direction) -> bool:
+    return any(m.nets or m.not_nets for m in rule.sides(direction))
 
 
 def _side_json(side: SideVerdict | None, services: ServiceSet | None,
