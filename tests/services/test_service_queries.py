@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
 
+from netwarden.analysis.diff import diff
 from netwarden.analysis.external import ExternalConnectivity
 from netwarden.analysis.service_queries import (
     reachable_services,
@@ -61,3 +62,12 @@ def test_service_groups_put_backends_under_their_service() -> None:
     assert service_groups(c, [e.key for e in c.pods]) == {
         "": ["admin/curl", "staging/lonely"],
         "staging/svc/backend": ["staging/backend-1", "staging/backend-2", "staging/backend-3"]}
+
+
+def test_diff_names_the_service_port_of_a_changed_connection() -> None:
+    before = cluster(ADMIN + BACKENDS + SVC)
+    after = cluster(ADMIN + BACKENDS + SVC + ONLY_PORT_80)
+    # backend-2 receives the Service's port 80 on 8080, which admin/curl lost
+    assert diff(before, after).changes[0].text == (
+        "lost: admin/curl -> staging/* (Service staging/svc/backend 80/TCP (web)) : "
+        "TCP 1-79, 81-65535; every other protocol than TCP")

@@ -25,6 +25,7 @@ from typing import Any
 from ..engine.connectivity import is_loopback
 from ..ir import Cluster, Endpoint, ServiceSet
 from .external import ExternalConnectivity
+from .service_queries import service_ports_reached
 
 __all__ = ["Change", "DiffReport", "describe_group", "diff", "service_rows"]
 
@@ -37,10 +38,12 @@ class Change:
     services: ServiceSet
     source_label: str
     destination_label: str
+    via_services: tuple[str, ...] = ()  # Service ports whose backends these connections are
 
     @property
     def text(self) -> str:
-        return (f"{self.kind}: {self.source_label} -> {self.destination_label} : "
+        via = f" (Service {', '.join(self.via_services)})" if self.via_services else ""
+        return (f"{self.kind}: {self.source_label} -> {self.destination_label}{via} : "
                 f"{self.services}")
 
     def record(self) -> dict[str, Any]:
@@ -52,6 +55,7 @@ class Change:
             "text": str(self.services),
             "from_members": [e.key for e in self.sources],
             "to_members": [e.key for e in self.destinations],
+            "to_services": list(self.via_services),
         }
 
 
@@ -171,10 +175,13 @@ def diff(a: Cluster, b: Cluster) -> DiffReport:
                                  key=lambda e: e.key))
             gained, lost = decode[code]
             labels = (describe_group(sources, universe), describe_group(dests, universe))
+            keys = [e.key for e in dests]
             if gained:
-                changes.append(Change("gained", sources, dests, gained, *labels))
+                changes.append(Change("gained", sources, dests, gained, *labels,
+                                      service_ports_reached((b,), keys, gained)))
             if lost:
-                changes.append(Change("lost", sources, dests, lost, *labels))
+                changes.append(Change("lost", sources, dests, lost, *labels,
+                                      service_ports_reached((a,), keys, lost)))
     changes.sort(key=lambda c: (c.kind != "gained", c.source_label, c.destination_label))
     pods_a = {e.key for e in ca.pods}
     pods_b = {e.key for e in cb.pods}

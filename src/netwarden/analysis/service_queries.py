@@ -22,7 +22,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..engine.services import check_service
-from ..ir import Cluster, EndpointKind, KubeService
+from ..ir import Cluster, EndpointKind, KubeService, ServiceSet
 from ..ir.services import protocol_name, protocol_number
 from .external import ExternalConnectivity
 from .queries import who_can_reach
@@ -33,6 +33,7 @@ __all__ = [
     "backed_services",
     "reachable_services",
     "service_groups",
+    "service_ports_reached",
     "who_can_reach_service",
 ]
 
@@ -155,6 +156,24 @@ def reachable_services(engine: Engine, source: str) -> list[dict[str, Any]]:
                                 "backends": [b.backend for b in answer.allowed_backends],
                                 "total_backends": len(answer.backends)})
     return out
+
+
+def service_ports_reached(clusters: Iterable[Cluster], destinations: Iterable[str],
+                          services: ServiceSet) -> tuple[str, ...]:
+    """``staging/svc/backend 80/TCP (http)`` for each Service port whose backend among
+    ``destinations`` receives it on a port of ``services``: a change of those
+    connections is a change of that Service (``diff`` names it)."""
+    keys = set(destinations)
+    out: list[str] = []
+    for cluster in clusters:
+        for svc in cluster.services:
+            for index, mapping in enumerate(svc.ports):
+                if any(b.key in keys and services.contains(mapping.protocol, port)
+                       for b, port in svc.destinations(index)):
+                    label = f"{svc.key} {mapping}"
+                    if label not in out:
+                        out.append(label)
+    return tuple(out)
 
 
 def backed_services(cluster: Cluster) -> dict[str, tuple[str, ...]]:

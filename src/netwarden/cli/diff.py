@@ -72,7 +72,8 @@ def _text(report: Any) -> None:
         out.print("[green]no connection gained or lost[/]")
     for c in report.changes:
         mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
-        out.print(f"{mark} {_esc(c.source_label)} → {_esc(c.destination_label)} : "
+        via = f" (Service {', '.join(c.via_services)})" if c.via_services else ""
+        out.print(f"{mark} {_esc(c.source_label)} → {_esc(c.destination_label)}{_esc(via)} : "
                   f"{_esc(str(c.services))}")
     for side, pods in (("A", report.only_in_a), ("B", report.only_in_b)):
         if pods:
