@@ -41,7 +41,7 @@ __all__ = [
 
 CALICO_GROUP, CALICO_VERSION = "crd.projectcalico.org", "v1"
 POLICY_API_GROUP = "policy.networking.k8s.io"
-_BUILT_IN_GROUPS = ("", "networking.k8s.io")
+_BUILT_IN_GROUPS = ("", "networking.k8s.io", "discovery.k8s.io")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,10 @@ KIND_SPECS: tuple[KindSpec, ...] = (
     KindSpec("Namespace", "v1", "namespaces"),
     KindSpec("Pod", "v1", "pods"),
     KindSpec("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies"),
+    # Services route connections to their backends (check --to ns/svc/x, lint NW019-21);
+    # a reader the API answers 404 for them still reads the policies.
+    KindSpec("Service", "v1", "services", optional=True),
+    KindSpec("EndpointSlice", "discovery.k8s.io/v1", "endpointslices", optional=True),
     # Nodes only matter to the nodes peers of admin policies: a reader that may not
     # list them (404 from an aggregated or restricted API) still reads the rest.
     KindSpec("Node", "v1", "nodes", optional=True),
@@ -118,6 +122,10 @@ def list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
         return client.CoreV1Api(api_client).list_pod_for_all_namespaces
     if spec.kind == "Node":
         return client.CoreV1Api(api_client).list_node
+    if spec.kind == "Service":
+        return client.CoreV1Api(api_client).list_service_for_all_namespaces
+    if spec.kind == "EndpointSlice":
+        return client.DiscoveryV1Api(api_client).list_endpoint_slice_for_all_namespaces
     api = client.NetworkingV1Api(api_client)
     return api.list_network_policy_for_all_namespaces
 
@@ -166,7 +174,10 @@ def _trim_pod(obj: dict[str, Any]) -> dict[str, Any] | None:
                 for c in spec.get("containers") or []
             ],
         },
-        "status": {k: status[k] for k in ("podIP", "podIPs", "phase") if k in status},
+        "status": {**{k: status[k] for k in ("podIP", "podIPs", "phase") if k in status},
+                   # readiness decides whether a Service sends it connections
+                   "conditions": [c for c in status.get("conditions") or []
+                                  if c.get("type") == "Ready"]},
     }
 
 
