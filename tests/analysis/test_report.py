@@ -104,6 +104,21 @@ def test_the_same_edge_from_every_pod_of_a_namespace_is_drawn_once() -> None:
     assert "ltail=cluster_" in layout.dot_source(model)
 
 
+def test_every_pod_of_a_namespace_to_every_pod_of_another_is_one_edge(load: Any) -> None:
+    cluster = load(ns("a"), ns("b"), pod("a1", "a", "10.244.1.1"), pod("a2", "a", "10.244.1.2"),
+                   pod("b1", "b", "10.244.2.1"), pod("b2", "b", "10.244.2.2"))
+    model = report_model(cluster)
+    frames = sorted((e.tail_ns, e.head_ns, e.forward) for e in model.edges
+                    if e.tail_ns is not None and e.head_ns is not None)
+    assert frames == [("a", "b", "all"), ("b", "a", "all")]
+    inside = sorted((model.box(e.source).node.label, model.box(e.target).node.label, e.label)
+                    for e in model.edges if e.tail_ns is None and e.head_ns is None
+                    and not any(model.box(b).node.outside for b in (e.source, e.target)))
+    assert inside == [("a1", "a2", "all (both ways)"), ("b1", "b2", "all (both ways)")]
+    check_graph_matches_matrix(cluster, model)
+    assert "ltail=cluster_0, lhead=cluster_1" in layout.dot_source(model)
+
+
 def test_a_big_namespace_is_drawn_by_equivalence_class(load: Any) -> None:
     half = COLLAPSE_ABOVE // 2 + 1
     pods = [pod(f"{app}{i}", "big", f"10.244.1.{10 * (app == 'b') + i + 1}", app=app)

@@ -6,17 +6,7 @@ engine's grouped connectivity, split by namespace so that every box sits in
 its namespace's cluster), or addresses outside the cluster. Without
 ``--external`` the outside ranges are merged into one node, "outside the
 cluster", whose cells are the union over the ranges (marked when the ranges
-differ). The graph draws a box per node, and an outside node twice: once on
-the left for the connections it may open ("from outside"), once on the
-right for those it may receive ("to outside"), so the picture reads as a
-flow and egress does not loop back to the entrance. An edge stands for a
-pair of boxes, both directions bundled; when every box of a namespace (at
-least ``BUNDLE_FROM`` of them) has the same one-way edge to one box, or one
-box the same edge to all of them, a single edge stands for them, drawn to
-the namespace's frame.
-
->>> plural(1, "namespace"), plural(3, "policy"), plural(0, "address")
-('1 namespace', '3 policies', '0 addresses')
+differ). How the graph draws them: ``graph``.
 """
 
 from __future__ import annotations
@@ -28,76 +18,15 @@ from ...ir import Cluster, Endpoint, ServiceSet
 from ...ir.services import ECHO_REQUEST, protocol_number
 from ..matrix import Groups
 from ..service_queries import service_groups
+from .graph import graph
+from .parts import OUTSIDE, Box, Edge, Node, plural
 from .text import services_text
 
-__all__ = ["BUNDLE_FROM", "COLLAPSE_ABOVE", "OUTSIDE", "Box", "Edge", "Node", "ReportModel",
-           "build_model", "plural"]
+__all__ = ["COLLAPSE_ABOVE", "OUTSIDE", "Box", "Edge", "Node", "ReportModel", "build_model",
+           "plural", "range_label"]
 
-# Edges from (or to) every box of a namespace with this many boxes are drawn as one.
-BUNDLE_FROM = 2
 # A namespace with more pods than this is drawn as its equivalence classes.
 COLLAPSE_ABOVE = 10
-OUTSIDE = "outside the cluster"
-
-_IRREGULAR = {"policy": "policies", "address": "addresses", "class": "classes"}
-
-
-def plural(count: int, word: str) -> str:
-    """``count`` and ``word``, in the plural unless the count is one."""
-    return f"{count} {word if count == 1 else _IRREGULAR.get(word, word + 's')}"
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    id: str
-    label: str                 # what the box says
-    namespace: str | None      # None: outside the cluster
-    members: tuple[str, ...]   # endpoint keys
-    service: str = ""          # the Service its members back (``ns/svc/name``), if one
-
-    @property
-    def outside(self) -> bool:
-        return self.namespace is None
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    """One node of the drawn graph: a pod node, or an outside node on one side."""
-
-    id: str
-    node: Node
-    role: str = ""   # "in" (connections from outside), "out" (to outside), "" for pods
-
-    @property
-    def label(self) -> str:
-        if self.role == "in":
-            return f"{self.node.label}\n(connections in)"
-        if self.role == "out":
-            return f"{self.node.label}\n(connections out)"
-        return self.node.label
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """One line between two boxes; ``forward`` and ``backward`` are the services each way."""
-
-    id: str
-    source: str
-    target: str
-    forward: str       # services text source → target ("" when none)
-    backward: str      # services text target → source ("" when none)
-    partial: bool      # some members of a merged node only (outside ranges that differ)
-    tail_ns: str | None = None   # bundled: from every box of this namespace (source: one of them)
-    head_ns: str | None = None   # bundled: to every box of this namespace
-
-    @property
-    def label(self) -> str:
-        if self.forward and self.backward:
-            if self.forward == self.backward:
-                return self.forward + " (both ways)"
-            return f"→ {self.forward}\n← {self.backward}"
-        return self.forward or self.backward
-
 
 @dataclass(frozen=True, slots=True)
 class ReportModel:
@@ -143,7 +72,7 @@ def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = Fals
         if merge_outside:
             units.append((OUTSIDE, None, outside))
         else:
-            units.extend((e.key, None, [e]) for e in outside)
+            units.extend((range_label(e.key), None, [e]) for e in outside)
     nodes = tuple(Node(f"n{i}", label, ns, tuple(e.key for e in members),
                        _service(conn.cluster, members) if ns is not None else "")
                   for i, (label, ns, members) in enumerate(units))
@@ -183,86 +112,11 @@ def build_model(conn: Connectivity, *, merge_outside: bool, grouped: bool = Fals
             raw[(i, j)] = text
             if mixed and text:
                 partial.add((a.id, b.id))
-    boxes, edges = _graph(nodes, raw, partial)
+    boxes, edges = graph(nodes, raw, partial)
     isolated, open_outside, pairs = _summary(conn, matrix, only)
     return ReportModel(nodes, boxes, edges, cells, frozenset(partial), conn.pods, isolated,
                        open_outside, pairs, tuple(collapsed), merge_outside and bool(outside),
                        title, _service_names(conn.cluster, nodes))
-
-
-def _graph(nodes: tuple[Node, ...], raw: dict[tuple[int, int], str],
-           partial: set[tuple[str, str]]) -> tuple[tuple[Box, ...], tuple[Edge, ...]]:
-    boxes: dict[tuple[int, str], Box] = {}
-    for i, node in enumerate(nodes):
-        if not node.outside:
-            boxes[(i, "")] = Box(node.id, node)
-    edges: list[Edge] = []
-
-    def box(i: int, role: str) -> Box:
-        if (i, role) not in boxes:
-            boxes[(i, role)] = Box(f"{nodes[i].id}{role[0]}", nodes[i], role)
-        return boxes[(i, role)]
-
-    def add(src: Box, dst: Box, fwd: str, back: str, mixed: bool) -> None:
-        edges.append(Edge(f"e{len(edges)}", src.id, dst.id, fwd, back, mixed))
-
-    for i, a in enumerate(nodes):
-        for j in range(i + 1, len(nodes)):
-            b = nodes[j]
-            fwd, back = raw.get((i, j), ""), raw.get((j, i), "")
-            if a.outside or b.outside:  # one edge per direction, to the side's box
-                if fwd:
-                    add(box(i, "in" if a.outside else ""), box(j, "out" if b.outside else ""),
-                        fwd, "", (a.id, b.id) in partial)
-                if back:
-                    add(box(j, "in" if b.outside else ""), box(i, "out" if a.outside else ""),
-                        back, "", (b.id, a.id) in partial)
-                continue
-            if not fwd and not back:
-                continue
-            mixed = (a.id, b.id) in partial or (b.id, a.id) in partial
-            if fwd:
-                add(boxes[(i, "")], boxes[(j, "")], fwd, back, mixed)
-            else:  # a one-way edge in its own direction
-                add(boxes[(j, "")], boxes[(i, "")], back, "", mixed)
-    for i, node in enumerate(nodes):  # an outside node nothing connects to is still drawn
-        if node.outside and (i, "in") not in boxes and (i, "out") not in boxes:
-            box(i, "in")
-    ordered = sorted(boxes.values(), key=lambda b: (nodes.index(b.node), b.role))
-    return tuple(ordered), _bundle(ordered, edges)
-
-
-def _bundle(boxes: list[Box], edges: list[Edge]) -> tuple[Edge, ...]:
-    """One edge for "every box of namespace N → box B" (or "B → every box of N")."""
-    by_ns: dict[str, set[str]] = {}
-    for b in boxes:
-        if b.node.namespace is not None:
-            by_ns.setdefault(b.node.namespace, set()).add(b.id)
-    ns_of = {b.id: b.node.namespace for b in boxes}
-    fans: dict[tuple[str, str, str, str, bool], list[Edge]] = {}
-    for e in edges:
-        if e.backward:
-            continue
-        src_ns, dst_ns = ns_of[e.source], ns_of[e.target]
-        if src_ns is not None and src_ns != dst_ns:
-            fans.setdefault(("tail", src_ns, e.target, e.forward, e.partial), []).append(e)
-        if dst_ns is not None and src_ns != dst_ns:
-            fans.setdefault(("head", dst_ns, e.source, e.forward, e.partial), []).append(e)
-    taken: set[str] = set()
-    bundles: list[Edge] = []
-    for (end, ns, _, _, partial), group in sorted(fans.items(), key=lambda kv: -len(kv[1])):
-        ends = {e.source if end == "tail" else e.target for e in group}
-        if (len(by_ns[ns]) < BUNDLE_FROM or ends != by_ns[ns]
-                or any(e.id in taken for e in group)):
-            continue
-        taken.update(e.id for e in group)
-        first = min(group, key=lambda e: e.id)
-        bundles.append(Edge("", first.source, first.target, first.forward, "", partial,
-                            tail_ns=ns if end == "tail" else None,
-                            head_ns=ns if end == "head" else None))
-    kept = [e for e in edges if e.id not in taken] + bundles
-    return tuple(Edge(f"e{i}", e.source, e.target, e.forward, e.backward, e.partial,
-                      e.tail_ns, e.head_ns) for i, e in enumerate(kept))
 
 
 def _units(conn: Connectivity, grouped: bool) -> tuple[
@@ -288,6 +142,18 @@ def _units(conn: Connectivity, grouped: bool) -> tuple[
         for members in classes.values():
             units.append((_group_label(members), ns, members))
     return units, sorted(big)
+
+
+def range_label(name: str, shown: int = 2) -> str:
+    """An outside range's box: its first intervals, the others counted.
+
+    >>> range_label("10.0.0.0-10.0.4.255, 10.0.6.0-10.0.9.255, 10.0.12.0/22, 10.1.0.0/16")
+    '10.0.0.0-10.0.4.255, 10.0.6.0-10.0.9.255 +2 more'
+    """
+    parts = name.split(", ")
+    if len(parts) <= shown + 1:
+        return name
+    return ", ".join(parts[:shown]) + f" +{len(parts) - shown} more"
 
 
 def _service_names(cluster: Cluster, nodes: tuple[Node, ...]) -> dict[str, tuple[str, str]]:

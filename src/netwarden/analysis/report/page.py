@@ -113,6 +113,11 @@ def _graph_legend(model: ReportModel) -> str:
     if model.collapsed:
         notes.append("Namespaces drawn by equivalence class (pods with identical "
                      "connectivity in one box): " + escape(", ".join(model.collapsed)) + ".")
+    cut = [n for n in model.nodes
+           if n.outside and not model.merged_outside and n.label not in n.members]
+    if cut:
+        notes.append("Address ranges in full: " + "; ".join(
+            f"<b>{escape(n.label)}</b> = {escape(n.members[0])}" for n in cut) + ".")
     extra = "".join(f"<p class=\"legend\">{n}</p>" for n in notes)
     return ('<p class="legend"><span><i class="sw" style="background:#2e9d5b"></i>every port'
             '</span><span><i class="sw" style="background:#d0731f"></i>the ports written on '
