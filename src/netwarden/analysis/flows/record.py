@@ -1,0 +1,155 @@
+"""One recorded connection: the flow record every producer writes and every reader gets.
+
+A flow is the first packet of a connection as a dataplane saw it: who sent it to whom
+(namespace, pod, workload, labels, address, port), the protocol, the verdict, and the
+rule that decided it, named as the dataplane's rule origins name it (tier, policy,
+``ingress[0] from[1] ports[0]``). The JSON form is one object per line; its schema is
+``flow.schema.json`` beside this module and docs/flows.md.
+
+This module needs only the standard library and netwarden's errors, so the lab and the
+agent can write records without importing the engine.
+
+>>> flow = Flow(time="2026-12-01T12:00:00Z", protocol="TCP", verdict=FlowVerdict.ALLOWED,
+...             source=FlowEnd(namespace="prod", pod="web-1", address="10.0.0.5"),
+...             destination=FlowEnd(namespace="prod", pod="db-0", address="10.0.0.9", port=5432))
+>>> flow.destination.port, flow.verdict.value
+(5432, 'allowed')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = [
+    "PROTOCOLS",
+    "Decision",
+    "Flow",
+    "FlowEnd",
+    "FlowService",
+    "FlowVerdict",
+    "Staged",
+    "Workload",
+]
+
+# The protocols a flow may name, as NetworkPolicy and Calico spell them.
+PROTOCOLS = ("TCP", "UDP", "SCTP", "ICMP", "ICMPv6")
+
+
+class FlowVerdict(Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """The controller a pod belongs to: ``Deployment``/``web``."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEnd:
+    """One end of a flow. Outside the cluster only ``address`` (and ``port``) are set.
+
+    ``labels`` are the pod's labels as sorted (key, value) pairs, so records compare and
+    hash; ``label_map`` gives them as a dict. ``port`` is the source's ephemeral port or
+    the destination's port; None for ICMP (and for a source port nobody recorded).
+    """
+
+    namespace: str | None = None
+    pod: str | None = None
+    workload: Workload | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    address: str | None = None
+    port: int | None = None
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    @property
+    def in_cluster(self) -> bool:
+        return self.pod is not None
+
+    @property
+    def key(self) -> str | None:
+        """``namespace/pod``, the key every command prints, or None outside the cluster."""
+        return f"{self.namespace}/{self.pod}" if self.pod is not None else None
+
+    @property
+    def workload_key(self) -> str | None:
+        """``namespace/Kind/name`` of the workload (the pod's key for a bare pod)."""
+        if self.workload is not None:
+            return f"{self.namespace}/{self.workload}"
+        return self.key
+
+    @staticmethod
+    def sorted_labels(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(labels.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The rule that decided, as the dataplane's rule origins name it.
+
+    ``rule`` is the origin's rule part (``ingress[0] from[1] ports[0]``); None when the
+    verdict is the end of a tier (nothing matched in a tier that took part), or, with
+    ``tier`` and ``policy`` None too, when no policy applied to either side.
+    """
+
+    direction: str | None = None       # "ingress" or "egress": the side that decided
+    tier: str | None = None
+    policy: str | None = None
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        if self.policy is None and self.tier is None:
+            return "no policy"
+        if self.policy is None:
+            return f"end of tier {self.tier}"
+        text = f"{self.policy} {self.rule}" if self.rule else f"{self.policy} (end of tier)"
+        return f"{self.tier}: {text}" if self.tier else text
+
+
+@dataclass(frozen=True, slots=True)
+class FlowService:
+    """The Service the connection was addressed to (before DNAT to a backend)."""
+
+    namespace: str
+    name: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What staged policies (Calico's Staged* kinds) would have decided: never enforced."""
+
+    verdict: FlowVerdict
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One connection's first packet and its verdict (see the module docstring)."""
+
+    time: str                           # RFC 3339, as recorded
+    source: FlowEnd
+    destination: FlowEnd
+    protocol: str                       # one of PROTOCOLS
+    verdict: FlowVerdict
+    decision: Decision | None = None
+    service: FlowService | None = None
+    staged: Staged | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is FlowVerdict.ALLOWED
