@@ -47,19 +47,18 @@ _END = ("namespace", "pod", "workload", "labels", "address", "port")
 _DECISION = ("direction", "tier", "policy", "rule")
 
 
-class _Bad(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
+def _bad(field: str, message: str) -> ValidationError:
+    """A field's error before its line is known (``parse_flow`` adds the position)."""
+    return ValidationError(None, field, message)
 
 
 def _object(value: Any, field: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _Bad(field, f"expected an object, got {_show(value)}")
+        raise _bad(field, f"expected an object, got {_show(value)}")
     for key in value:
         if key not in allowed:
             where = f"{field}.{key}" if field else key
-            raise _Bad(where, f"unknown field (known: {', '.join(allowed)})")
+            raise _bad(where, f"unknown field (known: {', '.join(allowed)})")
     return value
 
 
@@ -71,13 +70,13 @@ def _string(value: Any, field: str, optional: bool = True) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value:
-        raise _Bad(field, f"expected a non-empty string, got {_show(value)}")
+        raise _bad(field, f"expected a non-empty string, got {_show(value)}")
     return value
 
 
 def _required(data: dict[str, Any], key: str, field: str) -> Any:
     if key not in data:
-        raise _Bad(f"{field}.{key}" if field else key, "required")
+        raise _bad(f"{field}.{key}" if field else key, "required")
     return data[key]
 
 
@@ -85,7 +84,7 @@ def _port(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        raise _Bad(field, f"expected an integer from 0 to 65535, got {_show(value)}")
+        raise _bad(field, f"expected an integer from 0 to 65535, got {_show(value)}")
     return value
 
 
@@ -102,21 +101,21 @@ def _end(value: Any, field: str) -> FlowEnd:
     if data.get("labels") is not None:
         raw = data["labels"]
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise _Bad(f"{field}.labels", f"expected an object of strings, got {_show(raw)}")
+            raise _bad(f"{field}.labels", f"expected an object of strings, got {_show(raw)}")
         labels = tuple(sorted(raw.items()))
     address = _string(data.get("address"), f"{field}.address")
     if address is not None:
         try:
             address = str(ipaddress.ip_address(address))
         except ValueError:
-            raise _Bad(f"{field}.address", f"expected an IP address, got {address!r}") from None
+            raise _bad(f"{field}.address", f"expected an IP address, got {address!r}") from None
     end = FlowEnd(namespace=_string(data.get("namespace"), f"{field}.namespace"),
                   pod=_string(data.get("pod"), f"{field}.pod"), workload=workload,
                   labels=labels, address=address, port=_port(data.get("port"), f"{field}.port"))
     if end.pod is not None and end.namespace is None:
-        raise _Bad(f"{field}.namespace", "required with pod")
+        raise _bad(f"{field}.namespace", "required with pod")
     if end.pod is None and end.address is None:
-        raise _Bad(field, "needs a pod (with its namespace) or an address")
+        raise _bad(field, "needs a pod (with its namespace) or an address")
     return end
 
 
@@ -124,7 +123,7 @@ def _verdict(value: Any, field: str) -> FlowVerdict:
     try:
         return FlowVerdict(value)
     except ValueError:
-        raise _Bad(field, f"expected 'allowed' or 'denied', got {_show(value)}") from None
+        raise _bad(field, f"expected 'allowed' or 'denied', got {_show(value)}") from None
 
 
 def _decision(value: Any, field: str) -> Decision | None:
@@ -133,7 +132,7 @@ def _decision(value: Any, field: str) -> Decision | None:
     data = _object(value, field, _DECISION)
     direction = _string(data.get("direction"), f"{field}.direction")
     if direction not in (None, "ingress", "egress"):
-        raise _Bad(f"{field}.direction", f"expected 'ingress' or 'egress', got {direction!r}")
+        raise _bad(f"{field}.direction", f"expected 'ingress' or 'egress', got {direction!r}")
     return Decision(direction=direction, tier=_string(data.get("tier"), f"{field}.tier"),
                     policy=_string(data.get("policy"), f"{field}.policy"),
                     rule=_string(data.get("rule"), f"{field}.rule"))
@@ -143,10 +142,10 @@ def _flow(data: Any) -> Flow:
     data = _object(data, "", _TOP)
     time = _required(data, "time", "")
     if not isinstance(time, str) or not RFC3339.match(time):
-        raise _Bad("time", f"expected an RFC 3339 time (2026-12-01T12:00:00Z), got {_show(time)}")
+        raise _bad("time", f"expected an RFC 3339 time (2026-12-01T12:00:00Z), got {_show(time)}")
     protocol = _required(data, "protocol", "")
     if protocol not in PROTOCOLS:
-        raise _Bad("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {_show(protocol)}")
+        raise _bad("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {_show(protocol)}")
     service = None
     if data.get("service") is not None:
         s = _object(data["service"], "service", ("namespace", "name", "port"))
@@ -175,7 +174,7 @@ def parse_flow(line: str | bytes, position: Position) -> Flow:
         raise ValidationError(position, "", f"not JSON: {exc}") from None
     try:
         return _flow(data)
-    except _Bad as bad:
+    except ValidationError as bad:
         raise ValidationError(position, bad.field, bad.message) from None
 
 
