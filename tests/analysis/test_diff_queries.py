@@ -49,7 +49,8 @@ def test_gained_connection_and_parse_back(load: Any) -> None:
     assert data["changes"][0]["services"] == [{"protocol": "TCP", "ports": [[5432, 5432]]}]
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert rows == [{"change": "gained", "from": "prod/api", "to": "prod/db", "protocol": "TCP",
-                     "ports": "5432", "from_members": "prod/api", "to_members": "prod/db"}]
+                     "ports": "5432", "from_members": "prod/api", "to_members": "prod/db",
+                     "policies": "prod/db (added)"}]
     assert "| ➕ gained | prod/api | prod/db | TCP 5432 |" in report.to_markdown()
 
 

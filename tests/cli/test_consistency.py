@@ -441,3 +441,59 @@ def test_lint_warns_of_ipblocks_over_invented_addresses(
             "range 10.244.0.0/16, where netwarden assigned addresses to 1 pod(s) without "
             "status.podIP (prod/web): whether it matches them rests on invented addresses")
         assert nw022[0]["location"] == f"{path}:17"  # the from item
+
+
+# -- 6. diff: outside addresses always named, one line per change on real policy sets ----
+
+def spread(policy: bool) -> str:
+    """c/client and c/other, and one pod in each of n1..n6; with ``policy`` the client may
+    open connections to 192.168.0.0/16 only."""
+    docs = [f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {ns}, labels: {{app: {name}}}}}
+""" for ns, name in [("c", "client"), ("c", "other"), *((f"n{i}", "p") for i in range(1, 7))]]
+    if policy:
+        docs.append("""\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-out, namespace: c}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 192.168.0.0/16}}]}]
+""")
+    return "---\n".join(docs)
+
+
+def test_diff_never_hides_outside_addresses_behind_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    before, after = write(tmp_path, "a.yaml", spread(False)), write(tmp_path, "b.yaml",
+                                                                      spread(True))
+    _, out, _ = run(capsys, "diff", before, after)
+    assert out.splitlines() == [
+        "c/client-out (added):",
+        "  - lost   c/client → c/other, n1/p, n2/p, n3/p, +3 more pods, any other address : all",
+        "0 gained, 1 lost (one line per change; --format json lists every member)",
+    ]
+    _, out, _ = run(capsys, "diff", before, after, "-o", "json")
+    (change,) = json.loads(out)["changes"]
+    assert change["to_members"] == ["any other address", "c/other", "n1/p", "n2/p", "n3/p",
+                                    "n4/p", "n5/p", "n6/p"]
+    assert change["policies"] == ["c/client-out (added)"]
+
+
+def test_diff_of_a_real_policy_set_is_one_line_per_change(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """seed-prod-dev: eight policies added to an open cluster."""
+    example = EXAMPLES / "seed-prod-dev"
+    _, out, _ = run(capsys, "diff", str(example / "cluster.yaml"), str(example), "-o", "json")
+    changes = [(c["from"], c["to"], c["text"]) for c in json.loads(out)["changes"]]
+    assert changes == [
+        ("prod/webserver-1", "dev/testserver-2, prod/webserver-2, prod/webserver-3, "
+         "any other address", "all"),
+        ("prod/webserver-2, prod/webserver-3", "* (every pod), any other address", "all"),
+        ("any other address", "prod/*", "all"),
+    ]

@@ -3,8 +3,14 @@
 Both clusters are mapped (pods and the address ranges either names, cut at
 the boundaries of both so their range nodes coincide). Endpoints present in
 both are grouped by their pair of classes (class in A, class in B); each
-pair of groups is compared once. Groups whose changes are identical are then
-merged, so a new default deny reads as one line, not one line per pod pair.
+pair of groups is compared once. Then, for each distinct change (gained and
+lost services), the pairs that have it are covered by lines "these sources →
+these destinations": sources with the same destinations for that change share
+a line (or destinations with the same sources, whichever gives fewer lines),
+a pod's own loopback pair counting as either. A new default deny reads as one
+line, not one line per pod pair. Each line names the policies that were added,
+removed or changed and select its destinations (ingress) or its sources
+(egress): the edit that explains it.
 
 Pods present on one side only are listed, not diffed: every connection of a
 new pod is "new", and a CI gate would fail on every added workload.
@@ -23,11 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.connectivity import is_loopback
-from ..ir import Cluster, Endpoint, ServiceSet
+from ..ir import Cluster, Direction, Endpoint, EndpointKind, ServiceSet
 from .external import ExternalConnectivity
 from .service_queries import service_ports_reached
 
 __all__ = ["Change", "DiffReport", "describe_group", "diff", "service_rows"]
+
+_ALL = ServiceSet.all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +47,7 @@ class Change:
     source_label: str
     destination_label: str
     via_services: tuple[str, ...] = ()  # Service ports whose backends these connections are
+    policies: tuple[str, ...] = ()  # "prod/deny-all (added)": the edits that explain it
 
     @property
     def text(self) -> str:
@@ -56,6 +65,7 @@ class Change:
             "from_members": [e.key for e in self.sources],
             "to_members": [e.key for e in self.destinations],
             "to_services": list(self.via_services),
+            "policies": list(self.policies),
         }
 
 
@@ -86,23 +96,24 @@ class DiffReport:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["change", "from", "to", "protocol", "ports", "from_members",
-                         "to_members"])
+                         "to_members", "policies"])
         for c in self.changes:
             for protocol, ports in service_rows(c.services):
                 writer.writerow([c.kind, c.source_label, c.destination_label, protocol, ports,
                                  " ".join(e.key for e in c.sources),
-                                 " ".join(e.key for e in c.destinations)])
+                                 " ".join(e.key for e in c.destinations),
+                                 "; ".join(c.policies)])
         return out.getvalue()
 
     def to_markdown(self) -> str:
         lines = [f"**netwarden diff**: {sum(c.kind == 'gained' for c in self.changes)} gained, "
                  f"{sum(c.kind == 'lost' for c in self.changes)} lost", ""]
         if self.changes:
-            lines += ["| change | from | to | services |", "|---|---|---|---|"]
+            lines += ["| change | from | to | services | policies |", "|---|---|---|---|---|"]
             for c in self.changes:
                 mark = "➕ gained" if c.kind == "gained" else "➖ lost"
                 lines.append(f"| {mark} | {_md(c.source_label)} | {_md(c.destination_label)} "
-                             f"| {_md(str(c.services))} |")
+                             f"| {_md(str(c.services))} | {_md(', '.join(c.policies))} |")
         else:
             lines.append("No connection gained or lost.")
         for side, pods in (("A", self.only_in_a), ("B", self.only_in_b)):
@@ -156,37 +167,116 @@ def diff(a: Cluster, b: Cluster) -> DiffReport:
             else:
                 row.append(codes.setdefault((y - x, x - y), len(codes) + 1))
         cells.append(row)
-    rows = _group(range(n), lambda i: tuple(cells[i]))
-    cols = _group(range(n), lambda j: tuple(cells[i][j] for i in range(n)))
     decode = {code: value for value, code in codes.items()}
     universe = _universe(common, keys_b, ca)
+    loop = [_loopback_only(joint[p]) and joint[p][0].kind is not EndpointKind.NETWORK_SET
+            for p in pairs]
+    edits = _Edits(a, b, ca, cb)
     changes: list[Change] = []
-    for src_group in rows:
-        i = src_group[0]
-        if not any(cells[i]):
-            continue
-        sources = tuple(sorted((e for g in src_group for e in joint[pairs[g]]),
-                               key=lambda e: e.key))
-        for dst_group in cols:
-            code = cells[i][dst_group[0]]
-            if not code:
-                continue
-            dests = tuple(sorted((e for g in dst_group for e in joint[pairs[g]]),
+    for code, (gained, lost) in sorted(decode.items()):
+        for src_groups, dst_groups in _lines(cells, code, loop):
+            sources = tuple(sorted((e for g in src_groups for e in joint[pairs[g]]),
+                                   key=lambda e: e.key))
+            dests = tuple(sorted((e for g in dst_groups for e in joint[pairs[g]]),
                                  key=lambda e: e.key))
-            gained, lost = decode[code]
             labels = (describe_group(sources, universe), describe_group(dests, universe))
             keys = [e.key for e in dests]
+            why = edits.explaining(sources, dests)
             if gained:
                 changes.append(Change("gained", sources, dests, gained, *labels,
-                                      service_ports_reached((b,), keys, gained)))
+                                      service_ports_reached((b,), keys, gained), why))
             if lost:
                 changes.append(Change("lost", sources, dests, lost, *labels,
-                                      service_ports_reached((a,), keys, lost)))
-    changes.sort(key=lambda c: (c.kind != "gained", c.source_label, c.destination_label))
+                                      service_ports_reached((a,), keys, lost), why))
+    changes.sort(key=lambda c: (c.kind != "gained", c.policies, c.source_label,
+                                c.destination_label))
     pods_a = {e.key for e in ca.pods}
     pods_b = {e.key for e in cb.pods}
     return DiffReport(tuple(changes), tuple(sorted(pods_a - pods_b)),
                       tuple(sorted(pods_b - pods_a)), tuple(r.name for r in cb.ranges))
+
+
+def _lines(cells: list[list[int]], code: int, loop: list[bool]
+           ) -> list[tuple[list[int], list[int]]]:
+    """Lines covering exactly the cells holding ``code`` (a loopback cell, which never
+    changes, may be covered too): sources grouped by their destinations, or
+    destinations by their sources, whichever takes fewer lines."""
+    n = len(cells)
+
+    def by(first_is_source: bool) -> list[tuple[list[int], list[int]]]:
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i in range(n):
+            hits = [j for j in range(n)
+                    if (cells[i][j] if first_is_source else cells[j][i]) == code]
+            if hits:
+                key = tuple(sorted({*hits, *((i,) if loop[i] else ())}))
+                groups.setdefault(key, []).append(i)
+        lines = []
+        for key, members in groups.items():
+            others = list(key)
+            if len(members) == 1 and loop[members[0]]:  # a lone pod: its self is no change
+                others = [j for j in others if j != members[0]]
+            lines.append((members, others) if first_is_source else (others, members))
+        return lines
+
+    rows, columns = by(True), by(False)
+    return rows if len(rows) <= len(columns) else columns
+
+
+class _Edits:
+    """Policies added, removed or changed between A and B, and which lines they explain."""
+
+    def __init__(self, a: Cluster, b: Cluster, ca: ExternalConnectivity,
+                 cb: ExternalConnectivity) -> None:
+        before, after = {p.id: p for p in a.policies}, {p.id: p for p in b.policies}
+        self.what = {pid: ("added" if pid not in before else "removed" if pid not in after
+                           else "changed")
+                     for pid in before.keys() | after.keys()
+                     if before.get(pid) != after.get(pid)}
+        self.maps = (ca, cb)
+        self.indexes = (ca.index, cb.index)
+        self._cache: dict[tuple[str, Direction], frozenset[str]] = {}
+
+    def _governing(self, endpoint: Endpoint, direction: Direction) -> frozenset[str]:
+        key = (endpoint.key, direction)
+        if key not in self._cache:
+            ids = {p.id for index in self.indexes
+                   for _, policies in index.layers(endpoint, direction) for p in policies}
+            self._cache[key] = frozenset(ids & self.what.keys())
+        return self._cache[key]
+
+    def _side_changed(self, sources: tuple[Endpoint, ...], dests: tuple[Endpoint, ...],
+                      direction: Direction) -> bool:
+        """Whether the sources' egress (the destinations' ingress) allows something else in
+        B than in A for some pair of the line: only then can that side's policies explain
+        it."""
+        egress = direction is Direction.EGRESS
+        pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+        for s in sources:
+            for d in dests:
+                local, peer = (s, d) if egress else (d, s)
+                ca, cb = self.maps
+                pairs.add(((ca.class_of[local.key], ca.class_of[peer.key]),
+                           (cb.class_of[local.key], cb.class_of[peer.key])))
+        for (la, pa), (lb, pb) in pairs:
+            sa, sb = self.maps[0].side(la, direction), self.maps[1].side(lb, direction)
+            if (sa.get(pa) if sa is not None else _ALL) != (sb.get(pb) if sb is not None
+                                                             else _ALL):
+                return True
+        return False
+
+    def explaining(self, sources: tuple[Endpoint, ...], dests: tuple[Endpoint, ...]
+                   ) -> tuple[str, ...]:
+        if not self.what:
+            return ()
+        ids: set[str] = set()
+        for endpoints, direction in ((sources, Direction.EGRESS), (dests, Direction.INGRESS)):
+            if not self._side_changed(sources, dests, direction):
+                continue
+            for e in endpoints:
+                if e.kind is not EndpointKind.NETWORK_SET:
+                    ids |= self._governing(e, direction)
+        return tuple(f"{pid} ({self.what[pid]})" for pid in sorted(ids))
 
 
 def _loopback_only(members: list[Endpoint]) -> bool:
@@ -221,6 +311,9 @@ def describe_group(members: tuple[Endpoint, ...], universe: dict[str | None, set
                    limit: int = 4) -> str:
     """``*`` for every pod, ``prod/*`` for a whole namespace, else the names.
 
+    Past ``limit`` pod names the rest is counted (``+3 more pods``; the JSON lists
+    every member); address ranges outside the cluster are always named.
+
     >>> describe_group((), {})
     'nothing'
     """
@@ -239,11 +332,11 @@ def describe_group(members: tuple[Endpoint, ...], universe: dict[str | None, set
                 parts.append(f"{ns}/*")
             else:
                 parts.extend(_pod_name(e) for e in sorted(group, key=lambda e: e.key))
-    parts.extend(other)
-    if not parts:
+    if not parts and not other:
         return "nothing"
-    shown = ", ".join(parts[:limit])
-    return shown + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "")
+    hidden = len(parts) - limit if len(parts) > limit else 0
+    shown = parts[:limit] + ([f"+{hidden} more pod{'s' if hidden > 1 else ''}"] if hidden else [])
+    return ", ".join(shown + other)
 
 
 def _pod_name(e: Endpoint) -> str:

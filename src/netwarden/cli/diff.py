@@ -67,20 +67,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(report: Any) -> None:
+    """One line per change, under the policy edits that explain it."""
     out = console()
     if not report.changes:
         out.print("[green]no connection gained or lost[/]")
+    by_edit: dict[tuple[str, ...], list[Any]] = {}
     for c in report.changes:
-        mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
-        via = f" (Service {', '.join(c.via_services)})" if c.via_services else ""
-        out.print(f"{mark} {_esc(c.source_label)} → {_esc(c.destination_label)}{_esc(via)} : "
-                  f"{_esc(str(c.services))}")
+        by_edit.setdefault(tuple(c.policies), []).append(c)
+    for policies, changes in sorted(by_edit.items(), key=lambda kv: (not kv[0], kv[0])):
+        if len(by_edit) > 1 or policies:
+            out.print(f"[bold]{_esc(', '.join(policies))}:[/]" if policies else
+                      "[bold]no policy edit (pods, labels or namespaces changed):[/]")
+        for c in changes:
+            mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
+            via = f" (Service {', '.join(c.via_services)})" if c.via_services else ""
+            out.print(f"  {mark} {_esc(c.source_label)} → {_esc(c.destination_label)}"
+                      f"{_esc(via)} : {_esc(str(c.services))}")
     for side, pods in (("A", report.only_in_a), ("B", report.only_in_b)):
         if pods:
             out.print(f"pods only in {side} (not compared): {_esc(', '.join(pods))}")
     gained = sum(c.kind == "gained" for c in report.changes)
     lost = len(report.changes) - gained
-    out.print(f"{gained} gained, {lost} lost (grouped by endpoints with identical changes)")
+    out.print(f"{gained} gained, {lost} lost (one line per change; --format json lists every "
+              "member)")
 
 
 def _esc(text: str) -> str:
