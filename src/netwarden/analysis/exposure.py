@@ -48,6 +48,7 @@ from ..ir import (
 )
 from ..ir import selector as sel
 from ..ir.addresses import AddressSet
+from ..ir.services import protocol_name
 from ..load.addresses import POD_CIDR
 from .exposure_terms import (
     Term,
@@ -82,7 +83,9 @@ class ExposureLine:
     earlier Deny/Pass rules take out of it. ``port_names``: egress ports
     named on the peer (resolved per peer pod). ``existing``: the workloads
     (or pods, host endpoints, network sets) of the input it matches.
-    ``rules``: the rules that admit it.
+    ``rules``: the rules that admit it. ``terms``: the same peer set in IR
+    terms (``exposure_terms.Term``: rules whose far side a peer must and must
+    not match), for programs that want to test a peer against the line.
     """
 
     direction: Direction
@@ -93,16 +96,18 @@ class ExposureLine:
     pods: str | None = None
     addresses: tuple[str, ...] = ()
     except_: tuple[str, ...] = ()
-    port_names: tuple[str, ...] = ()
+    port_names: tuple[tuple[str, str], ...] = ()
     existing: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def ports(self) -> str:
         """``all ports``, ``TCP 5432``, ``port named http``…"""
         parts = [] if not self.services else [
             "all ports" if self.services.is_all else str(self.services)]
-        parts += [f"port named {n}" for n in self.port_names]
+        parts += [f"{proto} port named {name}" if proto != "any" else f"port named {name}"
+                  for proto, name in self.port_names]
         return "; ".join(parts) or "no port"
 
     @property
@@ -117,7 +122,8 @@ class ExposureLine:
         return {"kind": self.kind, "peer": self.peer, "namespaces": self.namespaces,
                 "pods": self.pods, "addresses": list(self.addresses),
                 "except": list(self.except_), "services": self.services.to_json()
-                if self.services else [], "port_names": list(self.port_names),
+                if self.services else [],
+                "port_names": [{"protocol": p, "name": n} for p, n in self.port_names],
                 "ports": self.ports, "existing": list(self.existing),
                 "rules": list(self.rules)}
 
@@ -271,7 +277,8 @@ class _Builder:
         excepts = tuple(self._exception(term, r) for r in term.neg
                         if not address_only(r, term.direction) or kind != "addresses")
         excepts += tuple(self._partial(term, r) for r in term.partial)
-        return (kind, peer, namespaces, pods, addresses, excepts, term.names)
+        names = tuple((protocol_name(p) if p is not None else "any", n) for p, n in term.names)
+        return (kind, peer, namespaces, pods, addresses, excepts, names)
 
     def _line(self, terms: list[Term], own: frozenset[str], rules: tuple[str, ...]) -> ExposureLine:
         kind, peer, namespaces, pods, addresses, excepts, names = self._render(terms[0])
@@ -283,7 +290,8 @@ class _Builder:
             if any(term_matches(t, peer_value, self.cluster) for t in terms):
                 existing.update(_name(e) for e in members if e.key not in own)
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
-                            addresses, excepts, names, tuple(sorted(existing)), rules)
+                            addresses, excepts, names, tuple(sorted(existing)), rules,
+                            tuple(terms))
 
     def _peer(self, term: Term) -> tuple[str, str, str | None, str | None, tuple[str, ...]]:
         direction = term.direction

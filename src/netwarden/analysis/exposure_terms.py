@@ -72,6 +72,7 @@ class Term:
 
     ``partial`` holds egress Deny/Pass rules on named ports (which resolve on
     each peer): they take only those ports from the peers they match.
+    ``names``: (protocol or None for any, name) of egress ports named on the peer.
     ``default`` marks what is allowed because no tier decided.
     """
 
@@ -79,7 +80,7 @@ class Term:
     pos: tuple[Rule, ...]
     neg: tuple[Rule, ...]
     services: ServiceSet
-    names: tuple[str, ...] = ()
+    names: tuple[tuple[int | None, str], ...] = ()
     partial: tuple[Rule, ...] = ()
     default: bool = False
 
@@ -393,18 +394,30 @@ def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
     return out
 
 
+def _pods_only(rule: Rule) -> Rule:
+    """A rule whose far side is every pod: a port name resolves on pods only."""
+    pods = EntityMatch(selector=sel.All(), scope=Scope(namespace_selector=sel.All()),
+                       kinds=frozenset((EndpointKind.POD,)))
+    return Rule(Action.ALLOW, rule.origin, destination=pods)
+
+
 def _named_step(rule: Rule, undecided: list[Term], allowed: list[Term], passed: list[Term],
                 cluster: Cluster) -> list[Term]:
     """An egress rule on named ports: its ports are those of each peer, by name."""
     ports = remote(rule, Direction.EGRESS).ports
-    names = ports.names if ports is not None else ()
+    names = tuple((rule.protocol, n) for n in ports.names) if ports is not None else ()
     numeric = rule.services(None)
     undecided = _step(rule, numeric, undecided, allowed, passed, cluster)
     if rule.action is Action.ALLOW:
         for term in undecided:
-            if not disjoint(rule, term.pos, term.direction, cluster):
-                allowed.append(Term(term.direction, (*term.pos, rule), term.neg,
-                                    ServiceSet.none(), names, term.partial))
+            pos = (*term.pos, _pods_only(rule), rule)
+            hit = Term(term.direction, pos, tuple(
+                n for n in term.neg if not disjoint(n, pos, term.direction, cluster)),
+                ServiceSet.none(), names, term.partial)
+            if not disjoint(rule, term.pos, term.direction, cluster) \
+                    and not disjoint(pos[-2], term.pos, term.direction, cluster) \
+                    and not _empty(hit, cluster):
+                allowed.append(hit)
         return undecided
     out = []
     for term in undecided:
@@ -412,7 +425,7 @@ def _named_step(rule: Rule, undecided: list[Term], allowed: list[Term], passed: 
             out.append(term)
             continue
         if rule.action is Action.PASS:
-            passed.append(Term(term.direction, (*term.pos, rule), term.neg,
+            passed.append(Term(term.direction, (*term.pos, _pods_only(rule), rule), term.neg,
                                ServiceSet.none(), names, term.partial))
         out.append(Term(term.direction, term.pos, term.neg, term.services, term.names,
                         (*term.partial, rule)))
