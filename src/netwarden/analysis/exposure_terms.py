@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..ir import (
+    NAME_LABEL,
     Action,
     Cluster,
     Direction,
@@ -209,13 +210,37 @@ def term_addresses(term: Term) -> AddressSet:
 
 
 # -- relations between a rule and a term -----------------------------------------
+def _named(scope: Scope) -> tuple[str, ...] | None:
+    """The namespaces a scope is limited to by name, when it is (else None)."""
+    if scope.namespace is not None:
+        return (scope.namespace,)
+    chosen = scope.namespace_selector
+    parts = chosen.operands if isinstance(chosen, sel.And) else (chosen,)
+    for part in parts:
+        if isinstance(part, sel.Eq) and part.key == NAME_LABEL:
+            return (part.value,)
+        if isinstance(part, sel.In) and part.key == NAME_LABEL:
+            return tuple(sorted(part.values))
+    return None
+
+
+def _admits(scope: Scope, namespace: str, cluster: Cluster) -> bool:
+    """Whether ``scope`` admits endpoints of ``namespace`` (with its labels in the input)."""
+    if scope.global_only:
+        return False
+    if scope.namespace is not None:
+        return scope.namespace == namespace
+    return scope.namespace_selector is None or scope.namespace_selector.matches(
+        cluster.ns_labels(namespace))
+
+
 def _scopes_conflict(a: EntityMatch, b: EntityMatch, cluster: Cluster) -> bool:
     sa, sb = a.scope, b.scope
-    if sa.namespace is not None and sb.namespace is not None:
-        return sa.namespace != sb.namespace
     for one, other in ((sa, sb), (sb, sa)):
-        if one.namespace is not None and other.namespace_selector is not None:
-            return not other.namespace_selector.matches(cluster.ns_labels(one.namespace))
+        names = _named(one)
+        if names is not None:
+            return not any(_admits(one, n, cluster) and _admits(other, n, cluster)
+                           for n in names)
         if one.global_only and (other.namespace is not None
                                 or other.namespace_selector is not None):
             return True
@@ -267,8 +292,8 @@ def match_covers(wide: EntityMatch, narrow: EntityMatch, cluster: Cluster) -> bo
     ws, nsc = wide.scope, narrow.scope
     namespaced = nsc.namespace is not None or nsc.namespace_selector is not None
     every_namespace = ws.namespace_selector is not None and ws.namespace_selector.is_all
-    labelled = (nsc.namespace is not None and ws.namespace_selector is not None
-                and ws.namespace_selector.matches(cluster.ns_labels(nsc.namespace)))
+    names = _named(nsc)
+    labelled = names is not None and all(_admits(ws, n, cluster) for n in names)
     if not (ws == nsc or ws == Scope() or (every_namespace and namespaced) or labelled):
         return False
     if wide.selector is None:
