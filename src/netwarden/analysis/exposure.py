@@ -26,6 +26,7 @@ Vocabulary (docs/semantics.md, "Exposure"):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,8 +194,11 @@ def exposure(cluster: Cluster, subjects: Iterable[str] | None = None,
             continue
         groups.setdefault((pod.namespace, name), []).append(pod)
     if wanted is not None and not groups:
+        known = sorted({workload_name(p) for p in conn.pods} | {p.key for p in conn.pods})
+        close = [c for name in sorted(wanted) for c in difflib.get_close_matches(name, known, 1)]
+        hint = f"; did you mean {close[0]}?" if close else ""
         raise LookupFailed(f"{', '.join(sorted(wanted))!r}: no workload or pod with an "
-                           "address of that name in this input")
+                           f"address of that name in this input{hint}")
     out: list[WorkloadExposure] = []
     for (namespace, name), pods in sorted(groups.items(), key=lambda kv: kv[0][1]):
         by_result: dict[tuple[Side, Side], list[Endpoint]] = {}

@@ -47,6 +47,7 @@ COMMANDS = {
     "diff": "diff",
     "who-can-reach": "queries",
     "reachable-from": "queries",
+    "exposure": "exposure",
     "agent": "agent",
     "demo": "demo",
 }

@@ -8,6 +8,8 @@ from typing import Any
 from rich.table import Table
 
 from .._errors import LookupFailed, ValidationError
+from ..analysis.exposure import exposure
+from ..analysis.exposure_text import markdown, text_lines
 from ..analysis.matrix import full_matrix, port_matrix
 from ..analysis.service_matrix import service_matrix
 from ..engine import Connectivity, Engine
@@ -27,6 +29,7 @@ from .service_target import port_argument
 # Above this many pods the text table groups pods with identical connectivity.
 TEXT_GROUP_THRESHOLD = 30
 FORMATS = ("table", "json", "yaml", "csv", "md", "dot", "html")
+EXPOSURE_FORMATS = ("table", "json", "yaml", "md")
 
 
 def register(sub: Any) -> None:
@@ -50,6 +53,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--services", action="store_true",
                         help="rows and columns are Services (their ready backends, on each "
                         "Service port's targetPort) and the pods that back none")
+    parser.add_argument("--exposure", action="store_true",
+                        help="also list what each workload is open to in selector terms "
+                        "(as `netwarden exposure`), with table, json, yaml or md")
     add_format(parser, *FORMATS)
     add_output(parser)
     parser.set_defaults(func=run)
@@ -64,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         conn = ExternalConnectivity(cluster)
     else:
         conn = Engine(cluster).connectivity
+    if args.exposure and args.format not in EXPOSURE_FORMATS:
+        raise ValidationError(None, "--exposure", "goes with --format table, json, yaml or md, "
+                              f"not {args.format}")
     if args.services:
         return _run_services(args, conn)
     if isinstance(args.port, str):
@@ -73,14 +82,18 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("json", "yaml"):
         data = (port_matrix(conn, args.protocol, args.port, grouped=args.grouped) if single
                 else full_matrix(conn, grouped=args.grouped))
+        if args.exposure:
+            data["exposure"] = exposure(cluster).to_data()["workloads"]
         write(dump(data, args.format), args.output)
         return EXIT_OK
     if args.format != "table":
         from ..analysis import render  # formats for people: csv, md, dot, html
 
-        write(render.matrix(cluster, conn, args.format, protocol=args.protocol,
-                            port=args.port if single else None, grouped=args.grouped),
-              args.output)
+        text = render.matrix(cluster, conn, args.format, protocol=args.protocol,
+                             port=args.port if single else None, grouped=args.grouped)
+        if args.exposure:  # md
+            text = text.rstrip("\n") + "\n\n" + markdown(exposure(cluster))
+        write(text, args.output)
         return EXIT_OK
     grouped = args.grouped or len(conn.endpoints) > TEXT_GROUP_THRESHOLD
     if single:
@@ -89,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         data = full_matrix(conn, grouped=grouped)
         _print_full(data, grouped)
+    if args.exposure:
+        out = console()
+        out.print("\nExposure (peers the policies admit, existing or not):", highlight=False)
+        for line in text_lines(exposure(cluster), indent="  "):
+            out.print(line, markup=False, highlight=False)
     return EXIT_OK
 
 

@@ -8,11 +8,13 @@ from typing import Any
 from rich.table import Table
 
 from .._errors import LookupFailed
+from ..analysis.exposure import Side, exposure
+from ..analysis.exposure_text import ARROW, side_heading
 from ..analysis.external import ExternalConnectivity
 from ..analysis.queries import reachable_from, resolve, who_can_reach
 from ..analysis.service_queries import backed_services, reachable_services, who_can_reach_service
 from ..engine import Engine
-from ..ir import KubeService
+from ..ir import Cluster, Endpoint, KubeService
 from ._common import (
     EXIT_OK,
     add_command,
@@ -46,6 +48,9 @@ def register(sub: Any) -> None:
                             help="one destination port (a Service port's name for a Service)")
         parser.add_argument("--protocol", help="TCP, UDP, SCTP, ICMP… (default: any)")
         add_service_arguments(parser)
+        parser.add_argument("--exposure", action="store_true",
+                            help="also list, in selector terms, every peer the subject's "
+                            "policies admit in this direction, existing or not")
         add_format(parser, "table", "json", "yaml")
         parser.set_defaults(func=run, question=name)
 
@@ -81,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             record["services"] = sorted({s for pod in record["pods"] for s in backs.get(pod, ())})
         if args.question == "reachable-from":
             data["services"] = services
+        if args.exposure:
+            data["exposure"] = _exposure_side(cluster, subject, args.question).to_data()
         print(dump(data, args.format))
         return EXIT_OK
     out = console()
@@ -102,7 +109,22 @@ def run(args: argparse.Namespace) -> int:
             n, total = len(item["backends"]), item["total_backends"]
             share = "every backend" if n == total else f"{n} of {total} backends"
             out.print(f"  {item['service']} port {item['port']}: {share}", markup=False)
+    if args.exposure:
+        side = _exposure_side(cluster, subject, args.question)
+        out.print(f"Exposure, {side_heading(side)} (peers the policies admit, existing or not):",
+                  markup=False, highlight=False)
+        for line in side.lines:
+            out.print(f"  {ARROW[side.direction]} {line}", markup=False, highlight=False)
+            if line.existing:
+                out.print(f"      existing: {', '.join(line.existing)}", markup=False,
+                          highlight=False)
     return EXIT_OK
+
+
+def _exposure_side(cluster: Cluster, subject: Endpoint, question: str) -> Side:
+    """The subject's ingress (who-can-reach) or egress (reachable-from) exposure."""
+    (found,) = exposure(cluster, [subject.key]).workloads
+    return found.ingress if question == "who-can-reach" else found.egress
 
 
 def _run_service(conn: ExternalConnectivity, engine: Engine, args: argparse.Namespace,

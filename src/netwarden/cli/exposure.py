@@ -1,0 +1,78 @@
+"""``netwarden exposure``: what each workload is open to, and may open, in selector terms."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from rich.markup import escape
+
+from ..analysis.exposure import exposure
+from ..analysis.exposure_text import markdown, text_lines
+from ..ir import Direction
+from ._common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    add_inputs,
+    add_output,
+    console,
+    dump,
+    load_inputs,
+    write,
+)
+
+DIRECTIONS = {"both": tuple(Direction), "ingress": (Direction.INGRESS,),
+              "egress": (Direction.EGRESS,)}
+
+
+def register(sub: Any) -> None:
+    parser = add_command(
+        sub, "exposure",
+        help="what each workload is open to (and may open), beyond the pods that exist",
+        example="netwarden exposure k8s/\n"
+        "  netwarden exposure k8s/ prod/Deployment/db --direction ingress\n"
+        "  netwarden exposure k8s/ -o md -O exposure.md    # a pull-request comment",
+        description="For each workload and direction, the peers the policies admit in "
+        "selector terms (namespaces × pods × ports, address ranges), whether such pods "
+        "exist or not, with the existing workloads each line matches. The last PATH may "
+        "be a workload (ns/Kind/name) or a pod (ns/pod).",
+    )
+    add_inputs(parser)
+    parser.add_argument("--direction", choices=tuple(DIRECTIONS), default="both",
+                        help="ingress (who may connect to it), egress (where it may connect), "
+                        "or both (default)")
+    add_format(parser, "table", "json", "yaml", "md")
+    add_output(parser)
+    parser.set_defaults(func=run)
+
+
+def split_subject(paths: list[str]) -> str | None:
+    """The last positional names a workload when it is no file, directory or ``-``."""
+    if len(paths) > 1 and paths[-1] != "-" and not os.path.exists(paths[-1]):
+        return paths.pop()
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    subject = split_subject(args.paths)
+    cluster = load_inputs(args)
+    found = exposure(cluster, [subject] if subject else None)
+    directions = DIRECTIONS[args.direction]
+    if args.format in ("json", "yaml"):
+        data = found.to_data()
+        if args.direction != "both":
+            other = "egress" if args.direction == "ingress" else "ingress"
+            for record in data["workloads"]:
+                record.pop(other)
+        write(dump(data, args.format), args.output)
+    elif args.format == "md":
+        write(markdown(found, directions=directions), args.output)
+    elif args.output:
+        write("\n".join(text_lines(found, directions)), args.output)
+    else:
+        out = console()
+        for line in text_lines(found, directions):
+            out.print(escape(line), highlight=False)
+    return EXIT_OK
