@@ -99,7 +99,8 @@ K8S_CASES: list[tuple[str, list[dict[str, Any]], Direction, Lines]] = [
      Direction.INGRESS, [("entire cluster : all ports", ["dev/api", "prod/api", "prod/web"])]),
     ("egress: a named port is the peer's",
      [_egress({"to": [{"namespaceSelector": {}}], "ports": [{"port": "dns"}]})],
-     Direction.EGRESS, [("entire cluster : TCP port named dns", ["dev/api", "prod/api", "prod/web"])]),
+     Direction.EGRESS,
+     [("entire cluster : TCP port named dns", ["dev/api", "prod/api", "prod/web"])]),
 ]
 
 

@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 from netwarden.analysis.exposure import Exposure, ExposureLine, exposure
 from netwarden.analysis.exposure_terms import Term, label_witness, remote, term_addresses
+from netwarden.compile import compile_snapshot
 from netwarden.engine import Engine
 from netwarden.ir import NAME_LABEL, Cluster, Direction, Endpoint, ServiceSet
 from netwarden.ir.selector import Has, In, Not
 from netwarden.ir.services import PORT_PROTOCOLS, TCP, protocol_name
-from netwarden.compile import compile_snapshot
 from netwarden.load import load_texts
 from netwarden.load.scalars import KubeDumper
 

@@ -24,18 +24,21 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ir import (
     NAME_LABEL,
     Action,
     Cluster,
     Direction,
+    Endpoint,
     EndpointKind,
     EntityMatch,
     Labels,
+    Namespace,
     Peer,
     PolicyIndex,
     Rule,
@@ -45,6 +48,7 @@ from ..ir import (
 )
 from ..ir import selector as sel
 from ..ir.addresses import AddressSet
+from ..load.addresses import POD_CIDR
 
 __all__ = [
     "Term",
@@ -59,6 +63,7 @@ __all__ = [
     "remote",
     "term_addresses",
     "term_matches",
+    "witness",
 ]
 
 _ALL = ServiceSet.all()
@@ -381,8 +386,71 @@ def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list
 
 
 def _empty(term: Term, cluster: Cluster) -> bool:
-    """Provably no peer is left: an exception takes all the term's peers."""
-    return any(covers(r, term.pos, term.direction, cluster) for r in term.neg)
+    """Provably no peer is left: an exception takes all the term's peers, or together
+    they do (no pod can be built that the term admits)."""
+    if any(covers(r, term.pos, term.direction, cluster) for r in term.neg):
+        return True
+    return len(term.neg) > 1 and witness(term, cluster) is False
+
+
+_WITNESS_NEGS = 5
+
+
+def witness(term: Term, cluster: Cluster) -> bool | None:
+    """Whether some pod, existing or not, belongs to the term (None: cannot tell).
+
+    Tries every namespace of the input and fresh namespaces whose labels the
+    selectors allow, with pod labels built by ``label_witness``, each way of
+    escaping the exceptions (by namespace or by pod labels); a candidate is
+    tested with the IR's own matching. False is claimed only when every
+    selector uses operators for which that search is exhaustive.
+    """
+    direction = term.direction
+    owners = [remote(r, direction) for r in term.pos if identity(remote(r, direction))]
+    negs = [remote(r, direction) for r in term.neg]
+    if not owners or len(negs) > _WITNESS_NEGS or any(
+            EndpointKind.POD not in m.kinds or m.domains or m.service_accounts
+            or m.not_selector is not None for m in owners):
+        return None
+    addresses = term_addresses(term)
+    pod_range = AddressSet.of([POD_CIDR]) & addresses
+    spans = (pod_range or addresses).v4 or (pod_range or addresses).v6
+    if not spans:
+        return False
+    value = spans[0][0]
+    ip = ipaddress.ip_address(value) if (pod_range or addresses).v4 else \
+        ipaddress.IPv6Address(value)
+    pod_selectors = [m.selector for m in owners if m.selector is not None]
+    ns_selectors = [m.scope.namespace_selector for m in owners
+                    if m.scope.namespace_selector is not None]
+    fixed = {m.scope.namespace for m in owners if m.scope.namespace is not None}
+    neg_pods = [m.selector for m in negs if m.selector is not None]
+    neg_ns = [m.scope.namespace_selector for m in negs if m.scope.namespace_selector is not None]
+    every = pod_selectors + ns_selectors + neg_pods + neg_ns
+    subsets = [list(c) for k in range(len(neg_ns) + 1)
+               for c in itertools.combinations(neg_ns, k)]
+    label_sets = {label_witness(pod_selectors, list(c)) for k in range(len(neg_pods) + 1)
+                  for c in itertools.combinations(neg_pods, k)}
+    namespaces: dict[str, Labels | None] = {n: None for n in cluster.all_namespaces}
+    existing = frozenset(namespaces)
+    for avoid in subsets:
+        fresh = label_witness([*ns_selectors, sel.Has(NAME_LABEL)],
+                              [*avoid, sel.In(NAME_LABEL, existing)] if existing else avoid)
+        if fresh is not None:
+            namespaces.setdefault(fresh[NAME_LABEL], fresh)
+    for name, labels in namespaces.items():
+        if fixed and name not in fixed:
+            continue
+        view = cluster if labels is None else replace(
+            cluster, namespaces={**cluster.namespaces, name: Namespace(name, labels)})
+        for pod_labels in label_sets:
+            if pod_labels is None:
+                continue
+            candidate = Endpoint(f"{name}/nw-witness", EndpointKind.POD, "nw-witness", name,
+                                 pod_labels, (ip,))
+            if term_matches(term, Peer(ip, candidate), view):
+                return True
+    return False if all(_exact(s) for s in every) else None
 
 
 def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
