@@ -21,6 +21,7 @@ from netwarden.analysis.flows import (
     dump_flow,
     flow_json,
     load_flows,
+    read_flow_file,
     read_flows,
     write_flows,
 )
@@ -101,7 +102,7 @@ ERRORS = [
     ('{' + GOOD + '"destination": {"address": "10.0.0.3"}, "decision": {"direction": "in"}}',
      "flows.jsonl:2: decision.direction: expected 'ingress' or 'egress', got 'in'"),
     ('{' + GOOD + '"destination": {"address": "10.0.0.3"}, "service": {"name": "db"}}',
-     "flows.jsonl:2: service.port: required"),
+     "flows.jsonl:2: service.namespace: required"),
 ]
 
 
@@ -111,3 +112,10 @@ def test_a_bad_record_is_an_error_at_file_line_and_field(line: str, message: str
     with pytest.raises(ValidationError) as caught:
         read_flows(io.StringIO(text), "flows.jsonl")
     assert str(caught.value).startswith(message)
+
+
+def test_a_flow_file_of_records_is_read_as_records(tmp_path: Path) -> None:
+    path = tmp_path / "flows.jsonl"
+    path.write_bytes(dump_flow(FULL) + dump_flow(OUTSIDE))
+    file = read_flow_file(path)
+    assert (file.kind, file.flows, file.notes) == ("netwarden", (FULL, OUTSIDE), [])

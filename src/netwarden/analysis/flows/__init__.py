@@ -4,6 +4,8 @@ Standard library, orjson and netwarden's errors only: the lab and the agent writ
 records with it without importing the engine.
 """
 
+from .files import FlowFile, read_flow_file
+from .hubble import HubbleImport, import_hubble, load_hubble
 from .jsonl import dump_flow, flow_json, iter_flows, load_flows, parse_flow, read_flows, write_flows
 from .record import (
     PROTOCOLS,
@@ -21,15 +23,20 @@ __all__ = [
     "Decision",
     "Flow",
     "FlowEnd",
+    "FlowFile",
     "FlowService",
     "FlowVerdict",
+    "HubbleImport",
     "Staged",
     "Workload",
     "dump_flow",
     "flow_json",
+    "import_hubble",
     "iter_flows",
     "load_flows",
+    "load_hubble",
     "parse_flow",
+    "read_flow_file",
     "read_flows",
     "write_flows",
 ]

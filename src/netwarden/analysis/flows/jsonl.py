@@ -149,11 +149,10 @@ def _flow(data: Any) -> Flow:
     service = None
     if data.get("service") is not None:
         s = _object(data["service"], "service", ("namespace", "name", "port"))
-        port = _port(_required(s, "port", "service"), "service.port")
         service = FlowService(str(_string(_required(s, "namespace", "service"),
                                           "service.namespace", False)),
                               str(_string(_required(s, "name", "service"), "service.name",
-                                          False)), int(port or 0))
+                                          False)), _port(s.get("port"), "service.port"))
     staged = None
     if data.get("staged") is not None:
         s = _object(data["staged"], "staged", ("verdict", "decision"))
@@ -230,8 +229,9 @@ def flow_json(flow: Flow) -> dict[str, Any]:
     if flow.decision is not None:
         out["decision"] = _decision_json(flow.decision)
     if flow.service is not None:
-        out["service"] = {"namespace": flow.service.namespace, "name": flow.service.name,
-                          "port": flow.service.port}
+        out["service"] = {"namespace": flow.service.namespace, "name": flow.service.name}
+        if flow.service.port is not None:
+            out["service"]["port"] = flow.service.port
     if flow.staged is not None:
         staged: dict[str, Any] = {"verdict": flow.staged.verdict.value}
         if flow.staged.decision is not None:

@@ -119,14 +119,19 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class FlowService:
-    """The Service the connection was addressed to (before DNAT to a backend)."""
+    """The Service the connection was addressed to (before DNAT to a backend).
+
+    ``port`` is the Service's port; None when the recorder did not know it (Hubble
+    names the Service but reports the backend's port).
+    """
 
     namespace: str
     name: str
-    port: int
+    port: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.namespace}/{self.name}:{self.port}"
+        name = f"{self.namespace}/{self.name}"
+        return f"{name}:{self.port}" if self.port is not None else name
 
 
 @dataclass(frozen=True, slots=True)
