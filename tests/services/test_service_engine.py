@@ -156,3 +156,12 @@ def test_an_external_name_service_has_no_policy_effect_and_says_so() -> None:
 def test_service_names_resolve(name: str) -> None:
     found = find_service(cluster(SVC), name)
     assert found is not None and found.key == "staging/svc/backend"
+
+
+def test_a_headless_service_is_its_pods_addresses() -> None:
+    text = ADMIN + BACKENDS + service("backend", "clusterIP: None\nselector: {role: backend}\n"
+                                                 "ports: [{port: 80, targetPort: http}]")
+    answer = _check(text, "admin/curl", "staging/svc/backend")
+    assert str(answer.frontend) == "the pods' addresses:80/TCP" and answer.allowed
+    # no DNAT: the client's port 80 on every pod, whatever targetPort says
+    assert [b.port for b in answer.backends] == [80, 80, 80]

@@ -201,6 +201,11 @@ def _one(engine: Engine, source: Subject, service: KubeService, index: int) -> S
         return replace(answer, notes=tuple(notes), problem=(
             f"denied by the load balancer: {source} is outside loadBalancerSourceRanges "
             f"({ranges})"))
+    if frontend.kind == FrontendKind.HEADLESS:
+        # No DNAT: the name resolves to the pods, and the client connects on its own port.
+        destinations = tuple((b, mapping.port) for b in service.ready_backends)
+        notes.append(f"headless: clients connect to the pods' addresses on port "
+                     f"{mapping.port} themselves; no targetPort mapping applies")
     local_node = None
     if isinstance(source, Endpoint) and service.internal_traffic_policy == "Local":
         local_node = source.node or DEFAULT_NODE
@@ -238,7 +243,7 @@ def _frontend(service: KubeService, index: int, external: bool) -> Frontend | No
 def _headless(service: KubeService, index: int) -> Frontend | None:
     """A headless Service: clients resolve the pods' addresses and connect to them."""
     mapping = service.ports[index]
-    return Frontend("Headless", None, mapping.port, mapping.protocol, index) \
+    return Frontend(FrontendKind.HEADLESS, None, mapping.port, mapping.protocol, index) \
         if service.headless else None
 
 

@@ -88,6 +88,7 @@ class FrontendKind:
     NODE_PORT = "NodePort"
     LOAD_BALANCER = "LoadBalancer"
     EXTERNAL_IP = "ExternalIP"
+    HEADLESS = "Headless"  # no frontend: clients resolve the name to the pods' addresses
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,8 @@ class Frontend:
         return self.kind != FrontendKind.CLUSTER_IP
 
     def __str__(self) -> str:
+        if self.kind == FrontendKind.HEADLESS:
+            return f"the pods' addresses:{self.port}/{protocol_name(self.protocol)}"
         where = "<node>" if self.ip is None else (
             f"[{self.ip}]" if self.ip.version == 6 else str(self.ip))
         return f"{where}:{self.port}/{protocol_name(self.protocol)}"
