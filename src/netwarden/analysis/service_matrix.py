@@ -20,6 +20,7 @@ A pair is (source member, backend); for a pod destination, (source member, the p
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ..engine.connectivity import Connectivity, is_loopback
@@ -59,15 +60,25 @@ def _share(allowed: int, total: int) -> str:
 
 def service_matrix(conn: Connectivity, protocol: str | int | None = None,
                    port: int | str | None = None) -> dict[str, Any]:
-    """The matrix of ``service_nodes`` (see the module's JSON contract)."""
+    """The matrix of ``service_nodes`` (see the module's JSON contract).
+
+    Pairs are counted per equivalence class: a Service of 100 replicas in one
+    class costs one lookup per destination class, not 100.
+    """
     proto = protocol_number(protocol) if protocol is not None else None
     nodes = service_nodes(conn)
+    classes = [Counter(conn.class_of[e.key] for e in members) for _, members, _ in nodes]
+    loopers = [{e.key for e in members if is_loopback(e, e)} for _, members, _ in nodes]
+    targets = [_targets(conn, service, proto, port) if service is not None else None
+               for _, _, service in nodes]
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for src_name, src_members, _ in nodes:
+    for i, (src_name, src_members, _) in enumerate(nodes):
         row: dict[str, list[dict[str, Any]]] = {}
-        for dst_name, dst_members, service in nodes:
-            if service is not None:
-                row[dst_name] = _to_service(conn, src_members, service, proto, port)
+        for j, (dst_name, dst_members, _service) in enumerate(nodes):
+            found = targets[j]
+            if found is not None:
+                row[dst_name] = [_cell(conn, classes[i], label, protocol_, spots, loopers[i])
+                                 for label, protocol_, spots in found]
             else:
                 row[dst_name] = _to_pod(conn, src_members, dst_members[0], proto, port)
         out[src_name] = row
@@ -76,22 +87,42 @@ def service_matrix(conn: Connectivity, protocol: str | int | None = None,
             "members": {n: [e.key for e in m] for n, m, _ in nodes}, "connections": out}
 
 
-def _to_service(conn: Connectivity, sources: list[Endpoint], service: KubeService,
-                proto: int | None, port: int | str | None) -> list[dict[str, Any]]:
-    cells = []
+_Spots = Counter[tuple[int, int, str]]  # (class, target port, backend key) -> 1
+
+
+def _targets(conn: Connectivity, service: KubeService, proto: int | None,
+             port: int | str | None) -> list[tuple[str, int, _Spots]]:
+    """Per Service port asked: its label, protocol and backends as (class, target, key)."""
+    out = []
     for index, mapping in enumerate(service.ports):
         if proto is not None and mapping.protocol != proto:
             continue
         if port is not None and not (mapping.name == port if isinstance(port, str)
                                      else mapping.port == port):
             continue
-        pairs = [(s, e, target) for s in sources for b, target in service.destinations(index)
-                 if (e := conn.cluster.endpoint(b.key)) is not None and e.key in conn.class_of]
-        allowed = sum(1 for s, e, target in pairs
-                      if _pair(conn, s, e).contains(mapping.protocol, target))
-        cells.append({"port": str(mapping), "allowed": _share(allowed, len(pairs)),
-                      "pairs": [allowed, len(pairs)]})
-    return cells
+        spots: _Spots = Counter()
+        for b, target in service.destinations(index):
+            if b.key in conn.class_of:
+                spots[(conn.class_of[b.key], target, b.key)] += 1
+        out.append((str(mapping), mapping.protocol, spots))
+    return out
+
+
+def _cell(conn: Connectivity, sources: Counter[int], label: str, proto: int, spots: _Spots,
+          loopback: set[str]) -> dict[str, Any]:
+    total = sum(sources.values()) * len(spots)
+    allowed = 0
+    by_class: Counter[tuple[int, int]] = Counter((c, t) for c, t, _ in spots)
+    for src, n in sources.items():
+        for (dst, target), m in by_class.items():
+            if conn.class_pair(src, dst).contains(proto, target):
+                allowed += n * m
+    # a backend reaching itself through its own Service is loopback, always allowed
+    for dst, target, key in spots:
+        if key in loopback and not conn.class_pair(conn.class_of[key], dst).contains(
+                proto, target):
+            allowed += 1
+    return {"port": label, "allowed": _share(allowed, total), "pairs": [allowed, total]}
 
 
 def _to_pod(conn: Connectivity, sources: list[Endpoint], pod: Endpoint, proto: int | None,

@@ -160,7 +160,8 @@ def check_service(
     if not indexes:
         have = ", ".join(str(p) for p in service.ports) or "none"
         return (ServiceVerdict(service.key, shown, None, str(port or ""), proto, problem=(
-            f"{service.key} has no {protocol_name(proto)} port {port} (its ports: {have})")),)
+            f"{service.key} has no {protocol_name(proto)} port"
+            f"{'' if port is None else f' {port}'} (its ports: {have})")),)
     return tuple(_one(engine, source, service, i) for i in indexes)
 
 
