@@ -54,6 +54,8 @@ def forward_chain(opts: RenderOptions) -> Chain:
     """The base chain every forwarded packet meets: conntrack, unknown pods, dispatch."""
     rules = [
         Rule("ct state established,related accept"),
+        *([Rule(f"meta mark & 0x{opts.hairpin_mark:x} != 0 accept", "hairpin")]
+          if opts.hairpin_mark else []),
         *opts.logged("ct state invalid", "conntrack invalid"),
         Rule("ct state invalid counter drop", "conntrack invalid"),
     ]

@@ -46,6 +46,7 @@ class ConntrackEntry:
     reply_dst: IPAddress | None = None
     timeout: int = 0
     proto_name: str = ""
+    reply_sport: int | None = None  # differs from ``dport`` after DNAT (a Service's target)
 
     def delete_args(self) -> list[str]:
         """``conntrack -D`` filter arguments that select exactly this entry."""
@@ -102,6 +103,7 @@ def _parse_line(line: str) -> ConntrackEntry | None:
         reply_dst=ipaddress.ip_address(reply["dst"]) if "dst" in reply else None,
         timeout=timeout,
         proto_name=proto_name,
+        reply_sport=int(reply["sport"]) if "sport" in reply else None,
     )
 
 

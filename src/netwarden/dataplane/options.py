@@ -41,6 +41,9 @@ class RenderOptions:
     drop_log_group: int | None = None
     drop_log_rate: str = "10/second"
     drop_log_burst: int = 20
+    # A packet-mark bit set (by the lab's kube-proxy table) on a pod's connection to
+    # itself through a Service: accepted like loopback, which policy never judges.
+    hairpin_mark: int | None = None
 
     @property
     def drop_log(self) -> str | None:

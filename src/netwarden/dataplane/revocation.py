@@ -72,8 +72,19 @@ def entry_packet(entry: ConntrackEntry) -> FlowPacket:
     >>> from ipaddress import ip_address as ip
     >>> entry_packet(ConntrackEntry(6, 58, ip("fd00::1"), ip("fd00::2"))).port == 128 << 8
     True
+
+    A DNATed entry (a connection to a Service: the reply comes from another
+    address than the original destination) is the packet policy judged after
+    DNAT: to the reply's source address and port, the backend on its target port.
+
+    >>> from .conntrack import parse_conntrack
+    >>> svc = parse_conntrack("ipv4 2 tcp 6 99 ESTABLISHED src=10.0.0.1 dst=10.96.0.5 "
+    ...     "sport=4000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=8080 dport=4000")[0]
+    >>> entry_packet(svc)
+    FlowPacket(src='10.0.0.1', dst='10.0.0.2', protocol=6, port=8080)
     """
     port: int | None
+    dst = entry.dst
     if entry.protocol in ICMP_PROTOCOLS:
         if entry.icmp_type is None:
             port = ECHO_REQUEST[entry.protocol]
@@ -81,7 +92,9 @@ def entry_packet(entry: ConntrackEntry) -> FlowPacket:
             port = entry.icmp_type << 8 | (entry.icmp_code or 0)
     else:
         port = entry.dport
-    return FlowPacket(str(entry.src), str(entry.dst), entry.protocol, port)
+        if entry.reply_src is not None and entry.reply_src != entry.dst:
+            dst, port = entry.reply_src, entry.reply_sport
+    return FlowPacket(str(entry.src), str(dst), entry.protocol, port)
 
 
 def _judged(entry: ConntrackEntry, local: Collection[IPAddress]) -> bool:
@@ -90,7 +103,7 @@ def _judged(entry: ConntrackEntry, local: Collection[IPAddress]) -> bool:
     Only connections of a local pod (either side) are judged; the node's own
     link-local traffic and connections already closing are left alone.
     """
-    if entry.src not in local and entry.dst not in local:
+    if entry.src not in local and entry.dst not in local and entry.reply_src not in local:
         return False
     if entry.src.is_link_local or entry.dst.is_link_local:
         return False
