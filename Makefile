@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := nftables iproute2 conntrack iperf3 procps curl graphviz chromium
+SYSTEM_PACKAGES := nftables iproute2 conntrack iperf3 procps curl netcat-openbsd iputils-ping graphviz chromium
 PYTEST_ARGS ?=
 
 .PHONY: all install system-deps kustomize-deps demo test lint unit lab bench fuzz clean

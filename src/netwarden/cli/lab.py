@@ -68,6 +68,9 @@ def register(sub: Any) -> None:
                    help="an external host (also: kind: LabHost manifests in PATHS)")
     p.add_argument("--serve", action="append", default=[], metavar="PORT[/PROTO]",
                    help="extra port every pod serves (besides declared and default ports)")
+    p.add_argument("--no-dns", action="store_true",
+                   help="add no kube-dns of the lab's own when the manifests have Services "
+                   "but none")
     add_format(p, "table", "json")
     p.set_defaults(func=_up)
 
@@ -173,7 +176,7 @@ def _up(args: argparse.Namespace) -> int:
 
     ports = _serve_ports(args.serve)
     lab, cluster = up(args.paths, Enforcer(), hosts=args.host, nodes=args.nodes, ports=ports,
-                      keep=True)
+                      keep=True, dns=not args.no_dns)
     print_warnings(cluster)
     rows: list[dict[str, Any]] = [
         {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
@@ -190,8 +193,28 @@ def _up(args: argparse.Namespace) -> int:
     for r in rows:
         table.add_row(r["endpoint"], r["kind"], r["node"], ", ".join(r["ips"]), r["netns"])
     out.print(table)
+    _print_services(lab, cluster)
     out.print(f"next: netwarden lab probe --port 80   (NETWARDEN_LAB={lab.id} picks this lab)")
     return EXIT_OK
+
+
+def _print_services(lab: Any, cluster: Any) -> None:
+    """One line per Service: its name, addresses and ready backends; where pods resolve."""
+    if not cluster.services:
+        return
+    out = console()
+    out.print(f"{len(cluster.services)} Service(s), load-balanced by table inet "
+              "netwarden-services on every node:")
+    for svc in cluster.services:
+        where = ", ".join(str(f) for f in svc.frontends) or (
+            "headless" if svc.headless else "no frontend")
+        out.print(f"  {svc.namespace}/{svc.name}  {where}  "
+                  f"({len(svc.ready_backends)} ready backend(s))")
+    topo = lab.topology
+    if topo.nameservers:
+        out.print(f"cluster DNS: {', '.join(topo.nameservers)} "
+                  f"({', '.join(topo.dns_servers) or 'no pod serves it'}); node addresses: "
+                  + ", ".join(f"{n.name} {', '.join(map(str, n.ips))}" for n in topo.nodes))
 
 
 def _exec(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ from .topology import (
     parse_lab_hosts,
     plan,
     read_state,
+    remove_resolvers,
     state_path,
     teardown,
     write_state,
@@ -209,6 +210,8 @@ class Lab:
             gone.append(lab_id)
         strays = {n for n in _ns.list_netns() if _ns.LAB_NETNS_RE.match(n)}
         _ns.netns_delete(strays)
+        for lab_id in {n[2:6] for n in strays}:
+            remove_resolvers(f"nw{lab_id}")
         return gone + sorted({n[2:6] for n in strays} - set(gone))
 
     def __enter__(self) -> Lab:

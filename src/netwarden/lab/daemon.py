@@ -12,6 +12,9 @@ UDP reply leaves from the address the probe was sent to) and serves:
   carrying the same greeting instead, so ``curl http://<pod>`` works too.
 * UDP: reply ``nw <key> `` followed by the datagram.
 * SCTP, where the kernel has it: as TCP.
+* DNS: the pods that back the kube-dns Service (``Topology.dns_servers``)
+  answer UDP and TCP port 53 from the lab's zone (``netwarden.lab.dns``)
+  instead of echoing.
 
 It forks once so that nobody has to reap it, reports ``ok <pid> <sockets>``
 (or the error) on READY_FD, and exits on SIGTERM or when its
@@ -31,11 +34,13 @@ import time
 
 from ..ir.services import SCTP, TCP, UDP
 from ..netns import inside
+from .dns import Zone, read_frames
 from .topology import Attachment, Topology
 
 __all__ = ["main", "open_servers"]
 
-Server = tuple[socket.socket, str, int]  # socket, endpoint key, protocol
+Server = tuple[socket.socket, str, int, str]  # socket, endpoint key, protocol, role
+DNS_PORT = 53
 
 GREETING_DELAY = 0.05
 _HTTP_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ")
@@ -48,7 +53,7 @@ def _http_reply(key: str) -> bytes:
     return head + body
 
 
-def _listen(att: Attachment, port: int, proto: int) -> list[Server]:
+def _listen(att: Attachment, port: int, proto: int, dns: bool = False) -> list[Server]:
     out: list[Server] = []
     for ip in att.ips:
         fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
@@ -66,7 +71,8 @@ def _listen(att: Attachment, port: int, proto: int) -> list[Server]:
         if proto != UDP:
             s.listen(1024)
         s.setblocking(False)
-        out.append((s, att.key, proto))
+        role = "udp" if proto == UDP else "listen"
+        out.append((s, att.key, proto, ("dns-" + role) if dns else role))
     return out
 
 
@@ -79,8 +85,10 @@ def open_servers(topo: Topology) -> tuple[list[Server], list[str]]:
         for port, proto in att.ports:
             if proto not in (TCP, UDP, SCTP) or (proto == SCTP and not sctp_ok):
                 continue
+            dns = (topo.dns is not None and att.key in topo.dns_servers and port == DNS_PORT
+                   and proto in (TCP, UDP))
             try:
-                servers += _listen(att, port, proto)
+                servers += _listen(att, port, proto, dns)
             except OSError as e:
                 if proto == SCTP:
                     sctp_ok = False
@@ -90,10 +98,12 @@ def open_servers(topo: Topology) -> tuple[list[Server], list[str]]:
     return servers, notes
 
 
-def _serve(servers: list[Server], state_path: str) -> None:
+def _serve(servers: list[Server], state_path: str, zone: Zone | None = None) -> None:
     sel = selectors.DefaultSelector()
-    for s, key, proto in servers:
-        sel.register(s, selectors.EVENT_READ, ("listen" if proto != UDP else "udp", key))
+    for s, key, _proto, role in servers:
+        sel.register(s, selectors.EVENT_READ, (role, key))
+    pending: dict[socket.socket, bytes] = {}  # DNS over TCP: bytes of an unfinished message
+    dns_fresh: set[socket.socket] = set()  # accepted on a DNS port, nothing received yet
 
     def on_term(*_: object) -> None:
         raise SystemExit(0)  # interrupts select() at once; the kernel closes the sockets
@@ -105,13 +115,23 @@ def _serve(servers: list[Server], state_path: str) -> None:
 
     def greet(conn: socket.socket, key: str) -> None:
         fresh.pop(conn, None)
+        dns_fresh.discard(conn)
         conn.send(f"nw {key}\n".encode())
         sel.modify(conn, selectors.EVENT_READ, ("conn", key))
 
     def drop(conn: socket.socket) -> None:
         fresh.pop(conn, None)
+        dns_fresh.discard(conn)
+        pending.pop(conn, None)
         sel.unregister(conn)
         conn.close()
+
+    def dns_tcp(conn: socket.socket, data: bytes) -> None:
+        frames, pending[conn] = read_frames(pending.get(conn, b"") + data)
+        for frame in frames:
+            reply = zone.answer(frame) if zone else None
+            if reply is not None:
+                conn.sendall(len(reply).to_bytes(2, "big") + reply)
 
     while True:
         now = time.monotonic()
@@ -125,6 +145,23 @@ def _serve(servers: list[Server], state_path: str) -> None:
                     conn.setblocking(False)
                     sel.register(conn, selectors.EVENT_READ, ("fresh", key))
                     fresh[conn] = time.monotonic() + GREETING_DELAY
+                elif role == "dns-listen":  # a DNS client speaks first; a probe waits
+                    conn, _addr = sock.accept()
+                    conn.setblocking(False)
+                    sel.register(conn, selectors.EVENT_READ, ("fresh", key))
+                    fresh[conn] = time.monotonic() + GREETING_DELAY
+                    dns_fresh.add(conn)
+                elif role == "dns-udp":  # what is no DNS query is a probe: echoed
+                    data, addr = sock.recvfrom(4096)
+                    reply = zone.answer(data) if zone else None
+                    sock.sendto(reply if reply is not None else f"nw {key} ".encode() + data,
+                                addr)
+                elif role == "dns-conn":
+                    data = sock.recv(4096)
+                    if not data:
+                        drop(sock)
+                    else:
+                        dns_tcp(sock, data)
                 elif role == "udp":
                     data, addr = sock.recvfrom(2048)
                     sock.sendto(f"nw {key} ".encode() + data, addr)
@@ -132,6 +169,11 @@ def _serve(servers: list[Server], state_path: str) -> None:
                     data = sock.recv(4096)
                     if not data:
                         drop(sock)
+                    elif role == "fresh" and sock in dns_fresh:
+                        fresh.pop(sock, None)
+                        dns_fresh.discard(sock)
+                        sel.modify(sock, selectors.EVENT_READ, ("dns-conn", key))
+                        dns_tcp(sock, data)
                     elif role == "fresh" and data.startswith(_HTTP_METHODS):
                         sock.send(_http_reply(key))
                         drop(sock)
@@ -142,7 +184,7 @@ def _serve(servers: list[Server], state_path: str) -> None:
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError:
-                if role in ("conn", "fresh"):
+                if role in ("conn", "fresh", "dns-conn"):
                     drop(sock)
         now = time.monotonic()
         for conn in [c for c, due in fresh.items() if due <= now]:
@@ -175,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(note, file=sys.stderr)
     os.write(ready_fd, f"ok {os.getpid()} {len(servers)}\n".encode())
     os.close(ready_fd)
-    _serve(servers, state_path)
+    _serve(servers, state_path, topo.dns)
     return 0
 
 

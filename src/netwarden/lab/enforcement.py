@@ -6,9 +6,10 @@ update re-renders only the endpoints it touches and writes only what changed.
 The CLI makes one per command; tests hold one for their session. Nothing of
 it is global: two enforcers never share a writer.
 
-* ``enforce`` renders one ruleset per node, dry-runs every node's batch with
-  ``nft --check`` and only then applies them, so an invalid update changes
-  nothing anywhere.
+* ``enforce`` renders one ruleset per node, and the lab's kube-proxy tables
+  (``kubeproxy``: Services, per node and edge namespace), dry-runs every
+  batch with ``nft --check`` and only then applies them, so an invalid
+  update changes nothing anywhere.
 * ``apply_policies`` replaces the policy set (pods stay), then deletes the
   conntrack entries of connections the new policies deny (``revoke_denied``,
   the dataplane's one revocation, as the agent uses it).
@@ -35,18 +36,21 @@ from ..dataplane import (
     TableWriter,
     revoke_denied,
 )
+from ..dataplane.services import HAIRPIN_MARK
 from ..dataplane.shape import kernel_shape, ruleset_shape
 from ..engine import Engine
 from ..ir import Cluster
 from . import Lab
+from .kubeproxy import service_rulesets
 from .manifests import current_cluster, load_sources, snapshot, store_sources, with_policies
 
 __all__ = ["ApplyReport", "Enforcer", "lab_options", "revoke_lab", "tampered"]
 
 
 def lab_options(lab: Lab) -> RenderOptions:
-    """The lab's render options: its pod veth prefix, so unknown pods fail closed."""
-    return RenderOptions(pod_interface_prefix=lab.pod_veth_prefix)
+    """The lab's render options: its pod veth prefix, so unknown pods fail closed, and
+    the kube-proxy table's hairpin mark (a pod reaching itself through a Service)."""
+    return RenderOptions(pod_interface_prefix=lab.pod_veth_prefix, hairpin_mark=HAIRPIN_MARK)
 
 
 @dataclass
@@ -111,14 +115,28 @@ class Enforcer:
             raise LabError("enforcing policy needs nft (nftables) on PATH")
         rulesets = rulesets if rulesets is not None else self.render(lab, cluster)
         writers = {node: self.writer(lab, node) for node in rulesets}
-        for node, ruleset in rulesets.items():
-            tx, _full = writers[node].plan(ruleset)
+        services = service_rulesets(lab.topology, cluster)  # the lab's kube-proxy tables
+        with self._lock:
+            for netns in services:
+                self._writers.setdefault((lab.id, "services:" + netns),
+                                         TableWriter(SystemNft(netns)))
+            service_writers = {ns: self._writers[lab.id, "services:" + ns] for ns in services}
+        if not cluster.services:  # no table until there is a Service (or was one)
+            services = {ns: r for ns, r in services.items()
+                        if service_writers[ns].applied is not None}
+        batches = [(writers[n], r) for n, r in rulesets.items()]
+        batches += [(service_writers[ns], r) for ns, r in services.items()]
+        for writer, ruleset in batches:
+            tx, _full = writer.plan(ruleset)
             try:
-                writers[node].backend.check(tx)
+                writer.backend.check(tx)
             except NftError:
-                writers[node].mark_drift()
+                writer.mark_drift()
                 raise
-        return {node: writers[node].apply(ruleset) for node, ruleset in rulesets.items()}
+        stats = {node: writers[node].apply(ruleset) for node, ruleset in rulesets.items()}
+        for ns, ruleset in services.items():
+            service_writers[ns].apply(ruleset)
+        return stats
 
     def apply_policies(self, lab: Lab, paths: Sequence[str | os.PathLike[str]], *,
                        revoke_flows: bool = True, stdin: TextIO | None = None) -> ApplyReport:

@@ -1,9 +1,15 @@
 """Building a lab from manifests and tearing it down, with its record.
 
 ``up`` reads the manifests, builds the namespaces (``Lab.up``) with a
-listener on every port the policies name, records the manifests
-(``manifests``) and has the given ``Enforcer`` enforce the policies; any
-failure removes the lab again. ``down`` removes the lab and forgets it.
+listener on every port the policies name and every Service target port,
+records the manifests (``manifests``) and has the given ``Enforcer`` enforce
+the policies and the Services; any failure removes the lab again. ``down``
+removes the lab and forgets it.
+
+When the manifests have Services but no ``kube-system/kube-dns``, ``up``
+adds the lab's own (``dns.lab_dns_manifests``: a kube-dns-labelled pod and
+its Service) to what it records, so pods resolve Service names through a
+ClusterIP that policies can allow or block like a cluster's DNS.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import TextIO
 from ..ir import Cluster, Direction, EndpointKind, NamedPort
 from ..ir.services import TCP, UDP
 from . import Lab, LabHost, _ns, parse_host_arg, parse_lab_hosts
+from .dns import lab_dns_manifests
 from .enforcement import Enforcer
 from .manifests import (
     forget_manifests,
@@ -26,7 +33,7 @@ from .manifests import (
 )
 from .topology import DEFAULT_PORTS
 
-__all__ = ["down", "policy_ports", "prune", "serving", "up"]
+__all__ = ["down", "policy_ports", "prune", "service_ports", "serving", "up", "with_lab_dns"]
 
 
 def serving(cluster: Cluster, ports: Iterable[tuple[int, int]] = ()) -> Cluster:
@@ -64,6 +71,27 @@ def policy_ports(cluster: Cluster, limit: int = 64) -> list[tuple[int, int]]:
     return sorted(out)[:limit]
 
 
+def service_ports(cluster: Cluster) -> list[tuple[int, int]]:
+    """Every (target port, protocol) some Service sends to, so every pod serves it."""
+    return sorted({(port, m.protocol) for svc in cluster.services
+                   for i, m in enumerate(svc.ports) if m.protocol in (TCP, UDP)
+                   for _b, port in svc.destinations(i)})
+
+
+LAB_DNS_SOURCE = "netwarden-lab-dns.yaml"
+
+
+def with_lab_dns(sources: list[tuple[str, str]],
+                 cluster: Cluster) -> tuple[list[tuple[str, str]], Cluster]:
+    """``sources`` and ``cluster`` plus the lab's kube-dns, when there are Services and
+    no kube-dns among them; unchanged otherwise."""
+    extra = lab_dns_manifests(cluster) if cluster.services else None
+    if extra is None:
+        return sources, cluster
+    sources = [*sources, (LAB_DNS_SOURCE, extra)]
+    return sources, load_sources(["-"], sources)
+
+
 def prune(enforcer: Enforcer | None = None) -> None:
     """Forget the manifests of labs that no longer exist (e.g. removed by ``Lab.down``)."""
     alive = set(Lab.ids())
@@ -77,19 +105,22 @@ def prune(enforcer: Enforcer | None = None) -> None:
 def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
        hosts: Sequence[str | LabHost] = (), nodes: int = 1,
        ports: Iterable[tuple[int, int]] = (), keep: bool = False,
-       stdin: TextIO | None = None) -> tuple[Lab, Cluster]:
+       stdin: TextIO | None = None, dns: bool = True) -> tuple[Lab, Cluster]:
     """Build a lab for the manifests under ``paths`` and enforce their policies.
 
     ``kind: LabHost`` documents and ``hosts`` (``name=ip`` or ``LabHost``)
-    become external hosts. Fails with ``LabError`` without root, ip or nft.
+    become external hosts. ``dns=False`` adds no kube-dns of the lab's own.
+    Fails with ``LabError`` without root, ip or nft.
     """
     _ns.require_root_and_tools("ip", "nft", "conntrack")
     sources = snapshot(paths, stdin)
     cluster = load_sources(paths, sources)
+    if dns:
+        sources, cluster = with_lab_dns(sources, cluster)
     lab_hosts = list(parse_lab_hosts(text for _, text in sources))
     lab_hosts += [h if isinstance(h, LabHost) else parse_host_arg(h) for h in hosts]
     prune(enforcer)
-    ports = [*policy_ports(cluster), *ports]
+    ports = [*policy_ports(cluster), *service_ports(cluster), *ports]
     lab = Lab.up(serving(cluster, ports), lab_hosts, nodes, keep=keep)
     try:
         store_sources(lab.id, "cluster", sources)

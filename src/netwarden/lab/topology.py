@@ -9,16 +9,33 @@ nodes are joined by a full mesh of veth pairs; a route to a remote pod uses the
 peer node's IPv6 link-local address as next hop, so the underlay needs no
 addresses of its own. Nothing is ever created in the root namespace: both ends
 of every veth are created directly in their target namespaces.
+
+Each node has an address of its own (``LabNode.ips``): the cluster's
+(``Cluster.node_addresses``, as the engine uses for NodePorts and SNAT). When the
+cluster has Services that take traffic from outside (NodePort, LoadBalancer,
+external IPs), that address lives in the node's *edge* namespace
+(``<prefix>-n<i>e``, behind the node's veth ``<prefix>e<i>``), where those
+frontends are DNATed and, for ``externalTrafficPolicy: Cluster``,
+source-NATed to the node address before the packet comes back into the node
+namespace, so the policy there judges the address the backend really sees.
+nftables can only source-NAT after the forward hook of its own namespace;
+the extra hop puts the SNAT before policy, as a remote node's SNAT is.
+
+With a ``dns`` zone (the lab's cluster DNS, ``netwarden.lab.dns``) every pod
+namespace gets ``/etc/netns/<netns>/resolv.conf`` pointing at the kube-dns
+ClusterIP; ``ip netns exec`` bind-mounts it over ``/etc/resolv.conf``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,9 +43,11 @@ import yaml
 
 from .._errors import LabError
 from ..compile.felix import FAILSAFE_INBOUND
+from ..dataplane.services import EDGE_MARK
 from ..ir import Cluster, Endpoint, EndpointKind, IPAddress, NamedPort
 from ..ir.services import TCP, UDP, protocol_number
 from . import _ns
+from .dns import DNS_SERVICE, Zone, resolv_conf, zone_for
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -44,10 +63,16 @@ __all__ = [
     "parse_host_arg",
     "parse_lab_hosts",
     "plan",
+    "remove_resolvers",
     "teardown",
+    "write_resolvers",
 ]
 
 STATE_DIR = "/run/netwarden/labs"
+NETNS_ETC = "/etc/netns"  # ip netns exec bind-mounts /etc/netns/<name>/* over /etc/*
+NODE_NETWORK = ipaddress.IPv4Network("172.18.0.0/16")  # node addresses, as kind's network
+EDGE_LINK6 = "fe80::e"  # the edge namespace's end of its veth: the node's next hop to it
+EDGE_TABLE = 100  # the node's routing table for replies that must go back through the edge
 GATEWAY4 = "169.254.1.1"
 GATEWAY6 = "fe80::1"
 # Ports served by pods that declare none: the usual web, database and cache ports.
@@ -134,6 +159,13 @@ class LabNode:
     index: int
     netns: str
     uplinks: tuple[str, ...] = ()
+    ips: tuple[IPAddress, ...] = ()
+    edge: str | None = None  # the namespace holding ``ips`` and the external frontends
+
+    @property
+    def edge_veth(self) -> str:
+        """The node-side veth towards the edge namespace (``<prefix>e<index>``)."""
+        return self.netns.rsplit("-", 1)[0] + f"e{self.index}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +192,9 @@ class Topology:
     id: str
     nodes: tuple[LabNode, ...]
     attachments: tuple[Attachment, ...]
+    dns: Zone | None = None
+    nameservers: tuple[str, ...] = ()  # what pods' resolv.conf names (kube-dns ClusterIPs)
+    dns_servers: tuple[str, ...] = ()  # keys of the pods that answer DNS on port 53
     by_key: dict[str, Attachment] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -172,8 +207,17 @@ class Topology:
     @property
     def netns_names(self) -> tuple[str, ...]:
         return tuple(n.netns for n in self.nodes) + tuple(
+            n.edge for n in self.nodes if n.edge) + tuple(
             a.netns for a in self.attachments if a.kind not in IN_NODE
         )
+
+    @property
+    def resolv_dirs(self) -> tuple[str, ...]:
+        """``/etc/netns/<netns>`` of every pod whose resolver the lab sets."""
+        if not self.nameservers:
+            return ()
+        return tuple(os.path.join(NETNS_ETC, a.netns) for a in self.attachments
+                     if a.kind == POD)
 
     def node(self, name: str) -> LabNode:
         for n in self.nodes:
@@ -184,7 +228,11 @@ class Topology:
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "nodes": [[n.name, n.index, n.netns, list(n.uplinks)] for n in self.nodes],
+            "nodes": [[n.name, n.index, n.netns, list(n.uplinks), [str(i) for i in n.ips],
+                       n.edge] for n in self.nodes],
+            "dns": self.dns.to_json() if self.dns else None,
+            "nameservers": list(self.nameservers),
+            "dns_servers": list(self.dns_servers),
             "attachments": [
                 {"key": a.key, "kind": a.kind, "node": a.node, "netns": a.netns, "veth": a.veth,
                  "ips": [str(i) for i in a.ips], "ports": [list(p) for p in a.ports]}
@@ -195,7 +243,9 @@ class Topology:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Topology:
         nodes = tuple(LabNode(str(n[0]), int(n[1]), str(n[2]),
-                              tuple(n[3]) if len(n) > 3 else ())
+                              tuple(n[3]) if len(n) > 3 else (),
+                              tuple(ipaddress.ip_address(i) for i in n[4]) if len(n) > 4 else (),
+                              n[5] if len(n) > 5 else None)
                       for n in data["nodes"])  # type: ignore[attr-defined]
         atts = tuple(
             Attachment(a["key"], a["kind"], a["node"], a["netns"], a["veth"],
@@ -203,7 +253,11 @@ class Topology:
                        tuple((int(p), int(q)) for p, q in a["ports"]))
             for a in data["attachments"]  # type: ignore[attr-defined]
         )
-        return cls(str(data["id"]), nodes, atts)
+        dns = data.get("dns")
+        return cls(str(data["id"]), nodes, atts,
+                   Zone.from_json(dns) if isinstance(dns, dict) else None,
+                   tuple(data.get("nameservers") or ()),  # type: ignore[arg-type]
+                   tuple(data.get("dns_servers") or ()))  # type: ignore[arg-type]
 
 
 def new_lab_id() -> str:
@@ -336,7 +390,43 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
             if other is not a and not (a.kind in IN_NODE and other.kind in IN_NODE
                                        and a.node == other.node):
                 raise LabError(f"address {ip} is used by both {other.key} and {a.key}")
-    return Topology(lab_id, lab_nodes, tuple(atts))
+    lab_nodes = _with_addresses(lab_nodes, cluster, set(owners), edges=_has_external(cluster))
+    zone, nameservers, servers = _cluster_dns(cluster)
+    return Topology(lab_id, lab_nodes, tuple(atts), zone, nameservers, servers)
+
+
+def _has_external(cluster: Cluster) -> bool:
+    return any(s.external for s in cluster.services)
+
+
+def _with_addresses(nodes: tuple[LabNode, ...], cluster: Cluster, taken: set[IPAddress], *,
+                    edges: bool) -> tuple[LabNode, ...]:
+    """Each node's address: the cluster's (``Cluster.node_addresses``: a Node's declared
+    address, else kind's numbering), or a free one of 172.18.0.0/16 for a node the
+    cluster does not know or whose address a pod or host already has."""
+    known = set(cluster.node_addresses.values())
+    free = (ip for ip in NODE_NETWORK.hosts() if ip not in taken and ip not in known)
+    out = []
+    for n in nodes:
+        ip = cluster.node_addresses.get(n.name)
+        if ip is None or ip in taken:
+            ip = next(free)
+        taken.add(ip)
+        out.append(dataclasses.replace(n, ips=(ip,), edge=f"{n.netns}e" if edges else None))
+    return tuple(out)
+
+
+def _cluster_dns(cluster: Cluster) -> tuple[Zone | None, tuple[str, ...], tuple[str, ...]]:
+    """The zone, the kube-dns ClusterIPs and the pods serving it; nothing without kube-dns."""
+    kube_dns = cluster.service(*DNS_SERVICE)
+    if kube_dns is None:
+        return None, (), ()
+    servers = tuple(sorted({b.key for i, p in enumerate(kube_dns.ports) if p.port == 53
+                            for b, target in kube_dns.destinations(i) if target == 53 and b.pod}))
+    addresses = tuple(str(ip) for ip in kube_dns.cluster_ips)
+    if not addresses:  # a headless kube-dns: pods query its backends directly
+        addresses = tuple(str(b.ip) for b in kube_dns.ready_backends)
+    return zone_for(cluster), addresses, servers
 
 
 def _pod_lines(a: Attachment) -> list[str]:
@@ -400,22 +490,38 @@ def _node_lines(topo: Topology, node: LabNode) -> list[str]:
             continue
         lines += [f"link set {a.veth} up", f"addr add {GATEWAY6}/64 dev {a.veth} nodad"]
         lines += [f"route add {ip}/{ip.max_prefixlen} dev {a.veth}" for ip in a.ips]
+    if node.edge:
+        lines += [f"link set {node.edge_veth} up",
+                  f"addr add {GATEWAY6}/64 dev {node.edge_veth} nodad"]
+        lines += [f"route add {ip}/{ip.max_prefixlen} dev {node.edge_veth}" for ip in node.ips]
+        # replies of connections that came from the edge go back to it (kubeproxy marks them)
+        lines += [f"rule add fwmark 0x{EDGE_MARK:x}/0x{EDGE_MARK:x} table {EDGE_TABLE}",
+                  f"route add 0.0.0.0/0 via inet6 {EDGE_LINK6} dev {node.edge_veth} "
+                  f"table {EDGE_TABLE}"]
+    else:
+        lines += [_addr(ip, "lo") for ip in node.ips if ip not in local_ips]
     for peer in topo.nodes:
         if peer is node:
             continue
         dev = f"{topo.prefix}l{peer.index}"
         lines += [f"link set {dev} up", f"addr add fe80::a:{node.index}/64 dev {dev} nodad"]
         done: set[IPAddress] = set()
-        for a in topo.attachments:
-            if a.node != peer.name:
+        remote = [ip for a in topo.attachments if a.node == peer.name for ip in a.ips]
+        for ip in [*remote, *peer.ips]:
+            if ip in done:
                 continue
-            for ip in a.ips:
-                if ip in done:
-                    continue
-                done.add(ip)
-                via = f"inet6 fe80::a:{peer.index}" if ip.version == 4 else f"fe80::a:{peer.index}"
-                lines.append(f"route add {ip}/{ip.max_prefixlen} via {via} dev {dev}")
+            done.add(ip)
+            via = f"inet6 fe80::a:{peer.index}" if ip.version == 4 else f"fe80::a:{peer.index}"
+            lines.append(f"route add {ip}/{ip.max_prefixlen} via {via} dev {dev}")
     return lines
+
+
+def _edge_lines(node: LabNode) -> list[str]:
+    """The edge namespace: the node's addresses, a default route back into the node."""
+    lines = ["link set lo up", "link set eth0 up", f"addr add {EDGE_LINK6}/64 dev eth0 nodad"]
+    lines += [_addr(ip, "lo") for ip in node.ips]
+    return [*lines, f"route add {GATEWAY4} dev eth0 scope link",
+            f"route add default via {GATEWAY4} dev eth0"]
 
 
 NODE_SYSCTLS = {
@@ -443,6 +549,8 @@ def build(topo: Topology) -> None:
         _ns.ip_batch([f"netns add {n}" for n in names])
         for n in topo.nodes:
             _ns.write_sysctls(n.netns, NODE_SYSCTLS)
+            if n.edge:
+                _ns.write_sysctls(n.edge, {**NODE_SYSCTLS, **POD_SYSCTLS})
         for a in topo.attachments:
             if a.kind not in IN_NODE:
                 _ns.write_sysctls(a.netns, POD_SYSCTLS)
@@ -451,6 +559,8 @@ def build(topo: Topology) -> None:
             f"peer name eth0 netns {a.netns}"
             for a in topo.attachments if a.kind not in IN_NODE
         ]
+        links += [f"link add {n.edge_veth} netns {n.netns} type veth peer name eth0 netns {n.edge}"
+                  for n in topo.nodes if n.edge]
         for n in topo.nodes:
             for m in topo.nodes:
                 if n.index < m.index:
@@ -458,16 +568,44 @@ def build(topo: Topology) -> None:
                                  f"peer name {topo.prefix}l{n.index} netns {m.netns}")
         _ns.ip_batch(links)
         batches = [(n.netns, _node_lines(topo, n)) for n in topo.nodes]
+        batches += [(n.edge, _edge_lines(n)) for n in topo.nodes if n.edge]
         batches += [(a.netns, _pod_lines(a)) for a in topo.attachments if a.kind not in IN_NODE]
         _ns.ip_batches(batches)
+        write_resolvers(topo)
     except BaseException:
         teardown(topo)
         raise
 
 
+def write_resolvers(topo: Topology) -> None:
+    """Each pod's ``resolv.conf`` (``/etc/netns/<netns>/``), pointing at the cluster DNS."""
+    domain = topo.dns.domain if topo.dns else "cluster.local"
+    for a in topo.attachments:
+        if a.kind != POD or not topo.nameservers:
+            continue
+        if not _ns.LAB_NETNS_RE.match(a.netns):
+            raise LabError(f"refusing to write a resolver for {a.netns}")
+        path = os.path.join(NETNS_ETC, a.netns)
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, "resolv.conf"), "w") as f:
+            f.write(resolv_conf(topo.nameservers, a.key.split("/")[0], domain))
+
+
 def teardown(topo: Topology) -> None:
-    """Delete the lab's namespaces; the veths inside go with them."""
-    _ns.netns_delete(topo.netns_names)
+    """Delete the lab's namespaces (the veths inside go with them) and pod resolvers."""
+    try:
+        _ns.netns_delete(topo.netns_names)
+    finally:
+        remove_resolvers(topo.prefix)
+
+
+def remove_resolvers(prefix: str) -> None:
+    """Remove ``/etc/netns/<prefix>-*`` (only ``nw<id>-`` directories the lab made)."""
+    if not re.match(r"^nw[0-9a-f]{4}$", prefix) or not os.path.isdir(NETNS_ETC):
+        return
+    for name in os.listdir(NETNS_ETC):
+        if name.startswith(prefix + "-"):
+            shutil.rmtree(os.path.join(NETNS_ETC, name), ignore_errors=True)
 
 
 def state_path(lab_id: str) -> str:
