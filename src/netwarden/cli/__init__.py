@@ -50,6 +50,7 @@ COMMANDS = {
     "exposure": "exposure",
     "agent": "agent",
     "demo": "demo",
+    "flows": "flows",
 }
 
 
