@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import LookupFailed
+from ..engine import Engine
 from ..engine.connectivity import Connectivity
 from ..ir import (
     NAME_LABEL,
@@ -51,6 +52,7 @@ from ..ir import selector as sel
 from ..ir.addresses import AddressSet
 from ..ir.services import protocol_name
 from ..load.addresses import POD_CIDR
+from .exposure_services import service_lines
 from .exposure_terms import (
     Term,
     address_only,
@@ -84,7 +86,9 @@ class ExposureLine:
     earlier Deny/Pass rules take out of it. ``port_names``: egress ports
     named on the peer (resolved per peer pod). ``existing``: the workloads
     (or pods, host endpoints, network sets) of the input it matches.
-    ``rules``: the rules that admit it. ``terms``: the same peer set in IR
+    ``rules``: the rules that admit it. ``via``: the Service (``ns/svc/name``)
+    through which outside addresses reach it, for lines of external
+    Services (NodePort, LoadBalancer, externalIPs). ``terms``: the same peer set in IR
     terms (``exposure_terms.Term``: rules whose far side a peer must and must
     not match), for programs that want to test a peer against the line.
     """
@@ -100,6 +104,7 @@ class ExposureLine:
     port_names: tuple[tuple[str, str], ...] = ()
     existing: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    via: str | None = None
     terms: tuple[Term, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -126,7 +131,7 @@ class ExposureLine:
                 if self.services else [],
                 "port_names": [{"protocol": p, "name": n} for p, n in self.port_names],
                 "ports": self.ports, "existing": list(self.existing),
-                "rules": list(self.rules)}
+                "rules": list(self.rules), "via": self.via}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +241,7 @@ class _Builder:
                 peers.append((Peer(e.nets[0].network_address, None, (e,)), (e,)))
         self.peers = peers
         self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
-        self._hostnet = False
+        self.through = service_lines(Engine(cluster), self.space) if cluster.services else {}
 
     def notes(self) -> tuple[str, ...]:
         return ()
@@ -250,6 +255,12 @@ class _Builder:
             if key not in self._cache:
                 self._cache[key] = self._side(klass.peer, direction, own)
             result.append(self._cache[key])
+        extra = tuple(ExposureLine(Direction.INGRESS, "addresses", sl.peer, sl.services,
+                                   rules=sl.rules, via=sl.service.key)
+                      for sl in self.through.get(pod.key, ()))
+        if extra:
+            ingress = result[0]
+            result[0] = Side(ingress.direction, ingress.isolated, ingress.lines + extra)
         return result[0], result[1]
 
     def _side(self, local: Peer, direction: Direction, own: frozenset[str]) -> Side:
@@ -295,7 +306,7 @@ class _Builder:
                 existing.update(_name(e) for e in members if e.key not in own)
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
                             addresses, excepts, names, tuple(sorted(existing)), rules,
-                            tuple(terms))
+                            terms=tuple(terms))
 
     def _peer(self, term: Term) -> tuple[str, str, str | None, str | None, tuple[str, ...]]:
         direction = term.direction

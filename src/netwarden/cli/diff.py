@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..analysis.exposure import exposure
+from ..analysis.exposure_diff import ExposureDiff, exposure_diff
 from ._common import (
     EXIT_NEGATIVE,
     EXIT_OK,
@@ -35,6 +37,10 @@ def register(sub: Any) -> None:
                         help="several paths for A")
     parser.add_argument("--b", dest="b_paths", nargs="+", metavar="PATH",
                         help="several paths for B")
+    parser.add_argument("--exposure", action="store_true",
+                        help="also compare what each workload is open to in selector terms "
+                        "(exit 1 when exposure is gained: 'opens prod/db to the entire "
+                        "cluster'); text, json, yaml or md")
     add_format(parser, "text", "json", "yaml", "md", "csv", default="text")
     add_strictness(parser)
     add_output(parser)
@@ -54,16 +60,43 @@ def run(args: argparse.Namespace) -> int:
     after = load_cluster(b_paths, strictness=args.strictness)
     print_warnings(before)
     print_warnings(after)
+    if args.exposure and args.format == "csv":
+        raise ValidationError(None, "--exposure", "goes with --format text, json, yaml or md")
     report = diff(before, after)
+    changes = exposure_diff(exposure(before), exposure(after), (before, after)) if args.exposure \
+        else None
     if args.format in ("json", "yaml"):
-        write(dump(report.to_data(), args.format), args.output)
+        data = report.to_data()
+        if changes is not None:
+            data["exposure"] = changes.to_data()
+        write(dump(data, args.format), args.output)
     elif args.format == "md":
-        write(report.to_markdown(), args.output)
+        text = report.to_markdown()
+        if changes is not None:
+            text = text.rstrip("\n") + "\n\n" + changes.to_markdown()
+        write(text, args.output)
     elif args.format == "csv":
         write(report.to_csv(), args.output)
     else:
         _text(report)
-    return EXIT_NEGATIVE if report.gained else EXIT_OK
+        if changes is not None:
+            _exposure_text(changes)
+    gained = report.gained or (changes is not None and changes.gained)
+    return EXIT_NEGATIVE if gained else EXIT_OK
+
+
+def _exposure_text(changes: ExposureDiff) -> None:
+    """``+ gained prod/db ← entire cluster : TCP 5432``, one line per change."""
+    out = console()
+    out.print("[bold]exposure:[/]")
+    if not changes.changes:
+        out.print("  [green]no exposure gained or lost[/]")
+    for c in changes.changes:
+        mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
+        out.print(f"  {mark} {_esc(str(c))}")
+    for side, names in (("A", changes.only_in_a), ("B", changes.only_in_b)):
+        if names:
+            out.print(f"  workloads only in {side} (not compared): {_esc(', '.join(names))}")
 
 
 def _text(report: Any) -> None:

@@ -1,0 +1,173 @@
+"""``netwarden exposure``, ``matrix``/``who-can-reach --exposure`` and ``diff --exposure``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from netwarden.cli import main
+
+NS = """apiVersion: v1
+kind: Namespace
+metadata: {name: payments}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: payments, labels: {app: db}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.244.1.10}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: payments, labels: {app: api}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.244.1.11}
+---
+"""
+POLICY = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: payments}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [%s]
+    ports: [{port: 5432}]
+"""
+API_ONLY = NS + POLICY % "{podSelector: {matchLabels: {app: api}}}"
+WHOLE_CLUSTER = NS + POLICY % "{namespaceSelector: {}}"
+LOAD_BALANCER = """---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: payments}
+spec:
+  type: LoadBalancer
+  selector: {app: db}
+  ports: [{port: 5432}]
+"""
+
+
+def run(capsys: Any, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_table_lists_lines_with_existing_workloads_and_rules(capsys: Any,
+                                                             tmp_path: Path) -> None:
+    code, out = run(capsys, "exposure", _write(tmp_path, "a.yaml", API_ONLY), "payments/db")
+    assert code == 0
+    assert out.splitlines() == [
+        "payments/db",
+        "  ingress",
+        "    ← pods with app=api in namespace payments : TCP 5432",
+        "        existing: payments/api",
+        "        by: payments/db ingress[0] from[0] ports[0]",
+        "  egress: not isolated",
+        "    → entire cluster and outside : all ports",
+        "        existing: payments/api",
+        "        by: not isolated: no policy selects it for egress",
+    ]
+
+
+def test_json_contract(capsys: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.yaml", WHOLE_CLUSTER)
+    code, out = run(capsys, "exposure", path, "payments/db", "-o", "json", "--direction",
+                    "ingress")
+    assert code == 0
+    (workload,) = json.loads(out)["workloads"]
+    assert set(workload) == {"workload", "namespace", "pods", "ingress"}
+    (line,) = workload["ingress"]["lines"]
+    assert line == {"kind": "cluster", "peer": "entire cluster", "namespaces": "all namespaces",
+                    "pods": "all pods", "addresses": [], "except": [],
+                    "services": [{"protocol": "TCP", "ports": [[5432, 5432]]}],
+                    "port_names": [], "ports": "TCP 5432", "existing": ["payments/api"],
+                    "rules": ["payments/db ingress[0] from[0] ports[0]"], "via": None}
+    _, text = run(capsys, "exposure", path, "-o", "yaml")
+    assert yaml.safe_load(text)["workloads"][0]["workload"] == "payments/api"
+
+
+def test_markdown_marks_broad_lines(capsys: Any, tmp_path: Path) -> None:
+    _, out = run(capsys, "exposure", _write(tmp_path, "a.yaml", WHOLE_CLUSTER), "payments/db",
+                 "-o", "md")
+    assert "| ingress | **entire cluster** | TCP 5432 | `payments/api` |" in out
+    assert out.startswith("## Exposure\n")
+
+
+def test_a_mistyped_workload_is_an_input_error_with_a_suggestion(capsys: Any,
+                                                                  tmp_path: Path) -> None:
+    code = main(["exposure", _write(tmp_path, "a.yaml", API_ONLY), "payments/dbb"])
+    assert code == 2
+    assert "did you mean payments/db?" in capsys.readouterr().err
+
+
+def test_a_load_balancer_exposes_its_backends_to_outside_addresses(capsys: Any,
+                                                                    tmp_path: Path) -> None:
+    cluster = NS + POLICY % "{ipBlock: {cidr: 0.0.0.0/0}}" + LOAD_BALANCER
+    _, out = run(capsys, "exposure", _write(tmp_path, "a.yaml", cluster), "payments/db",
+                 "-o", "json", "--direction", "ingress")
+    lines = json.loads(out)["workloads"][0]["ingress"]["lines"]
+    via = [line for line in lines if line["via"]]
+    assert [(line["peer"], line["ports"]) for line in via] == [
+        ("any address outside the cluster through LoadBalancer Service payments/svc/db",
+         "TCP 5432")]
+
+
+def test_a_load_balancer_in_front_of_a_closed_backend_exposes_nothing(
+        capsys: Any, tmp_path: Path) -> None:
+    _, out = run(capsys, "exposure", _write(tmp_path, "a.yaml", API_ONLY + LOAD_BALANCER),
+                 "payments/db", "-o", "json")
+    lines = json.loads(out)["workloads"][0]["ingress"]["lines"]
+    assert [line["via"] for line in lines] == [None]
+
+
+def test_matrix_exposure_adds_the_lines(capsys: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.yaml", API_ONLY)
+    code, out = run(capsys, "matrix", path, "--exposure")
+    assert code == 0 and "← pods with app=api in namespace payments : TCP 5432" in out
+    _, out = run(capsys, "matrix", path, "--exposure", "-o", "json")
+    assert [w["workload"] for w in json.loads(out)["exposure"]] == ["payments/api",
+                                                                    "payments/db"]
+    assert main(["matrix", path, "--exposure", "-o", "csv"]) == 2
+
+
+@pytest.mark.parametrize("question, arrow", [("who-can-reach", "←"), ("reachable-from", "→")])
+def test_queries_exposure_show_the_subject_side(capsys: Any, tmp_path: Path, question: str,
+                                                arrow: str) -> None:
+    path = _write(tmp_path, "a.yaml", API_ONLY)
+    code, out = run(capsys, question, path, "payments/db", "--exposure")
+    assert code == 0
+    expected = ("← pods with app=api in namespace payments : TCP 5432" if arrow == "←"
+                else "→ entire cluster and outside : all ports")
+    assert expected in out
+    _, out = run(capsys, question, path, "payments/db", "--exposure", "-o", "json")
+    assert json.loads(out)["exposure"]["isolated"] is (question == "who-can-reach")
+
+
+def test_diff_exposure_gate(capsys: Any, tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.yaml", API_ONLY)
+    b = _write(tmp_path, "b.yaml", WHOLE_CLUSTER)
+    code, out = run(capsys, "diff", a, b, "--exposure")
+    assert code == 1  # no pod gains a connection, but the whole cluster may now reach db
+    assert "no connection gained or lost" in out
+    assert "+ gained payments/db ← entire cluster : TCP 5432" in out
+    assert "lost" not in out.split("exposure:")[1]  # the api line is covered, not lost
+    code, out = run(capsys, "diff", b, a, "--exposure", "-o", "json")
+    assert code == 0
+    data = json.loads(out)["exposure"]
+    assert data["gained"] == []
+    assert [(c["workload"], c["peer"], c["ports"]) for c in data["lost"]] == [
+        ("payments/db", "entire cluster", "TCP 5432")]
+    code, out = run(capsys, "diff", a, b, "--exposure", "-o", "md")
+    assert "| **+ gained** | `payments/db` | ingress | entire cluster | TCP 5432 |" in out
+    code, _ = run(capsys, "diff", a, a, "--exposure")
+    assert code == 0
