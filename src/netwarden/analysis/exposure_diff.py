@@ -72,6 +72,14 @@ class ExposureDiff:
                 "lost": [c.to_data() for c in self.changes if c.kind == "lost"],
                 "only_in_a": list(self.only_in_a), "only_in_b": list(self.only_in_b)}
 
+    def grouped(self) -> list[tuple[tuple[str, ...], ExposureChange]]:
+        """Changes equal but for the workload, once, with every workload they concern."""
+        groups: dict[tuple[str, Direction, str, str], list[ExposureChange]] = {}
+        for c in self.changes:
+            groups.setdefault((c.kind, c.direction, c.line.text, c.ports), []).append(c)
+        return [(tuple(c.workload for c in members), members[0])
+                for members in groups.values()]
+
     def to_markdown(self) -> str:
         out = ["## Exposure changes", ""]
         if not self.changes:
@@ -79,10 +87,11 @@ class ExposureDiff:
         else:
             out += ["| | workload | direction | peers | ports | existing |",
                     "|---|---|---|---|---|---|"]
-            for c in self.changes:
+            for workloads, c in self.grouped():
                 mark = "**+ gained**" if c.kind == "gained" else "− lost"
                 existing = ", ".join(f"`{n}`" for n in c.line.existing) or "none today"
-                out.append(f"| {mark} | `{c.workload}` | {c.direction.lower} | "
+                shown = ", ".join(f"`{w}`" for w in workloads)
+                out.append(f"| {mark} | {shown} | {c.direction.lower} | "
                            f"{_cell(c.line.text)} | {_cell(c.ports)} | {existing} |")
         for side, names in (("A", self.only_in_a), ("B", self.only_in_b)):
             if names:

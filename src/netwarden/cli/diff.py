@@ -86,14 +86,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _exposure_text(changes: ExposureDiff) -> None:
-    """``+ gained prod/db ← entire cluster : TCP 5432``, one line per change."""
+    """``+ gained prod/db ← entire cluster : TCP 5432``, one line per change (workloads
+    with the same change on one line)."""
     out = console()
     out.print("[bold]exposure:[/]")
     if not changes.changes:
         out.print("  [green]no exposure gained or lost[/]")
-    for c in changes.changes:
+    for workloads, c in changes.grouped():
         mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
-        out.print(f"  {mark} {_esc(str(c))}")
+        arrow = "←" if c.direction.lower == "ingress" else "→"
+        out.print(f"  {mark} {_esc(', '.join(workloads))} {arrow} {_esc(c.line.text)} : "
+                  f"{_esc(c.ports)}")
     for side, names in (("A", changes.only_in_a), ("B", changes.only_in_b)):
         if names:
             out.print(f"  workloads only in {side} (not compared): {_esc(', '.join(names))}")
