@@ -132,3 +132,41 @@ def test_an_invalid_service_is_rejected(spec: str, expected: list[str]) -> None:
 def test_a_valid_service_loads(spec: str) -> None:
     (svc,) = load_texts([("svc.yaml", SERVICE.format(spec=spec))]).services
     assert svc.meta.name == "web"
+
+
+SLICE = ("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: db-1, "
+         "namespace: prod, labels: {{kubernetes.io/service-name: db}}}}\n{body}\n")
+
+SLICE_CASES = [
+    ("address-type-missing", "endpoints: [{addresses: [10.0.0.1]}]",
+     "es.yaml:1: addressType: is required"),
+    ("address-type-unknown", "addressType: IP\nendpoints: [{addresses: [10.0.0.1]}]",
+     'es.yaml:4: addressType: unsupported value "IP": must be one of "IPv4", "IPv6", "FQDN"'),
+    ("no-addresses", "addressType: IPv4\nendpoints: [{addresses: []}]",
+     "es.yaml:5: endpoints[0].addresses: must have at least one address"),
+    ("bad-address", "addressType: IPv4\nendpoints: [{addresses: [10.0.0.300]}]",
+     'es.yaml:5: endpoints[0].addresses[0]: invalid IP address "10.0.0.300": must be a valid '
+     "IP address (e.g. 10.9.8.7 or 2001:db8::ffff)"),
+    ("port-zero", "addressType: IPv4\nports: [{name: pg, port: 0}]",
+     "es.yaml:5: ports[0].port: invalid port 0: must be between 1 and 65535, inclusive"),
+    ("port-name", "addressType: IPv4\nports: [{name: PG, port: 5432}]",
+     'es.yaml:5: ports[0].name: invalid port name "PG": must consist of lowercase '
+     "alphanumerics or '-', and start and end with an alphanumeric"),
+    ("protocol", "addressType: IPv4\nports: [{name: pg, port: 5432, protocol: tcp}]",
+     'es.yaml:5: ports[0].protocol: unsupported value "tcp": must be one of "TCP", "UDP", '
+     '"SCTP"'),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in SLICE_CASES],
+                         ids=[c[0] for c in SLICE_CASES])
+def test_an_invalid_endpoint_slice_is_rejected(body: str, expected: str) -> None:
+    assert errors(SLICE.format(body=body), "es.yaml") == [expected]
+
+
+def test_an_endpoint_slice_without_its_service_label_is_a_warning() -> None:
+    text = SLICE.format(body="addressType: IPv4").replace(
+        ", labels: {kubernetes.io/service-name: db}", "")
+    assert load_texts([("es.yaml", text)]).warnings == (
+        "es.yaml:1: EndpointSlice prod/db-1 has no kubernetes.io/service-name label, so no "
+        "Service forwards to it; ignored",)

@@ -34,7 +34,7 @@ from ..resources.services import (
 )
 from . import validation as v
 from ._common import Problems, parse_labels, parse_meta
-from .registry import register
+from .registry import Note, register
 from .validation import quote
 from .yamlpos import Node
 
@@ -338,13 +338,18 @@ def parse_endpoint_slice(doc: Node) -> list[object]:
     assert meta is not None and address_type is not None
     service = meta.labels.get(SERVICE_NAME_LABEL) or None
     if service is None:
-        p.warn(doc, f"EndpointSlice {meta.namespace}/{meta.name} has no "
+        _warn(p, doc, f"EndpointSlice {meta.namespace}/{meta.name} has no "
                     f"{SERVICE_NAME_LABEL} label, so no Service forwards to it; ignored")
     if address_type == "FQDN":
-        p.warn(doc, f"EndpointSlice {meta.namespace}/{meta.name} holds FQDN endpoints, "
+        _warn(p, doc, f"EndpointSlice {meta.namespace}/{meta.name} holds FQDN endpoints, "
                     "which kube-proxy does not forward to; ignored")
     return [EndpointSlice(meta, address_type, service, tuple(endpoints), tuple(ports)),
             *p.notes]
+
+
+def _warn(p: Problems, doc: Node, text: str) -> None:
+    """A warning about the whole object (no field path)."""
+    p.notes.append(Note(doc.position, text, warning=True))
 
 
 def _slice_endpoint(node: Node, address_type: str | None, p: Problems) -> SliceEndpoint | None:
