@@ -14,6 +14,17 @@ backends) read. Policy semantics stay on pods: nothing here matches a rule.
   to different numbers, and a pod that does not declare the name is no
   backend for that port (as the EndpointSlice controller does).
 
+For the lab's kube-proxy: each ``Frontend`` of ``KubeService.frontends`` is
+DNATed to ``destinations(frontend.port_index)`` (backend address, target
+port), chosen at random; NodePorts listen on ``Cluster.node_addresses``;
+``Frontend.external`` traffic is masqueraded to the entry node's address
+unless ``external_traffic_policy == "Local"`` (the engine takes the
+backend's own node as the entry node); headless Services have no frontend
+(DNS answers the ready backends' addresses). The examples to replay by name
+are the cases of ``tests/services/service_walkthroughs.py``
+(``examples/seed-banzai`` and ``examples/seed-calico-reference``, each with a
+``services.yaml``).
+
 >>> svc = KubeService("staging", "backend", ports=(
 ...     PortMapping("http", 80, 6, "http"),),
 ...     backends=(Backend("staging/backend", ipaddress.ip_address("10.244.1.2"),
