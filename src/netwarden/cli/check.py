@@ -47,7 +47,9 @@ def register(sub: Any) -> None:
         sub, "check", help="check one connection and explain why (exit 0 allowed, 1 denied)",
         example="netwarden check k8s/ --from prod/web --to prod/db --port 5432\n"
         "  netwarden check k8s/ --from prod/Deployment/web --to prod/db    # every TCP port\n"
-        "  netwarden check k8s/ --from 192.168.5.10 --to prod/db --port 3306 --protocol TCP",
+        "  netwarden check k8s/ --from 192.168.5.10 --to prod/db --port 3306 --protocol TCP\n"
+        "  netwarden check k8s/ --from admin/curl --to backend.staging.svc.cluster.local "
+        "--port http    # through a Service",
     )
     add_inputs(parser)
     parser.add_argument("--from", dest="src", required=True,

@@ -38,6 +38,7 @@ def register(sub: Any) -> None:
         example="netwarden matrix k8s/ --port 80 --protocol TCP\n"
         "  netwarden matrix k8s/ --format json --grouped\n"
         "  netwarden matrix k8s/ --external    # with the ranges ipBlocks name\n"
+        "  netwarden matrix k8s/ --services    # Services, and pods that back none\n"
         "  netwarden matrix k8s/ -o html -O report.html",
     )
     add_inputs(parser)

@@ -29,7 +29,8 @@ from .service_target import add_service_arguments, port_argument, qualified_name
 
 def register(sub: Any) -> None:
     for name, what, example in (
-        ("who-can-reach", "TARGET", "netwarden who-can-reach k8s/ prod/db --port 5432"),
+        ("who-can-reach", "TARGET", "netwarden who-can-reach k8s/ prod/db --port 5432\n"
+         "  netwarden who-can-reach k8s/ staging/svc/db --port 5432    # a Service"),
         ("reachable-from", "SOURCE",
          "netwarden reachable-from k8s/ prod/web    # or prod/Deployment/web"),
     ):
