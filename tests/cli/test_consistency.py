@@ -356,6 +356,8 @@ def test_pure_kubernetes_answers_do_not_speak_calico(
         "there allows TCP/80" in checked
     for text in (explained, checked):
         assert "tier" not in text and "order 1000" not in text and " peer 0" not in text
+    _, report, _ = run(capsys, "matrix", path, "-o", "html")
+    assert "prod/db-from-web selects pods" in report and "(tier default" not in report
 
 
 def test_calico_answers_keep_tiers_and_orders(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine import describe_policy
-from ..engine.explain import speaks_calico
+from ..engine import describe_policy, speaks_calico
 from ._common import EXIT_OK, add_command, add_format, add_inputs, console, dump, load_inputs
 
 

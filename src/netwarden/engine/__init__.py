@@ -2,7 +2,7 @@
 
 from .connectivity import Connectivity
 from .engine import Engine
-from .explain import describe_policy, describe_rule
+from .explain import describe_policy, describe_rule, speaks_calico
 from .verdict import Packet, SideVerdict, Step, StepKind, Verdict
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "Verdict",
     "describe_policy",
     "describe_rule",
+    "speaks_calico",
 ]

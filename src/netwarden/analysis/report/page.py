@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from ...engine import describe_policy
+from ...engine import describe_policy, speaks_calico
 from ...ir import Cluster
 from ..findings import Finding
 from .assets import CSS, JS
@@ -182,11 +182,12 @@ def _lint(findings: Sequence[Finding]) -> str:
 def _policies(cluster: Cluster) -> str:
     out = []
     order = cluster.evaluation_order
+    tiers = speaks_calico(cluster)  # Kubernetes-only input: no Calico tiers in the words
     for tier, policies in order:
         if len(order) > 1:
             out.append(f'<h3 class="tier">tier {escape(tier.name)}</h3>')
         for policy in policies:
-            lines = describe_policy(policy)
+            lines = describe_policy(policy, tiers=tiers)
             where = (f'<span class="where">{escape(str(policy.position))}</span>'
                      if policy.position else "")
             items = "".join(f"<li>{escape(line.strip())}</li>" for line in lines[1:])
