@@ -28,6 +28,7 @@ from netwarden.analysis.exposure_terms import Term, label_witness, remote, term_
 from netwarden.compile import compile_snapshot
 from netwarden.engine import Engine
 from netwarden.ir import NAME_LABEL, Cluster, Direction, Endpoint, ServiceSet
+from netwarden.ir.addresses import AddressSet
 from netwarden.ir.selector import Has, In, Not
 from netwarden.ir.services import PORT_PROTOCOLS, TCP, protocol_name
 from netwarden.load import load_texts
@@ -269,8 +270,11 @@ def _label_choices(term: Term) -> list[dict[str, str]]:
     return out
 
 
-def _address(term: Term, taken: set[str]) -> str | None:
-    for lo, hi in term_addresses(term).v4:
+def _address(term: Term, taken: set[str], within: str = "0.0.0.0/0") -> str | None:
+    """An address of the term's ranges no pod has (within ``within`` when it can be)."""
+    addresses = term_addresses(term)
+    preferred = addresses & AddressSet.of([within])
+    for lo, hi in (preferred or addresses).v4:
         for value in (hi, lo, (lo + hi) // 2):
             ip = str(ipaddress.IPv4Address(value))
             if ip not in taken:
@@ -297,7 +301,8 @@ def _admits_a_new_pod(docs: list[Doc], cluster: Cluster, subject: str,
         proto, name = line.port_names[0]
         service = ("TCP" if proto == "any" else proto, 7777)
         ports = [(7777, service[0], name)]
-    ip = _address(term, taken) if line.kind in ("any", "addresses") else "10.0.1.200"
+    ip = _address(term, taken) if line.kind in ("any", "addresses") else \
+        _address(term, taken, "10.0.1.0/24")
     assert ip is not None, str(line)
     if line.kind in ("any", "addresses") and not ports:
         return _allowed(docs, [], subject, ip, line.direction, service)
