@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol, ns
+from analysis_manifests import base, netpol, ns, pod
 
 from netwarden.analysis.exposure import exposure
 from netwarden.ir import Direction
@@ -186,3 +186,20 @@ DENY_CASES: list[tuple[str, list[dict[str, Any]], Lines]] = [
 def test_deny_and_pass_take_their_peers_out(load: Any, docs: list[dict[str, Any]],
                                             expected: Lines) -> None:
     assert _lines(load, _labelled_base() + docs, Direction.INGRESS) == expected
+
+
+def test_a_host_network_pod_is_open_because_no_policy_applies(load: Any) -> None:
+    docs = [*base(), pod("agent", "prod", "10.244.1.20", host_network=True, role="db"),
+            netpol("deny", "prod", {"podSelector": {}, "policyTypes": ["Ingress"]})]
+    side = exposure(load(*docs)).workload("prod/agent").ingress
+    assert not side.isolated
+    assert [(str(line), line.rules) for line in side.lines] == [
+        ("entire cluster and outside : all ports",
+         ("not isolated: hostNetwork, so no policy applies to it",))]
+
+
+def test_a_lone_pod_is_not_listed_as_its_own_peer(load: Any) -> None:
+    docs = [*base(), netpol("api", "prod", {"podSelector": {"matchLabels": {"app": "api"}},
+                                            "ingress": [{"from": [{"podSelector": {}}]}]})]
+    (line,) = exposure(load(*docs)).workload("prod/api").ingress.lines
+    assert line.existing == ("prod/db", "prod/web")

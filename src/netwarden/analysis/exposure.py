@@ -244,7 +244,17 @@ class _Builder:
         self.through = service_lines(Engine(cluster), self.space) if cluster.services else {}
 
     def notes(self) -> tuple[str, ...]:
-        return ()
+        """What the lines leave out, said once."""
+        out = []
+        hosts = sum(e.kind is EndpointKind.HOST for e in self.cluster.endpoints)
+        if hosts:
+            out.append(f"{hosts} host endpoint(s) appear as peers only: exposure is listed "
+                       "for pods")
+        if any(r.action is Action.PASS and r.depends_on_named_ports
+               for p in self.cluster.policies for r in p.egress):
+            out.append("an egress Pass on named ports hands those ports to later tiers, "
+                       "which the lines do not follow: they may show less than is allowed")
+        return tuple(out)
 
     def sides(self, pod: Endpoint, group: Sequence[Endpoint]) -> tuple[Side, Side]:
         klass = self.conn.classes[self.conn.class_of[pod.key]]
@@ -267,8 +277,10 @@ class _Builder:
         terms = allowed_terms(self.index, local, direction)
         if terms is None:
             every = Term(direction, (), (), ServiceSet.all())
-            why = ("not isolated: no policy selects it for "
-                   f"{direction.lower}")
+            assert local.endpoint is not None
+            why = ("not isolated: hostNetwork, so no policy applies to it"
+                   if local.endpoint.host_network
+                   else f"not isolated: no policy selects it for {direction.lower}")
             return Side(direction, False, (self._line([every], own, (why,)),))
         lines: dict[tuple[object, ...], tuple[list[Term], set[str]]] = {}
         for term in terms:
