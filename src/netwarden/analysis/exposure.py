@@ -231,7 +231,6 @@ class _Builder:
         self.space = AddressSet.of([POD_CIDR]) | AddressSet.of(
             a for e in cluster.endpoints if e.kind is not EndpointKind.NETWORK_SET
             for a in e.addresses)
-        self.has_v6 = bool(self.space.v6)
         peers: list[tuple[Peer, tuple[Endpoint, ...]]] = [
             (c.peer, tuple(c.members)) for c in conn.classes]
         for e in cluster.endpoints:
@@ -292,9 +291,13 @@ class _Builder:
             entry[1].add(_origin(term))
         built = [(terms, self._line(terms, own, tuple(sorted(origins))))
                  for terms, origins in lines.values()]
-        kept = [line for i, (ts, line) in enumerate(built)
-                if not any(j != i and _subsumes(other_terms, other, ts, line, self.cluster)
-                           for j, (other_terms, other) in enumerate(built))]
+        wider = [[j != i and _subsumes(other_terms, other, ts, line, self.cluster)
+                  for j, (other_terms, other) in enumerate(built)]
+                 for i, (ts, line) in enumerate(built)]
+        # Two lines that say the same set: the first one stays.
+        kept = [line for i, (_, line) in enumerate(built)
+                if not any(wider[i][j] and (not wider[j][i] or j < i)
+                           for j in range(len(built)))]
         kept.sort(key=lambda line: (KINDS.index(line.kind), line.peer, line.except_))
         return Side(direction, True, tuple(kept))
 
