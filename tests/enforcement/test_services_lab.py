@@ -452,6 +452,47 @@ def test_egress_isolation_that_allows_dns_resolves_and_connects(lab: Lab, polici
     assert proc.stdout.strip().removeprefix("nw ") in BACKENDS
 
 
+DUAL_STACK = """
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}]}]}
+status: {podIPs: [{ip: 10.244.1.2}, {ip: "fd00:244::2"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}]}]}
+status: {podIPs: [{ip: 10.244.1.3}, {ip: "fd00:244::3"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec:
+  ipFamilyPolicy: RequireDualStack
+  ipFamilies: [IPv6, IPv4]
+  selector: {app: a}
+  ports: [{port: 80, targetPort: http}]
+"""
+
+
+def test_a_dual_stack_service_balances_over_ipv6_to_the_pods_ipv6_addresses(
+        tmp_path: Path) -> None:
+    path = tmp_path / "ds.yaml"
+    path.write_text(DUAL_STACK)
+    built, cluster = up([path], ENFORCER)
+    try:
+        svc = cluster.service("x", "s")
+        assert svc is not None
+        (v6,) = [str(ip) for ip in svc.cluster_ips if ip.version == 6]
+        seen = {connect_greeting(built, "x/a", v6, 80) for _ in range(30)}
+        assert seen == {"nw x/a", "nw x/b"}  # x/a → itself too: the IPv6 hairpin
+        reply = query(built, "x/b", "s.x.svc.cluster.local", "AAAA")
+        assert [str(r) for r in reply.answer[0]] == [v6]
+    finally:
+        down(built, ENFORCER)
+
+
 # -- what the lab leaves behind ------------------------------------------------------------
 def test_lab_down_removes_the_resolvers_and_tables(tmp_path: Path) -> None:
     path = tmp_path / "app.yaml"

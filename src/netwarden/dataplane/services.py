@@ -206,12 +206,19 @@ def frontends_for(addresses: Sequence[str], protocol: int, port: int, service: s
             for a in addresses]
 
 
-def _backends(svc: KubeService, index: int, local: Callable[[str], bool] | None
-              ) -> tuple[Backend, ...]:
+def _backends(cluster: Cluster, svc: KubeService, index: int,
+              local: Callable[[str], bool] | None) -> tuple[Backend, ...]:
     """Where DNAT may send Service port ``index``: ready backends on their target port,
-    only the local ones when ``local`` is given."""
-    return tuple(Backend(b.key, b.ip, port) for b, port in svc.destinations(index)
-                 if local is None or local(b.key))
+    only the local ones when ``local`` is given; a dual-stack pod with each of its
+    addresses (each frontend keeps those of its own family)."""
+    out: list[Backend] = []
+    for b, port in svc.destinations(index):
+        if local is not None and not local(b.key):
+            continue
+        pod = cluster.endpoint(b.key) if b.pod else None
+        ips = pod.ips if pod is not None and b.ip in pod.ips else (b.ip,)
+        out.extend(Backend(b.key, ip, port) for ip in ips)
+    return tuple(out)
 
 
 def cluster_frontends(cluster: Cluster, local: Callable[[str], bool]) -> list[Frontend]:
@@ -228,7 +235,7 @@ def cluster_frontends(cluster: Cluster, local: Callable[[str], bool]) -> list[Fr
         for f in svc.frontends:
             if f.kind == FrontendKind.CLUSTER_IP and f.ip is not None:
                 out.append(Frontend(svc.key, f.protocol, f.ip, f.port,
-                                    _backends(svc, f.port_index, only)))
+                                    _backends(cluster, svc, f.port_index, only)))
     return out
 
 
@@ -248,7 +255,7 @@ def external_frontends(cluster: Cluster, node_ips: Sequence[IPAddress],
         for f in svc.frontends:
             if f.kind == FrontendKind.CLUSTER_IP:
                 continue
-            backends = _backends(svc, f.port_index, local if is_local else None)
+            backends = _backends(cluster, svc, f.port_index, local if is_local else None)
             for ip in (node_ips if f.ip is None else (f.ip,)):
                 out.append(Frontend(svc.key, f.protocol, ip, f.port, backends,
                                     masquerade=not is_local))
