@@ -51,6 +51,7 @@ COMMANDS = {
     "agent": "agent",
     "demo": "demo",
     "flows": "flows",
+    "suggest": "suggest",
 }
 
 
