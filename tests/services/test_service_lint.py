@@ -91,3 +91,15 @@ def test_nw005_names_the_services_the_pods_can_no_longer_resolve() -> None:
     assert finding.message.endswith(
         "; the Services they may connect to do not resolve by name: "
         "apiserver.staging.svc.cluster.local")
+
+
+def test_nw019_names_each_backends_port_for_a_named_target_port() -> None:
+    text = (pod("api-1", labels="{app: api}", ports="[{name: http, containerPort: 5000}]")
+            + pod("api-2", labels="{app: api}", ports="[{name: http, containerPort: 6000}]")
+            + service("api", "selector: {app: api}\nports: [{port: 80, targetPort: http}]")
+            + _policy("  - ports: [{port: 80}]\n"))
+    (finding,) = _found(text, "NW019")
+    assert "backends staging/api-1, staging/api-2 receive it on TCP 5000, 6000 (targetPort " \
+           "http)" in finding.message
+    assert finding.fix == ("allow TCP 5000, 6000 (the targetPort, or the port name http) "
+                           "instead of the Service port")

@@ -37,41 +37,44 @@ def _backend_endpoints(ctx: LintContext, service: KubeService, index: int
     return out
 
 
-def _allow_ingress(ctx: LintContext) -> Iterator[tuple[Policy, Rule]]:
-    for policy in ctx.policies:
-        for rule in policy.ingress:
-            if rule.action is Action.ALLOW and rule.destination.ports is not None:
-                yield policy, rule
-
-
 def port_not_target_port(ctx: LintContext) -> Iterator[Finding]:
-    """NW019: a rule allows a Service's port where the backends listen on its targetPort."""
-    ns = ctx.cluster.ns_labels
-    seen: set[tuple[str, str, int]] = set()
-    for policy, rule in _allow_ingress(ctx):
-        for service in ctx.cluster.services:
-            for index, mapping in enumerate(service.ports):
-                missed = [e for e, target in _backend_endpoints(ctx, service, index)
-                          if target != mapping.port and policy.applies_to(e, ns)
-                          and rule.services(e).contains(mapping.protocol, mapping.port)
-                          and not rule.services(e).contains(mapping.protocol, target)
-                          and not any(p.port == mapping.port and p.protocol == mapping.protocol
-                                      for p in e.ports)]
-                key = (str(rule.origin), service.key, index)
-                if not missed or key in seen:
-                    continue
-                seen.add(key)
-                targets = sorted({t for e, t in _backend_endpoints(ctx, service, index)
-                                  if e in missed})
-                proto = protocol_name(mapping.protocol)
-                shown = ", ".join(str(t) for t in targets)
+    """NW019: a rule allows a Service's port where the backends listen on its targetPort.
+
+    Only backends that receive the port on another number (and do not listen on
+    the Service's number too) are looked at, through the policies that apply to
+    them for ingress (the index), so the cost follows the Services, not
+    policies × Services.
+    """
+    for service in ctx.cluster.services:
+        for index, mapping in enumerate(service.ports):
+            proto = mapping.protocol
+            mismatched = [(e, t) for e, t in _backend_endpoints(ctx, service, index)
+                          if t != mapping.port and not any(
+                              p.port == mapping.port and p.protocol == proto for p in e.ports)]
+            hits: dict[str, tuple[Policy, Rule, list[Endpoint], set[int]]] = {}
+            for endpoint, target in mismatched:
+                for _, policies in ctx.engine.index.layers(endpoint, Direction.INGRESS):
+                    for policy in policies:
+                        for rule in policy.ingress:
+                            if rule.action is not Action.ALLOW or rule.destination.ports is None:
+                                continue
+                            allowed = rule.services(endpoint)
+                            if allowed.contains(proto, mapping.port) and not allowed.contains(
+                                    proto, target):
+                                entry = hits.setdefault(str(rule.origin),
+                                                        (policy, rule, [], set()))
+                                entry[2].append(endpoint)
+                                entry[3].add(target)
+            for policy, rule, missed, targets in hits.values():
+                name = protocol_name(proto)
+                shown = ", ".join(str(t) for t in sorted(targets))
                 yield Finding(
                     "NW019", Severity.WARNING,
-                    f"{rule.origin} allows {proto} {mapping.port}, the port of Service "
+                    f"{rule.origin} allows {name} {mapping.port}, the port of Service "
                     f"{service.key}, but its backends {names(missed)} receive it on "
-                    f"{proto} {shown} (targetPort {mapping.target}): policies see the "
+                    f"{name} {shown} (targetPort {mapping.target}): policies see the "
                     "packet after DNAT, so the allowed port is never used",
-                    f"allow {proto} {shown} (the targetPort"
+                    f"allow {name} {shown} (the targetPort"
                     + (f", or the port name {mapping.target}" if isinstance(mapping.target, str)
                        else "") + ") instead of the Service port",
                     rule.origin.position or policy.position, policy.id, (service.key,))
