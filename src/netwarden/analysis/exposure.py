@@ -63,7 +63,6 @@ from .exposure_terms import (
     match_covers,
     remote,
     term_addresses,
-    term_matches,
 )
 
 __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
@@ -239,7 +238,9 @@ class _Builder:
             elif e.kind is EndpointKind.NETWORK_SET and e.nets:
                 peers.append((Peer(e.nets[0].network_address, None, (e,)), (e,)))
         self.peers = peers
+        self._names = [frozenset(_name(e) for e in members) for _, members in peers]
         self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
+        self._masks: dict[tuple[Rule, Direction], frozenset[int]] = {}
         self.through = service_lines(Engine(cluster), self.space) if cluster.services else {}
 
     def notes(self) -> tuple[str, ...]:
@@ -315,13 +316,37 @@ class _Builder:
         services = ServiceSet.none()
         for term in terms:
             services = services | term.services
+        hits: set[int] = set()
+        for term in terms:
+            hits |= self._members(term)
         existing: set[str] = set()
-        for peer_value, members in self.peers:
-            if any(term_matches(t, peer_value, self.cluster) for t in terms):
+        for i in hits:
+            members = self.peers[i][1]
+            if own and any(e.key in own for e in members):
                 existing.update(_name(e) for e in members if e.key not in own)
+            else:
+                existing |= self._names[i]
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
                             addresses, excepts, names, tuple(sorted(existing)), rules,
                             terms=tuple(terms))
+
+    def _members(self, term: Term) -> set[int]:
+        """Indexes of ``self.peers`` in the term: in every ``pos`` mask, in no ``neg`` one
+        (``term_matches``, one rule at a time, each rule's mask computed once)."""
+        out = set(range(len(self.peers)))
+        for rule in term.pos:
+            out &= self._mask(rule, term.direction)
+        for rule in term.neg:
+            out -= self._mask(rule, term.direction)
+        return out
+
+    def _mask(self, rule: Rule, direction: Direction) -> frozenset[int]:
+        key = (rule, direction)
+        if key not in self._masks:
+            ns = self.cluster.ns_labels
+            self._masks[key] = frozenset(i for i, (peer, _) in enumerate(self.peers)
+                                         if rule.matches_remote(direction, peer, ns))
+        return self._masks[key]
 
     def _peer(self, term: Term) -> tuple[str, str, str | None, str | None, tuple[str, ...]]:
         direction = term.direction

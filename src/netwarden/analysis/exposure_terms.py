@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 from collections.abc import Iterator, Sequence
@@ -193,6 +194,7 @@ def address_only(rule: Rule, direction: Direction) -> bool:
             and not (direction is Direction.INGRESS and far.not_ports is not None))
 
 
+@functools.lru_cache(maxsize=8192)
 def _addresses(rule: Rule, direction: Direction) -> AddressSet:
     far = remote(rule, direction)
     out = _family(rule.ip_version)
