@@ -555,3 +555,17 @@ def test_seed_walkthrough_by_service_name(example_labs: dict[tuple[str, ...], La
     else:
         got = run(lab, src, "nc", "-z", "-w2", name, str(port)).returncode == 0
     assert got == case.allowed, case.says  # type: ignore[attr-defined]
+
+
+EXAMPLE_STATES = sorted({tuple(str(p) for p in c.paths()) for c in SERVICE_CASES})
+
+
+@pytest.mark.parametrize("paths", EXAMPLE_STATES,
+                         ids=[Path(p[0]).parent.name for p in EXAMPLE_STATES])
+def test_engine_and_lab_agree_on_the_examples_service_matrix(
+        example_labs: dict[tuple[str, ...], Lab], paths: tuple[str, ...]) -> None:
+    """Every pod → every ClusterIP port of the example, with its policies, as check_service says."""
+    lab = example_labs[tuple(p for p in paths if "/policies/" not in p)]
+    ENFORCER.apply_policies(lab, [p for p in paths if "/policies/" in p], revoke_flows=False)
+    flush_conntrack(lab)
+    assert service_mismatches(lab, cluster_of(lab)) == []
