@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from netwarden.cli import main
+from netwarden.cli.exposure import split_subject
 
 NS = """apiVersion: v1
 kind: Namespace
@@ -171,3 +172,12 @@ def test_diff_exposure_gate(capsys: Any, tmp_path: Path) -> None:
     assert "| **+ gained** | `payments/db` | ingress | entire cluster | TCP 5432 |" in out
     code, _ = run(capsys, "diff", a, a, "--exposure")
     assert code == 0
+
+
+def test_the_last_positional_is_a_workload_only_when_it_is_no_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.yaml", API_ONLY)
+    assert split_subject([path]) is None
+    paths = [path, "payments/db"]
+    assert split_subject(paths) == "payments/db" and paths == [path]
+    assert split_subject([path, path]) is None
+    assert split_subject(["payments/db"], live=True) == "payments/db"

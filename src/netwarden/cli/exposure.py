@@ -48,15 +48,17 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def split_subject(paths: list[str]) -> str | None:
-    """The last positional names a workload when it is no file, directory or ``-``."""
-    if len(paths) > 1 and paths[-1] != "-" and not os.path.exists(paths[-1]):
+def split_subject(paths: list[str], live: bool = False) -> str | None:
+    """The last positional names a workload when it is no file, directory or ``-``
+    (and something else gives the manifests: another path, or a live cluster)."""
+    if len(paths) > (0 if live else 1) and paths[-1] != "-" and not os.path.exists(paths[-1]):
         return paths.pop()
     return None
 
 
 def run(args: argparse.Namespace) -> int:
-    subject = split_subject(args.paths)
+    live = bool(getattr(args, "kubeconfig", None) or getattr(args, "context", None))
+    subject = split_subject(args.paths, live)
     cluster = load_inputs(args)
     found = exposure(cluster, [subject] if subject else None)
     directions = DIRECTIONS[args.direction]
