@@ -52,6 +52,7 @@ COMMANDS = {
     "demo": "demo",
     "flows": "flows",
     "suggest": "suggest",
+    "replay": "replay",
 }
 
 
