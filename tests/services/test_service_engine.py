@@ -165,3 +165,9 @@ def test_a_headless_service_is_its_pods_addresses() -> None:
     assert str(answer.frontend) == "the pods' addresses:80/TCP" and answer.allowed
     # no DNAT: the client's port 80 on every pod, whatever targetPort says
     assert [b.port for b in answer.backends] == [80, 80, 80]
+
+
+def test_a_target_port_name_names_an_unnamed_service_port() -> None:
+    text = ADMIN + BACKENDS + service("backend", "selector: {role: backend}\n"
+                                                 "ports: [{port: 80, targetPort: http}]")
+    assert _check(text, "admin/curl", "staging/svc/backend", "http").port == "80/TCP"

@@ -94,11 +94,11 @@ def _targets(conn: Connectivity, service: KubeService, proto: int | None,
              port: int | str | None) -> list[tuple[str, int, _Spots]]:
     """Per Service port asked: its label, protocol and backends as (class, target, key)."""
     out = []
+    asked = service.port_index(port, proto) if port is not None else None
     for index, mapping in enumerate(service.ports):
         if proto is not None and mapping.protocol != proto:
             continue
-        if port is not None and not (mapping.name == port if isinstance(port, str)
-                                     else mapping.port == port):
+        if port is not None and index != asked:
             continue
         spots: _Spots = Counter()
         for b, target in service.destinations(index):

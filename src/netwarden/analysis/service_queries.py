@@ -80,9 +80,7 @@ def who_can_reach_service(conn: ExternalConnectivity, service: KubeService,
                           ) -> ServiceAnswer:
     """Per Service port (the one ``port`` names, or all), who reaches how many backends."""
     proto = protocol_number(protocol) if protocol is not None else None
-    indexes = [i for i, p in enumerate(service.ports)
-               if (proto is None or p.protocol == proto)
-               and (port is None or (p.name == port if isinstance(port, str) else p.port == port))]
+    indexes = _indexes(service, proto, port)
     notes: list[str] = []
     if not indexes:
         notes.append(f"{service.key} has no such port (its ports: "
@@ -120,6 +118,14 @@ def who_can_reach_service(conn: ExternalConnectivity, service: KubeService,
     return ServiceAnswer("who-can-reach", service.key,
                          protocol_name(proto) if proto is not None else None, port,
                          tuple(rows), tuple(notes))
+
+
+def _indexes(service: KubeService, proto: int | None, port: int | str | None) -> list[int]:
+    """The Service ports asked: all (of ``proto``), or the one ``port`` names."""
+    if port is None:
+        return [i for i, p in enumerate(service.ports) if proto is None or p.protocol == proto]
+    found = service.port_index(port, proto)
+    return [] if found is None else [found]
 
 
 _OUTSIDE = "any address outside the cluster"

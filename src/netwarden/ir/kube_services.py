@@ -218,13 +218,19 @@ class KubeService:
         """The index of the Service port with this number (or name) and protocol, if any.
 
         Without ``protocol``, a number naming ports of several protocols gives
-        the first (TCP before UDP as written); callers that care pass one.
+        the first (TCP before UDP as written); callers that care pass one. A
+        name no Service port has may be a ``targetPort`` name (``--port http``
+        for an unnamed port 80 whose targetPort is ``http``).
         """
-        for index, mapping in enumerate(self.ports):
-            if protocol is not None and mapping.protocol != protocol:
-                continue
+        ports = [(i, m) for i, m in enumerate(self.ports)
+                 if protocol is None or m.protocol == protocol]
+        for index, mapping in ports:
             if (mapping.name == port) if isinstance(port, str) else (mapping.port == port):
                 return index
+        if isinstance(port, str):
+            for index, mapping in ports:
+                if mapping.target == port:
+                    return index
         return None
 
     def node_port_index(self, port: int, protocol: int) -> int | None:
