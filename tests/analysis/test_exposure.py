@@ -203,3 +203,12 @@ def test_a_lone_pod_is_not_listed_as_its_own_peer(load: Any) -> None:
                                             "ingress": [{"from": [{"podSelector": {}}]}]})]
     (line,) = exposure(load(*docs)).workload("prod/api").ingress.lines
     assert line.existing == ("prod/db", "prod/web")
+
+
+def test_a_rule_on_source_ports_clients_do_not_use_admits_nothing(load: Any) -> None:
+    gnp = _gnp("low-ports", 10, [
+        {"action": "Allow", "protocol": "TCP", "source": {"ports": ["1:1023"]}},
+        {"action": "Allow", "protocol": "UDP", "source": {"ports": ["32768:60999"]}}])
+    assert _lines(load, [*_labelled_base(), gnp], Direction.INGRESS) == [
+        ("entire cluster and outside from source ports 32768-60999 : UDP",
+         ["dev/api", "prod/api", "prod/web"])]

@@ -305,6 +305,13 @@ class _Builder:
     # -- rendering --------------------------------------------------------------
     def _render(self, term: Term) -> tuple[Any, ...]:
         kind, peer, namespaces, pods, addresses = self._peer(term)
+        if term.direction is Direction.INGRESS:
+            for rule in term.pos:
+                clients = rule.source
+                if clients.ports is not None or clients.not_ports is not None:
+                    shown = ", ".join(f"{lo}-{hi}" if lo != hi else str(lo)
+                                      for lo, hi in rule.source_ports(None) or ())
+                    peer += f" from source ports {shown or 'none'}"
         excepts = tuple(self._exception(term, r) for r in term.neg
                         if not address_only(r, term.direction) or kind != "addresses")
         excepts += tuple(self._partial(term, r) for r in term.partial)

@@ -343,6 +343,8 @@ def allowed_terms(index: PolicyIndex, local: Peer, direction: Direction) -> list
             for rule in policy.rules(direction):
                 if rule.action is Action.LOG or not rule.matches_local(direction, local, ns):
                     continue
+                if ingress and _never_from_client_port(rule):
+                    continue
                 if not ingress and rule.depends_on_named_ports:
                     undecided = _named_step(rule, undecided, allowed, passed, cluster)
                     continue
@@ -352,6 +354,14 @@ def allowed_terms(index: PolicyIndex, local: Peer, direction: Direction) -> list
     allowed.extend(Term(t.direction, t.pos, t.neg, t.services, t.names, t.partial, True)
                    for t in undecided)
     return merge_passed(allowed, cluster)
+
+
+def _never_from_client_port(rule: Rule) -> bool:
+    """An ingress rule on numeric source ports that the model's client port misses
+    (clients connect from ``EPHEMERAL_PORT``), so the engine never matches it."""
+    far = rule.source
+    numeric = not ((far.ports and far.ports.names) or (far.not_ports and far.not_ports.names))
+    return numeric and not rule.matches_source_port(None)
 
 
 def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list[Term],
