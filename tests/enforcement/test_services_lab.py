@@ -312,6 +312,27 @@ def test_a_connection_through_a_service_the_new_policy_allows_is_kept(
         s.close()
 
 
+def test_lab_apply_says_that_it_ignores_services(lab: Lab, tmp_path: Path) -> None:
+    f = tmp_path / "with-service.yaml"
+    f.write_text(INGRESS + """
+---
+apiVersion: v1
+kind: Service
+metadata: {name: extra, namespace: staging}
+spec: {selector: {app: db}, ports: [{port: 1234}]}
+""")
+    try:
+        report = ENFORCER.apply_policies(lab, [f], revoke_flows=False)
+        assert report.warnings == [
+            "1 Service(s) in these files ignored: lab apply replaces the policies only; "
+            "Services come from the manifests of lab up"]
+        assert cluster_of(lab).service("staging", "extra") is None
+    finally:
+        none = tmp_path / "none.yaml"
+        none.write_text(NO_POLICY)
+        ENFORCER.apply_policies(lab, [none], revoke_flows=False)
+
+
 # -- engine and lab agree, Service by Service ------------------------------------------------
 def service_mismatches(lab: Lab, cluster: Cluster, attempts: int = 6) -> list[str]:
     """Every pod → every TCP ClusterIP port, ``attempts`` times, against ``check_service``.

@@ -304,6 +304,8 @@ def _apply(args: argparse.Namespace) -> int:
 
     lab = _lab(args)
     report = Enforcer().apply_policies(lab, args.paths, revoke_flows=not args.no_revoke)
+    for warning in report.warnings:
+        error_console().print(f"warning: {warning}")
     if args.format == "json":
         write(dump(report.to_json(), "json"))
         return EXIT_OK

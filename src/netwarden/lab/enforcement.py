@@ -60,10 +60,12 @@ class ApplyReport:
     changed: list[str]
     stats: dict[str, ApplyStats]
     revoked: list[tuple[str, ConntrackEntry]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "added": self.added, "removed": self.removed, "changed": self.changed,
+            "warnings": self.warnings,
             "nodes": {n: {"full": s.full, "operations": s.operations}
                       for n, s in self.stats.items()},
             "revoked": [
@@ -147,7 +149,8 @@ class Enforcer:
         """
         old = current_cluster(lab.id)
         sources = snapshot(paths, stdin)
-        new = with_policies(old, load_sources(paths, sources))
+        update = load_sources(paths, sources)
+        new = with_policies(old, update)
         stats = self.enforce(lab, new)
         store_sources(lab.id, "policies", sources)
         before = {p.id: p for p in old.policies}
@@ -158,6 +161,10 @@ class Enforcer:
             changed=sorted(k for k in set(before) & set(after) if before[k] != after[k]),
             stats=stats,
         )
+        if update.services:  # pods and Services are the lab's from `lab up`
+            report.warnings.append(
+                f"{len(update.services)} Service(s) in these files ignored: lab apply "
+                "replaces the policies only; Services come from the manifests of lab up")
         if revoke_flows:
             report.revoked = revoke_lab(lab, new)
         return report
