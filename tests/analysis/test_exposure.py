@@ -164,6 +164,10 @@ DENY_CASES: list[tuple[str, list[dict[str, Any]], Lines]] = [
          {"namespaces": {"matchLabels": {"team": "payments"}}}]}]), ALLOW_CLUSTER],
      [("entire cluster, except all pods in namespaces with team=payments "
        "(denied by anp:no-dev ingress[0] from[0]) : all ports", ["prod/api", "prod/web"])]),
+    ("ANP: a Deny of every pod takes the pods' addresses out of an ipBlock",
+     [_anp("no-pods", 10, [{"name": "d", "action": "Deny", "from": [{"namespaces": {}}]}]),
+      _ingress({"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})],
+     [("any IPv4 address outside the cluster : all ports", [])]),
     ("ANP: Allow beats a NetworkPolicy default deny",
      [_anp("api-in", 10, [{"name": "a", "action": "Allow", "from": [
          {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "api"}}}}],

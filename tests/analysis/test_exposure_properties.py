@@ -10,7 +10,9 @@
     line admits an address of its ranges.
 
 Clusters mix NetworkPolicies with an AdminNetworkPolicy and a baseline whose
-rules Allow, Deny and Pass namespaces and pods.
+rules Allow, Deny and Pass namespaces and pods, and a Calico
+GlobalNetworkPolicy (before or after the NetworkPolicies) whose rules Allow,
+Deny and Pass selectors, namespace selectors and nets.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from netwarden.analysis.exposure import Exposure, ExposureLine, exposure
 from netwarden.analysis.exposure_terms import Term, label_witness, remote, term_addresses
 from netwarden.compile import compile_snapshot
 from netwarden.engine import Engine
-from netwarden.ir import NAME_LABEL, Cluster, Direction, Endpoint, ServiceSet
+from netwarden.ir import NAME_LABEL, Cluster, Direction, Endpoint, EndpointKind, ServiceSet
 from netwarden.ir.addresses import AddressSet
 from netwarden.ir.selector import Has, In, Not
 from netwarden.ir.services import PORT_PROTOCOLS, TCP, protocol_name
@@ -157,6 +159,43 @@ def admin_policies(draw: st.DrawFn, baseline: bool) -> Doc:
             "metadata": {"name": "admin"}, "spec": spec}
 
 
+CALICO_SELECTORS = ("all()", "app == 'a'", "has(tier)", "!has(app)", "tier in {'a', 'b'}",
+                    "app != 'b'")
+
+
+@st.composite
+def calico_entities(draw: st.DrawFn) -> Doc:
+    kind = draw(st.sampled_from(("selector", "namespace", "both", "nets", "empty")))
+    out: Doc = {}
+    if kind in ("selector", "both"):
+        out["selector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    if kind in ("namespace", "both"):
+        out["namespaceSelector"] = draw(st.sampled_from(("env == 'p'", "env == 'q'",
+                                                         "all()")))
+    if kind == "nets":
+        out["nets"] = [draw(st.sampled_from(("10.0.0.0/30", "0.0.0.0/0", "10.0.0.2/32")))]
+    return out
+
+
+@st.composite
+def calico_policies(draw: st.DrawFn) -> Doc:
+    spec: Doc = {"order": draw(st.sampled_from((10, 2000))),
+                 "selector": draw(st.sampled_from(CALICO_SELECTORS)),
+                 "types": ["Ingress", "Egress"]}
+    for key, far in (("ingress", "source"), ("egress", "destination")):
+        rules = []
+        for _ in range(draw(st.integers(0, 3))):
+            rule: Doc = {"action": draw(st.sampled_from(("Allow", "Deny", "Pass"))),
+                         far: draw(calico_entities())}
+            if draw(st.booleans()):
+                rule["protocol"] = "TCP"
+                rule.setdefault("destination", {})["ports"] = [draw(st.sampled_from((80, 81)))]
+            rules.append(rule)
+        spec[key] = rules
+    return {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+            "metadata": {"name": "calico"}, "spec": spec}
+
+
 def _pod(name: str, namespace: str, ip: str, labels: dict[str, str],
          ports: list[tuple[int, str, str]]) -> Doc:
     container: Doc = {"name": "c", "image": "x"}
@@ -185,6 +224,8 @@ def clusters(draw: st.DrawFn) -> list[Doc]:
         docs.append(draw(admin_policies(False)))
     if draw(st.booleans()):
         docs.append(draw(admin_policies(True)))
+    if draw(st.booleans()):
+        docs.append(draw(calico_policies()))
     return docs
 
 
@@ -274,12 +315,14 @@ def _address(term: Term, taken: set[str], within: str = "0.0.0.0/0") -> str | No
     """An address of the term's ranges no pod has (within ``within`` when it can be)."""
     addresses = term_addresses(term)
     preferred = addresses & AddressSet.of([within])
-    for lo, hi in (preferred or addresses).v4:
+    spans = (preferred or addresses).v4
+    for lo, hi in spans:
         for value in (hi, lo, (lo + hi) // 2):
             ip = str(ipaddress.IPv4Address(value))
             if ip not in taken:
                 return ip
-    return None
+    # Every address of the line is an existing pod's: that pod is the peer.
+    return str(ipaddress.IPv4Address(spans[0][0])) if spans else None
 
 
 def _allowed(docs: list[Doc], extra: list[Doc], subject: str, peer: str,
@@ -306,8 +349,25 @@ def _admits_a_new_pod(docs: list[Doc], cluster: Cluster, subject: str,
     assert ip is not None, str(line)
     if line.kind in ("any", "addresses") and not ports:
         return _allowed(docs, [], subject, ip, line.direction, service)
+    if any(EndpointKind.NETWORK_SET in remote(r, term.direction).kinds for r in term.pos):
+        for labels in _label_choices(term):  # a labelled set of addresses outside
+            netset = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkSet",
+                      "metadata": {"name": "synthetic", "labels": labels},
+                      "spec": {"nets": ["192.0.2.0/24"]}}
+            if _allowed(docs, [netset], subject, "192.0.2.1", line.direction, service):
+                return True
     for namespace, ns_labels in _namespace_choices(term, cluster):
         for labels in _label_choices(term):
+            if any(EndpointKind.NETWORK_SET in remote(r, term.direction).kinds
+                   for r in term.pos):
+                netset = {"apiVersion": "projectcalico.org/v3", "kind": "NetworkSet",
+                          "metadata": {"name": "synthetic", "namespace": namespace,
+                                       "labels": labels},
+                          "spec": {"nets": ["192.0.2.0/24"]}}
+                extra = [] if namespace in NAMESPACES else [_namespace(namespace, ns_labels)]
+                if _allowed(docs, [*extra, netset], subject, "192.0.2.1", line.direction,
+                            service):
+                    return True
             extra = [] if namespace in NAMESPACES else [_namespace(namespace, ns_labels)]
             extra.append(_pod("synthetic", namespace, ip, labels, ports))
             if _allowed(docs, extra, subject, f"{namespace}/synthetic", line.direction,

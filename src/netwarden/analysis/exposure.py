@@ -27,8 +27,9 @@ Vocabulary (docs/semantics.md, "Exposure"):
 from __future__ import annotations
 
 import difflib
+import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._errors import LookupFailed
@@ -45,6 +46,7 @@ from ..ir import (
     Peer,
     PolicyIndex,
     Rule,
+    Scope,
     Selector,
     ServiceSet,
 )
@@ -69,6 +71,8 @@ __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
            "selector_text"]
 
 ANY = "entire cluster and outside"
+_EVERY_POD = EntityMatch(selector=sel.All(), scope=Scope(namespace_selector=sel.All()),
+                         kinds=frozenset((EndpointKind.POD,)))
 CLUSTER = "entire cluster"
 OUTSIDE = "any address outside the cluster"
 KINDS = ("any", "cluster", "pods", "addresses", "names")
@@ -239,6 +243,8 @@ class _Builder:
                 peers.append((Peer(e.nets[0].network_address, None, (e,)), (e,)))
         self.peers = peers
         self._names = [frozenset(_name(e) for e in members) for _, members in peers]
+        elsewhere = sorted({str(ip) for e in cluster.pods for ip in e.ips if ip not in POD_CIDR})
+        self.pod_nets = tuple(ipaddress.ip_network(n) for n in (str(POD_CIDR), *elsewhere))
         self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
         self._masks: dict[tuple[Rule, Direction], frozenset[int]] = {}
         self.through = service_lines(Engine(cluster), self.space) if cluster.services else {}
@@ -283,8 +289,14 @@ class _Builder:
                    else f"not isolated: no policy selects it for {direction.lower}")
             return Side(direction, False, (self._line([every], own, (why,)),))
         lines: dict[tuple[object, ...], tuple[list[Term], set[str]]] = {}
+        assert local.endpoint is not None
+        families = {ip.version for ip in local.endpoint.ips}
         for term in terms:
-            if not term_addresses(term) or not (term.services or term.names):
+            term = self._pods_as_addresses(term)
+            addresses = term_addresses(term)
+            # Peers of an address family the workload has no address of never reach it.
+            if not any(addresses.family(v) for v in families) \
+                    or not (term.services or term.names):
                 continue
             rendered = self._render(term)
             entry = lines.setdefault(rendered, ([], set()))
@@ -336,6 +348,26 @@ class _Builder:
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
                             addresses, excepts, names, tuple(sorted(existing)), rules,
                             terms=tuple(terms))
+
+    def _pods_as_addresses(self, term: Term) -> Term:
+        """An address line less "every pod" is the range less the pods' addresses.
+
+        Pods take their addresses from the pod CIDR (and the input's pod IPs),
+        so a Deny of every pod takes those addresses out of an address range,
+        exactly; it is then subtracted like any range.
+        """
+        direction = term.direction
+        if not term.pos or not all(address_only(r, direction) for r in term.pos):
+            return term
+        neg = tuple(self._pod_space_rule(r) if match_covers(remote(r, direction), _EVERY_POD,
+                                                           self.cluster) else r
+                    for r in term.neg)
+        return term if neg == term.neg else replace(term, neg=neg)
+
+    def _pod_space_rule(self, rule: Rule) -> Rule:
+        far = EntityMatch(nets=self.pod_nets)
+        return (replace(rule, source=far) if rule.origin.direction is Direction.INGRESS
+                else replace(rule, destination=far))
 
     def _members(self, term: Term) -> set[int]:
         """Indexes of ``self.peers`` in the term: in every ``pos`` mask, in no ``neg`` one
