@@ -69,8 +69,9 @@ def flows(docs: list[dict[str, Any]], count: int, seed: int = 5) -> list[Flow]:
 def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="nw-bench-flows-") as tmp:
-        docs = generate(1000, 0) + [
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}, DNS]
+        docs = [*generate(1000, 0),
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}},
+                DNS]
         app = write(docs, Path(tmp) / "app")
         recorded = flows(docs, 100_000)
         log = Path(tmp) / "flows.jsonl"
