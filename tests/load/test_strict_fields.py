@@ -61,7 +61,12 @@ CASES = [
      "np.yaml:5: metadata.namesapce: unknown field; did you mean namespace?"),
     ("spec", NP.format(rules="").replace("podSelector", "podSelecter"),
      "np.yaml:7: spec.podSelecter: unknown field; did you mean podSelector?"),
-    ("spec beside the right one", NP.format(rules="ingres: []\n  ingress: []"),
+    ("spec, a block map under the key",
+     NP.format(rules="").replace("podSelector: {matchLabels: {app: db}}",
+                                 "podSelecter:\n    matchLabels:\n      app: db"),
+     "np.yaml:7: spec.podSelecter: unknown field; did you mean podSelector?"),
+    ("spec beside the right one, a block list under the key",
+     NP.format(rules="ingres:\n  - from: []\n  ingress: []"),
      "np.yaml:8: spec.ingres: unknown field; did you mean ingress?"),
     ("selector", NP.format(rules="").replace("matchLabels", "matchLabel"),
      "np.yaml:7: spec.podSelector.matchLabel: unknown field; did you mean matchLabels?"),
@@ -82,10 +87,15 @@ CASES = [
     ("port", NP.format(rules="ingress: [{ports: [{port: 80, endport: 90}]}]"),
      "np.yaml:8: spec.ingress[0].ports[0].endport: unknown field; did you mean endPort?"),
     # the pod template of a workload, and fields netwarden itself never reads
-    ("pod template", DEPLOYMENT.format(container="").replace(
-        "containers:", "initcontainers: []\n      containers:"),
+    ("pod template, a block list under the key", DEPLOYMENT.format(container="").replace(
+        "containers:", "initcontainers:\n      - name: init\n        image: busybox\n"
+                       "      containers:"),
      "np.yaml:9: spec.template.spec.initcontainers: unknown field; "
      "did you mean initContainers?"),
+    ("container, a block map under the key",
+     DEPLOYMENT.format(container="readinesProbe:\n          tcpSocket:\n            port: 80"),
+     "np.yaml:12: spec.template.spec.containers[0].readinesProbe: unknown field; "
+     "did you mean readinessProbe?"),
     ("container port", DEPLOYMENT.format(container="ports: [{containerPort: 80, hostport: 80}]"),
      "np.yaml:12: spec.template.spec.containers[0].ports[0].hostport: unknown field; "
      "did you mean hostPort?"),
@@ -181,3 +191,12 @@ def test_validate_exits_2_on_a_misspelling_and_0_with_lenient_printing_the_warni
     assert main(["validate", str(path), "--lenient"]) == 0
     assert f"warning: {expected} (ignored: --lenient)" in capsys.readouterr().err
     assert main(["diff", str(path), str(path), "--lenient"]) == 0
+
+
+def test_in_json_too_an_unknown_field_is_reported_at_its_key() -> None:
+    text = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",\n'
+            ' "metadata": {"name": "np", "namespace": "prod"},\n'
+            ' "spec": {"podSelecter":\n'
+            '   {"matchLabels": {"app": "db"}}}}\n')
+    assert errors(text, "np.json") == [
+        "np.json:3: spec.podSelecter: unknown field; did you mean podSelector?"]

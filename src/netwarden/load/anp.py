@@ -144,7 +144,7 @@ def _known(node: Node, p: Problems, fields: list[str] | tuple[str, ...]) -> None
             continue
         close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else ""
-        p.add(child, f"unknown field{hint}")
+        p.report(child.key_error(f"unknown field{hint}"))
 
 
 def _tier(spec_node: Node, spec: dict[str, Node], p: Problems) -> ClusterTier | None:

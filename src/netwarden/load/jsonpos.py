@@ -149,7 +149,8 @@ class _Reader:
                     Position(self.file, key_line), child_path,
                     f"duplicate key (first at line {lines[key]})"))
             else:
-                out[key] = child
+                out[key] = child if child.line == key_line else Node(
+                    child.value, child.file, child.line, child.path, key_line)
                 lines[key] = key_line
             at = self.space(at)
             if text.startswith("}", at):

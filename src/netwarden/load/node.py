@@ -21,19 +21,36 @@ class Node:
 
     ``value`` is a dict of str → Node, a list of Node, or a scalar (str, int,
     float, bool, None). ``path`` is the field path from the document root.
+    ``key_line`` is the line of the key the value is written under, when that
+    differs from ``line`` (a block list or map starts on the line below its
+    key); 0 otherwise.
     """
 
     value: Any
     file: str
     line: int
     path: str = ""
+    key_line: int = 0
 
     @property
     def position(self) -> Position:
         return Position(self.file, self.line)
 
+    @property
+    def key_position(self) -> Position:
+        """Where the key of this value is written (an unknown field is reported there).
+
+        >>> Node([], "d.yaml", 10, "spec.x", key_line=9).key_position
+        Position(file='d.yaml', line=9)
+        """
+        return Position(self.file, self.key_line or self.line)
+
     def error(self, message: str, field: str | None = None) -> ValidationError:
         return ValidationError(self.position, self.path if field is None else field, message)
+
+    def key_error(self, message: str) -> ValidationError:
+        """An error about the key itself (unknown, misspelled), at the key's line."""
+        return ValidationError(self.key_position, self.path, message)
 
     # -- typed access: each raises a ValidationError naming this node --------
     def is_map(self) -> bool:
@@ -89,7 +106,7 @@ class Node:
             value = [v.rebased(f"{path}[{i}]") for i, v in enumerate(self.value)]
         else:
             value = self.value
-        return Node(value, self.file, self.line, path)
+        return Node(value, self.file, self.line, path, self.key_line)
 
     def expect_int(self) -> int:
         # bool is an int in Python but `port: true` is not a port

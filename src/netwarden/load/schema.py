@@ -193,7 +193,7 @@ def _struct(node: Any, struct: Struct, out: list[Finding]) -> None:
         if sub is None:
             guess = struct.suggest(key)
             hint = f"; did you mean {guess}?" if guess else ""
-            out.append(Finding(child.error(f"unknown field{hint}"), True))
+            out.append(Finding(child.key_error(f"unknown field{hint}"), True))
         elif child.value is None:
             continue
         elif sub == "string":  # most fields: checked here without a call

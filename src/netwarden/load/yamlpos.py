@@ -107,7 +107,7 @@ class _Composer:
     def document(self, node: yaml.Node) -> Node:
         return self.convert(node, "", 0)
 
-    def convert(self, node: yaml.Node, path: str, depth: int) -> Node:
+    def convert(self, node: yaml.Node, path: str, depth: int, key_line: int = 0) -> Node:
         if node.__class__ is yaml.ScalarNode:
             self.count(node, path, False)
             return Node(self.scalar(node, path), self.file, node.start_mark.line + 1, path)
@@ -132,7 +132,8 @@ class _Composer:
             self.alias_depth -= repeated
             self.active.discard(ident)
             self.seen.add(ident)
-        return Node(value, self.file, node.start_mark.line + 1, path)
+        line = node.start_mark.line + 1
+        return Node(value, self.file, line, path, 0 if key_line == line else key_line)
 
     def count(self, node: yaml.Node, path: str, repeated: bool) -> None:
         """go-yaml's alias accounting; a scalar alias alone cannot multiply a document."""
@@ -215,9 +216,12 @@ class _Composer:
                 value = text if (tag is _STR_TAG or (
                     tag is _PLAIN and text not in WORDS and text[0] not in NUMBER_START)) \
                     else self.scalar(value_node, child)
-                out[key] = Node(value, file, value_node.start_mark.line + 1, child)
+                line = value_node.start_mark.line + 1
+                key_line = key_node.start_mark.line + 1
+                out[key] = Node(value, file, line, child, 0 if key_line == line else key_line)
             else:
-                out[key] = self.convert(value_node, child, depth + 1)
+                out[key] = self.convert(value_node, child, depth + 1,
+                                        key_node.start_mark.line + 1)
         for index, value_node in merges:
             self.merge(path, depth, out, written, index, value_node)
         return out
