@@ -9,11 +9,12 @@ import json
 from typing import Any
 
 import yaml
-from analysis_manifests import base, netpol, pod
 
 from netwarden.analysis.diff import diff
 from netwarden.analysis.external import OTHER_V4, ExternalConnectivity, ranges
 from netwarden.analysis.queries import reachable_from, resolve, who_can_reach
+
+from .analysis_manifests import base, netpol, pod
 
 DENY_PROD = netpol("deny", "prod", {"podSelector": {}})
 

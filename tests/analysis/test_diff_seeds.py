@@ -8,9 +8,7 @@ hand-written expectation (tests/examples/walkthroughs.py) changed.
 
 from __future__ import annotations
 
-import sys
 from itertools import permutations
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +17,7 @@ from netwarden.analysis.diff import diff
 from netwarden.ir import EndpointKind
 from netwarden.ir.services import ECHO_REQUEST, protocol_number
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from walkthroughs import WALKTHROUGHS, Walkthrough
+from ..examples.walkthroughs import WALKTHROUGHS, Walkthrough
 
 
 def _before_after() -> list[tuple[Walkthrough, Walkthrough]]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol, ns, pod
 
 from netwarden.analysis.exposure import exposure
 from netwarden.ir import Direction
+
+from .analysis_manifests import base, netpol, ns, pod
 
 DB = {"matchLabels": {"role": "db"}}
 Lines = list[tuple[str, list[str]]]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol, ns, pod
 
 from netwarden import load_cluster
 from netwarden.analysis.findings import CATALOG, Severity
 from netwarden.analysis.lint import lint
+
+from .analysis_manifests import base, netpol, ns, pod
 
 ALLOW_API = {"podSelector": {"matchLabels": {"role": "db"}}, "ingress": [
     {"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]}]}

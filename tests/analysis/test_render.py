@@ -9,12 +9,13 @@ import subprocess
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol
 
 from netwarden.analysis import render
 from netwarden.analysis.external import ExternalConnectivity
 from netwarden.analysis.matrix import full_matrix
 from netwarden.engine import Connectivity
+
+from .analysis_manifests import base, netpol
 
 POLICY = netpol("db", "prod", {"podSelector": {"matchLabels": {"role": "db"}}, "ingress": [
     {"from": [{"podSelector": {"matchLabels": {"app": "api"}}},

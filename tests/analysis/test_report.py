@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol, ns, pod
-from report_checks import check_graph_matches_matrix, report_model, shop
 
 from netwarden import load_cluster
 from netwarden.analysis import render
@@ -19,6 +17,9 @@ from netwarden.analysis.external import ExternalConnectivity
 from netwarden.analysis.report import layout, page
 from netwarden.analysis.report.model import COLLAPSE_ABOVE, OUTSIDE
 from netwarden.engine import Connectivity
+
+from .analysis_manifests import base, netpol, ns, pod
+from .report_checks import check_graph_matches_matrix, report_model, shop
 
 DB_POLICY = netpol("db", "prod", {"podSelector": {"matchLabels": {"role": "db"}}, "ingress": [
     {"from": [{"podSelector": {"matchLabels": {"app": "api"}}},

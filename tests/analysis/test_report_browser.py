@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analysis_manifests import base, netpol, ns, pod
-from report_checks import check_graph_matches_matrix, report_model, shop
 
 from netwarden.analysis import render
 from netwarden.analysis.external import ExternalConnectivity
 from netwarden.engine import Connectivity
 from netwarden.ir import Cluster
+
+from .analysis_manifests import base, netpol, ns, pod
+from .report_checks import check_graph_matches_matrix, report_model, shop
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

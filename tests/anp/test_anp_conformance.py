@@ -6,19 +6,15 @@ the grouped connectivity map (``Connectivity``) must give the same answers.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from anp_scenarios import BASE_CLUSTER_YAML, PODS, STEPS, Step, expected_for
 
 from netwarden.compile import compile_snapshot
 from netwarden.engine import Connectivity, Engine
 from netwarden.ir import Cluster
 from netwarden.ir.services import protocol_number
 from netwarden.load import load_texts
+
+from .anp_scenarios import BASE_CLUSTER_YAML, PODS, STEPS, Step, expected_for
 
 
 def cluster_of(step: Step) -> Cluster:

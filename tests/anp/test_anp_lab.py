@@ -9,25 +9,18 @@ match the engine and the step's hand-written grid.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
-for extra in (HERE, HERE.parent / "enforcement"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+from netwarden.compile import compile_snapshot
+from netwarden.ir import Cluster
+from netwarden.lab import Lab
+from netwarden.lab.observe import flush_conntrack, observe_many
+from netwarden.load import load_texts
 
-from anp_scenarios import BASE_CLUSTER_YAML, PODS, STEPS, Step, expected_for  # noqa: E402
-from labtools import ENFORCER, lab_for  # noqa: E402
-
-from netwarden.compile import compile_snapshot  # noqa: E402
-from netwarden.ir import Cluster  # noqa: E402
-from netwarden.lab import Lab  # noqa: E402
-from netwarden.lab.observe import flush_conntrack, observe_many  # noqa: E402
-from netwarden.load import load_texts  # noqa: E402
+from ..enforcement.labtools import ENFORCER, lab_for
+from .anp_scenarios import BASE_CLUSTER_YAML, PODS, STEPS, Step, expected_for
 
 pytestmark = pytest.mark.lab  # skipped without root by this directory's conftest
 PROBE_TIMEOUT = 1.0

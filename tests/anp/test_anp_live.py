@@ -4,18 +4,16 @@ CRDs (404) the rest is read as before."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 kubernetes = pytest.importorskip("kubernetes")
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from agent.kubeserver import FakeApi, serve  # noqa: E402
 from netwarden import load_live_cluster  # noqa: E402
 from netwarden.engine import Engine  # noqa: E402
+
+from ..agent.kubeserver import FakeApi, serve  # noqa: E402
 
 NS, PODS, NODES = "/api/v1/namespaces", "/api/v1/pods", "/api/v1/nodes"
 NPS = "/apis/networking.k8s.io/v1/networkpolicies"

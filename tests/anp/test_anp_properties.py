@@ -13,22 +13,19 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
-from builders import to_yaml
-from test_properties import NAMESPACES, PROPERTY, SERVICES, clusters
 
 from netwarden.compile import compile_snapshot
 from netwarden.engine import Connectivity, Engine
 from netwarden.ir import Cluster
 from netwarden.ir.services import protocol_number
 from netwarden.load import load_texts
+
+from ..engine.builders import to_yaml
+from ..engine.test_properties import NAMESPACES, PROPERTY, SERVICES, clusters
 
 Doc = dict[str, Any]
 V1 = "policy.networking.k8s.io/v1alpha1"

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "enforcement"))
-from labtools import ENFORCER
-
 from netwarden.lab import Lab
 from netwarden.lab.lifecycle import down, up
+
+from ..enforcement.labtools import ENFORCER
 
 pytestmark = pytest.mark.lab  # skipped without root by this directory's conftest
 

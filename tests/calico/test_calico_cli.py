@@ -12,9 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from calico_helpers import BASE, CRD
 
 from netwarden.cli import main
+
+from .calico_helpers import BASE, CRD
 
 TIERED = """
 apiVersion: projectcalico.org/v3

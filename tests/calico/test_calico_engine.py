@@ -9,9 +9,10 @@ prod/db, dev/client (sa tester), kube-system/dns (namespace label name=kube-syst
 from __future__ import annotations
 
 import pytest
-from calico_helpers import CRD, V3, both, calico, engine_of
 
 from netwarden.engine.verdict import StepKind
+
+from .calico_helpers import CRD, V3, both, calico, engine_of
 
 K8S_ALLOW_DB_TO_WEB = """
 apiVersion: networking.k8s.io/v1

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calico_helpers import engine_of
-
 from netwarden.cli import main
+
+from .calico_helpers import engine_of
 
 HEP = """
 apiVersion: projectcalico.org/v3
@@ -36,7 +36,7 @@ def test_a_host_endpoint_sees_each_global_policy_once() -> None:
 
 
 def test_check_without_port_towards_a_host_endpoint(tmp_path: Path) -> None:
-    from calico_helpers import BASE
+    from .calico_helpers import BASE
 
     (tmp_path / "c.yaml").write_text(BASE)
     (tmp_path / "h.yaml").write_text(HEP)

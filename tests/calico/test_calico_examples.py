@@ -7,12 +7,13 @@ also pins down the decisions the READMEs explain.
 from __future__ import annotations
 
 import pytest
-from calico_helpers import both
-from scenarios import EXAMPLES, SCENARIOS, Probe, Scenario
 
 from netwarden import load_engine
 from netwarden.engine import Engine
 from netwarden.load import load_texts
+
+from .calico_helpers import both
+from .scenarios import EXAMPLES, SCENARIOS, Probe, Scenario
 
 CASES = [(s, p) for s in SCENARIOS for p in s.probes]
 IDS = [f"{s.id}:{p.src}->{p.dst}:{p.protocol}/{p.port}" for s, p in CASES]

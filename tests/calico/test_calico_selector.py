@@ -5,15 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from calico_selector_cases import (
-    CANONICAL,
-    GLOBAL,
-    MATCHES,
-    REJECTED,
-    TOKENIZED,
-    VISITED,
-    VISITED_PREFIX,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +26,16 @@ from netwarden.ir.selector import (
     StartsWith,
 )
 from netwarden.load.calico_selector import MAX_DEPTH, MAX_KEY_LENGTH
+
+from .calico_selector_cases import (
+    CANONICAL,
+    GLOBAL,
+    MATCHES,
+    REJECTED,
+    TOKENIZED,
+    VISITED,
+    VISITED_PREFIX,
+)
 
 # -- Calico's own cases (libcalico-go parser and tokenizer tests) ----------------
 

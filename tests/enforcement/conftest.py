@@ -9,16 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-TESTS = Path(__file__).resolve().parents[1]
-for extra in (TESTS / "examples", TESTS / "engine"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
 
 
 def why_not() -> str | None:
@@ -45,11 +38,11 @@ def _no_namespace_left() -> Iterator[None]:
     yield
     if why_not() is not None:
         return
-    from labtools import ENFORCER
-
     from netwarden.lab import Lab, _created_here, _ns
     from netwarden.lab.lifecycle import down
     from netwarden.lab.manifests import forget_manifests
+
+    from .labtools import ENFORCER
 
     left: list[str] = []
     for lab_id in sorted(_created_here):

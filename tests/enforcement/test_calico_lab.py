@@ -17,16 +17,22 @@ per example; every pod pair must match ``Engine.check``.
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from calico_lab_tools import (
+from hypothesis import HealthCheck, Phase, given, settings
+
+from netwarden import load_cluster
+from netwarden.engine import Engine
+from netwarden.lab import Lab, ProbeUnsupported
+from netwarden.lab.observe import flush_conntrack, observe, observe_many
+
+from ..calico.scenarios import OUTSIDE, SCENARIOS, Probe, Scenario
+from .calico_lab_tools import (
     PODS,
     SERVICES,
     host_name,
@@ -36,16 +42,7 @@ from calico_lab_tools import (
     probe_ports,
     unpoliced,
 )
-from hypothesis import HealthCheck, Phase, given, settings
-from labtools import ENFORCER, cluster_from_text, lab_for
-
-from netwarden import load_cluster
-from netwarden.engine import Engine
-from netwarden.lab import Lab, ProbeUnsupported
-from netwarden.lab.observe import flush_conntrack, observe, observe_many
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calico"))
-from scenarios import OUTSIDE, SCENARIOS, Probe, Scenario
+from .labtools import ENFORCER, cluster_from_text, lab_for
 
 pytestmark = pytest.mark.lab
 TIMEOUT = 1.0

@@ -6,8 +6,6 @@ import select
 import time
 
 import pytest
-from labtools import ENFORCER, cluster_from_text
-from test_enforce_live import from_app, pod, policy
 
 from netwarden.agent.droplog import DropLog, LoggedPacket
 from netwarden.dataplane import Renderer, RenderOptions
@@ -15,6 +13,9 @@ from netwarden.lab import Lab
 from netwarden.lab._ns import inside
 from netwarden.lab.counters import rule_counters
 from netwarden.lab.lifecycle import down, serving
+
+from .labtools import ENFORCER, cluster_from_text
+from .test_enforce_live import from_app, pod, policy
 
 pytestmark = pytest.mark.lab
 

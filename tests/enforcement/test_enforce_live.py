@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 from netwarden._errors import NftError, ValidationError
 from netwarden.cli import main
@@ -21,6 +20,8 @@ from netwarden.lab.counters import rule_counters
 from netwarden.lab.lifecycle import down, up
 from netwarden.lab.manifests import current_cluster
 from netwarden.lab.observe import observe
+
+from .labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 pytestmark = pytest.mark.lab
 

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 from netwarden.lab import Lab
 from netwarden.lab.observe import flush_conntrack, observe_many
+
+from .labtools import ENFORCER, cluster_from_text, grid, lab_for
 
 pytestmark = pytest.mark.lab
 

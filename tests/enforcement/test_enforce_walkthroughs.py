@@ -16,8 +16,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
-from labtools import ENFORCER, grid, lab_for
-from walkthroughs import WALKTHROUGHS, Walkthrough
 
 from netwarden import load_cluster
 from netwarden.engine import Engine
@@ -25,6 +23,9 @@ from netwarden.ir import NamedPort
 from netwarden.ir.services import TCP, UDP
 from netwarden.lab import Lab, LabHost
 from netwarden.lab.observe import Observation, flush_conntrack, observe
+
+from ..examples.walkthroughs import WALKTHROUGHS, Walkthrough
+from .labtools import ENFORCER, grid, lab_for
 
 pytestmark = pytest.mark.lab
 PROBE_TIMEOUT = 1.0

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from labtools import cluster_from_text, lab_for
 
 from netwarden.dataplane import RenderOptions, render_ruleset
 from netwarden.dataplane.names import COMMENT_MAX
 from netwarden.lab.counters import rule_counters
 from netwarden.lab.observe import observe
+
+from .labtools import cluster_from_text, lab_for
 
 pytestmark = pytest.mark.lab
 

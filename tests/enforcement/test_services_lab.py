@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,6 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-from labtools import ENFORCER
 
 from netwarden.engine import Engine
 from netwarden.engine.services import check_service
@@ -35,6 +33,9 @@ from netwarden.lab.manifests import current_cluster
 from netwarden.lab.observe import flush_conntrack
 from netwarden.lab.topology import NETNS_ETC
 from netwarden.netns import inside
+
+from ..services.service_walkthroughs import SERVICE_CASES
+from .labtools import ENFORCER
 
 pytestmark = pytest.mark.lab
 
@@ -531,9 +532,6 @@ def test_lab_down_removes_the_resolvers_and_tables(tmp_path: Path) -> None:
 
 
 # -- the seed walkthroughs, by Service name ------------------------------------------------
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
-from service_walkthroughs import SERVICE_CASES  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def example_labs() -> Iterator[dict[tuple[str, ...], Lab]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from builders import make_namespace, make_pod, make_policy, to_yaml
+from .builders import make_namespace, make_pod, make_policy, to_yaml
 
 __all__ = [
     "BASE_CLUSTER_YAML",

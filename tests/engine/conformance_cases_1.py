@@ -6,8 +6,8 @@ Each grid was derived by hand from the NetworkPolicy semantics (see
 
 from __future__ import annotations
 
-from builders import expr_sel, labels_sel, make_policy, ns_peer, pods_peer, rule, to_yaml
-from conformance_base import Case, cluster_yaml, deny_all
+from .builders import expr_sel, labels_sel, make_policy, ns_peer, pods_peer, rule, to_yaml
+from .conformance_base import Case, cluster_yaml, deny_all
 
 __all__ = ["CASES_1"]
 

@@ -6,7 +6,7 @@ Each grid was derived by hand from the NetworkPolicy semantics (see
 
 from __future__ import annotations
 
-from builders import (
+from .builders import (
     egress_rule,
     ip_peer,
     labels_sel,
@@ -17,8 +17,8 @@ from builders import (
     rule,
     to_yaml,
 )
-from conformance_base import Case, cluster_yaml
-from conformance_cases_1 import OPEN, X_INGRESS_CLOSED, XA_INGRESS_CLOSED
+from .conformance_base import Case, cluster_yaml
+from .conformance_cases_1 import OPEN, X_INGRESS_CLOSED, XA_INGRESS_CLOSED
 
 __all__ = ["CASES_2"]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from builders import load_engine
-from conformance_cases import CASES, PODS, Case, parse_grid, render_grid
 
 import netwarden
 from netwarden.analysis.matrix import port_matrix
+
+from .builders import load_engine
+from .conformance_cases import CASES, PODS, Case, parse_grid, render_grid
 
 
 @cache

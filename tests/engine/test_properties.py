@@ -12,13 +12,14 @@ import copy
 import os
 from typing import Any
 
-from builders import load_engine, make_namespace, make_pod, make_policy, to_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import netwarden
 from netwarden.ir import Direction, Endpoint
 from netwarden.ir.services import protocol_number
+
+from .builders import load_engine, make_namespace, make_pod, make_policy, to_yaml
 
 Doc = dict[str, Any]
 NAMESPACES = ("n0", "n1", "n2")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builders import (
+
+import netwarden
+from netwarden.ir.services import protocol_number
+
+from .builders import (
     egress_rule,
     expr_sel,
     ip_peer,
@@ -20,9 +24,6 @@ from builders import (
     rule,
     to_yaml,
 )
-
-import netwarden
-from netwarden.ir.services import protocol_number
 
 PORTS = [(80, "TCP", "http"), (53, "UDP", "dns"), (7000, "SCTP", "sctp")]
 

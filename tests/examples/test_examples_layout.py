@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from walkthroughs import EXAMPLES, WALKTHROUGHS
 
 from netwarden.load import load_snapshot
+
+from .walkthroughs import EXAMPLES, WALKTHROUGHS
 
 # Kubernetes walkthroughs; the Calico ones (calico-*) have their own tests in tests/calico.
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.glob("seed-*") if p.is_dir())

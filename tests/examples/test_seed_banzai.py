@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 from netwarden import ValidationError, load_engine
 from netwarden.load import load_snapshot
+
+from .walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 EX = EXAMPLES / "seed-banzai"
 CASES = walkthroughs("seed-banzai")

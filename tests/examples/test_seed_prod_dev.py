@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 from netwarden import Engine, compile_snapshot, load_engine
 from netwarden.cli import main
 from netwarden.load import load_texts
+
+from .walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 EX = EXAMPLES / "seed-prod-dev"
 CASES = walkthroughs("seed-prod-dev")

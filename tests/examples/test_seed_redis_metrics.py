@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 from netwarden import load_engine
+
+from .walkthroughs import EXAMPLES, assert_walkthrough, walkthroughs
 
 EX = EXAMPLES / "seed-redis-metrics"
 CASES = walkthroughs("seed-redis-metrics")

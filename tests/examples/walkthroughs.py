@@ -15,7 +15,7 @@ allowed: both helpers put every ``src → src`` in, whatever the difference says
 
 The enforcement lab tests replay the same cases with real packets::
 
-    from walkthroughs import WALKTHROUGHS
+    from ..examples.walkthroughs import WALKTHROUGHS
     for w in WALKTHROUGHS:
         w.paths()          # cluster.yaml + the steps, as Paths
         w.allowed          # {"ns/pod": frozenset({"ns/pod", ...})}

@@ -14,9 +14,10 @@ import ipaddress
 import textwrap
 
 import pytest
-from load_helpers import errors, np_yaml
 
 from netwarden.load import load_texts
+
+from .load_helpers import errors, np_yaml
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\nstatus: {{{status}}}\n"
 CALICO = ("apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {{name: s}}\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from load_helpers import load
-
 from netwarden.load.addresses import assign_addresses
 from netwarden.resources.k8s import Meta, Pod
+
+from .load_helpers import load
 
 
 def pod(name: str, ns: str = "default", node: str | None = None, *ips: str) -> Pod:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from load_helpers import errors, load, load_policy, np_yaml
 
 from netwarden.load import load_texts
 from netwarden.resources.k8s import (
@@ -14,6 +13,8 @@ from netwarden.resources.k8s import (
     LabelSelectorRequirement,
     NetworkPolicyPort,
 )
+
+from .load_helpers import errors, load, load_policy, np_yaml
 
 
 def test_a_namespaced_object_without_namespace_is_in_default() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from load_helpers import errors
+
+from .load_helpers import errors
 
 POD = (
     "apiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\n"

@@ -7,10 +7,11 @@ error it must produce.
 from __future__ import annotations
 
 import pytest
-from load_helpers import errors, np_yaml, policy_errors
 
 from netwarden._errors import InvalidManifests
 from netwarden.load import load_texts
+
+from .load_helpers import errors, np_yaml, policy_errors
 
 LETTERS = "must consist of alphanumerics, '-', '_' or '.', and start and end with an alphanumeric"
 PEER_NEEDS = "must specify at least one of podSelector, namespaceSelector or ipBlock"

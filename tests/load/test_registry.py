@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from load_helpers import errors, load
 
 from netwarden.load.registry import Note, api_group, lookup, register, unregister
 from netwarden.load.yamlpos import Node
+
+from .load_helpers import errors, load
 
 
 @dataclass(frozen=True)

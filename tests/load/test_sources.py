@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from load_helpers import errors, load
 
 from netwarden._errors import InvalidManifests
 from netwarden.load import load_snapshot
+
+from .load_helpers import errors, load
 
 POD = """\
 apiVersion: v1

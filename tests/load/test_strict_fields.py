@@ -11,10 +11,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from load_helpers import errors
 
 from netwarden.cli import main
 from netwarden.load import Strictness, load_texts
+
+from .load_helpers import errors
 
 NP = """\
 apiVersion: networking.k8s.io/v1

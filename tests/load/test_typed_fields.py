@@ -12,9 +12,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from load_helpers import errors, np_yaml
 
 from netwarden.load import load_texts
+
+from .load_helpers import errors, np_yaml
 
 POD = """\
 apiVersion: v1

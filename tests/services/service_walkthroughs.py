@@ -5,7 +5,7 @@ states (written by hand from the article, never taken from the engine). The
 engine test (``test_service_examples.py``) checks them through the Services;
 the lab replays them with real DNS and DNAT::
 
-    from service_walkthroughs import SERVICE_CASES
+    from ..services.service_walkthroughs import SERVICE_CASES
     for case in SERVICE_CASES:
         case.paths()       # the manifests to load (lab up)
         case.source, case.name, case.port, case.protocol, case.allowed

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from svc_helpers import pod, service
 
 from netwarden.cli import main
+
+from .svc_helpers import pod, service
 
 APP = ("apiVersion: v1\nkind: Namespace\nmetadata: {name: admin, labels: {role: admin}}\n---\n"
        + pod("curl", ns="admin", labels="{app: curl}")

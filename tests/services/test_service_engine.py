@@ -7,11 +7,12 @@ ports, and (from outside) which source address the backend sees.
 from __future__ import annotations
 
 import pytest
-from svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
 
 from netwarden.engine import Engine
 from netwarden.engine.service_names import find_service
 from netwarden.engine.services import ServiceVerdict, check_service
+
+from .svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
 
 
 def _check(text: str, src: str, name: str, port: int | str | None = 80,

@@ -13,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from service_walkthroughs import EXAMPLES, SERVICE_CASES, ServiceCase
 
 from netwarden import load_cluster
 from netwarden.engine import Engine
 from netwarden.engine.service_names import find_service
 from netwarden.engine.services import check_service
+
+from .service_walkthroughs import EXAMPLES, SERVICE_CASES, ServiceCase
 
 BANZAI = [EXAMPLES / "seed-banzai" / f for f in
           ("cluster.yaml", "services.yaml", "policies/06-staging.yaml")]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from svc_helpers import EXTERNAL, cluster, lb, pod, service
-
 from netwarden.analysis.findings import Finding
 from netwarden.analysis.lint import lint
+
+from .svc_helpers import EXTERNAL, cluster, lb, pod, service
 
 API = (pod("api", labels="{app: api}", ports="[{name: http, containerPort: 5000}]")
        + pod("client", labels="{app: client}")

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from svc_helpers import ADMIN, BACKENDS, ONLY_PORT_80, SVC, cluster
-
 from netwarden.analysis.service_matrix import service_matrix
 from netwarden.cli import main
 from netwarden.engine import Engine
+
+from .svc_helpers import ADMIN, BACKENDS, ONLY_PORT_80, SVC, cluster
 
 APP = ADMIN + BACKENDS + SVC + ONLY_PORT_80
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from svc_helpers import cluster, errors, pod, service
-
 from netwarden.ir.services import TCP, UDP
+
+from .svc_helpers import cluster, errors, pod, service
 
 
 def _targets(text: str, name: str = "backend", index: int = 0) -> dict[str, int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
-
 from netwarden.analysis.diff import diff
 from netwarden.analysis.external import ExternalConnectivity
 from netwarden.analysis.service_queries import (
@@ -12,6 +10,8 @@ from netwarden.analysis.service_queries import (
     who_can_reach_service,
 )
 from netwarden.engine import Engine
+
+from .svc_helpers import ADMIN, BACKENDS, EXTERNAL, ONLY_PORT_80, SVC, cluster, lb, pod, service
 
 
 def _who(text: str, ns: str, name: str, port: int | str | None = None) -> list[tuple[str, str]]:

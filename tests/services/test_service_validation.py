@@ -7,9 +7,10 @@ prod; the message names file, line and field.
 from __future__ import annotations
 
 import pytest
-from svc_helpers import errors
 
 from netwarden.load import load_texts
+
+from .svc_helpers import errors
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: prod}}\nspec:\n{spec}\n"
 

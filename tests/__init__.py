@@ -1,0 +1,1 @@
+"""netwarden's tests, a package tree: helpers are imported package-relatively."""
