@@ -6,6 +6,11 @@ port of the protocol at once, per service set: "allowed on TCP 5432 only",
 source's egress, the destination's ingress) gets its own service set, and the
 trace shown is that of one representative port, so the side verdicts printed
 always agree with the answer.
+
+With ``--to-name`` the destination is a host known by DNS name: AdminNetworkPolicy
+``domainNames`` peers are matched against it, every other rule sees an outside
+address netwarden cannot know without DNS, and the rules naming addresses that
+might match the resolved address are listed (``certain`` is false when any is).
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from typing import Any
 from rich.markup import escape
 
 from .._errors import LookupFailed
-from ..engine import Connectivity, Engine, SideVerdict, Verdict
+from ..engine import Connectivity, Engine, NameVerdict, SideVerdict, Verdict
 from ..engine.connectivity import is_loopback
+from ..engine.service_names import is_service_name
 from ..ir import Direction, Endpoint, EndpointKind, Rule, ServiceSet
 from ..ir.services import PORT_PROTOCOLS, protocol_name, protocol_number
 from ._common import (
@@ -49,15 +55,21 @@ def register(sub: Any) -> None:
         "  netwarden check k8s/ --from prod/Deployment/web --to prod/db    # every TCP port\n"
         "  netwarden check k8s/ --from 192.168.5.10 --to prod/db --port 3306 --protocol TCP\n"
         "  netwarden check k8s/ --from admin/curl --to backend.staging.svc.cluster.local "
-        "--port http    # through a Service",
+        "--port http    # through a Service\n"
+        "  netwarden check k8s/ --from prod/web --to-name api.example.com --port 443"
+        "    # AdminNetworkPolicy domainNames",
     )
     add_inputs(parser)
     parser.add_argument("--from", dest="src", required=True,
                         help="namespace/pod, namespace/Kind/workload, a pod name in default, "
                         "or an IP")
-    parser.add_argument("--to", dest="dst", required=True,
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", dest="dst",
                         help="namespace/pod, namespace/Kind/workload, a pod name in default, "
                         "an IP, or a Service (ns/svc/name, name.ns.svc.cluster.local, name.ns)")
+    target.add_argument("--to-name", dest="dst_name", metavar="NAME",
+                        help="a host outside the cluster known by DNS name (matched against "
+                        "AdminNetworkPolicy domainNames; needs --port for TCP/UDP/SCTP)")
     parser.add_argument("--port", type=port_argument,
                         help="destination port, or a Service port name (default: every port, "
                         "answered per port range)")
@@ -109,6 +121,8 @@ class PortRange:
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
     engine = Engine(cluster)
+    if args.dst_name is not None:
+        return _run_by_name(engine, args)
     service = resolve_service(engine, args.dst, args, args.port)
     args.src = qualified_name(engine, args.src, args)
     if service is not None:
@@ -132,6 +146,51 @@ def run(args: argparse.Namespace) -> int:
         for caveat in caveats:
             console().print(f"  [yellow]![/] {escape(caveat)}")
     return EXIT_OK if allowed else EXIT_NEGATIVE
+
+
+def _run_by_name(engine: Engine, args: argparse.Namespace) -> int:
+    protocol = protocol_number(args.protocol)
+    if isinstance(args.port, str):
+        raise LookupFailed(f"--port {args.port}: a port name is a Service port's name; "
+                           "--to-name takes a port number")
+    if args.port is None and protocol in PORT_PROTOCOLS:
+        raise LookupFailed("--to-name needs --port: a host known by name is checked one "
+                           "port at a time")
+    if is_service_name(args.dst_name.rstrip("."), args.cluster_domain):
+        raise LookupFailed(f"--to-name {args.dst_name}: a Service name of the cluster domain "
+                           "is checked through the Service: use --to")
+    args.src = qualified_name(engine, args.src, args)
+    answer = engine.check_name(args.src, args.dst_name, protocol, args.port)
+    if args.format != "text":
+        print(dump(_name_json(answer), args.format))
+    else:
+        _print(answer.verdict, args.port, None)
+        if answer.address_rules:
+            console().print(f"  [yellow]![/] {escape(_uncertainty(answer))}")
+    return EXIT_OK if answer.verdict.allowed else EXIT_NEGATIVE
+
+
+def _uncertainty(answer: NameVerdict) -> str:
+    rules = ", ".join(str(r.origin) for r in answer.address_rules)
+    return (f"not certain: without DNS netwarden cannot know whether {rules} (naming "
+            f"addresses) match the address {answer.verdict.destination} resolves to; "
+            "any of them could change the answer")
+
+
+def _name_json(answer: NameVerdict) -> dict[str, Any]:
+    verdict = answer.verdict
+    return {
+        "allowed": verdict.allowed,
+        "certain": answer.certain,
+        "from": verdict.source,
+        "to_name": verdict.destination,
+        "protocol": protocol_name(verdict.packet.protocol),
+        "port": verdict.packet.port,
+        "reasons": verdict.reasons,
+        "egress": _side_json(verdict.egress, None, None),
+        "address_rules": [str(r.origin) for r in answer.address_rules],
+        "uncertainty": _uncertainty(answer) if answer.address_rules else None,
+    }
 
 
 def _port_range(engine: Engine, args: argparse.Namespace, protocol: int) -> PortRange | None:

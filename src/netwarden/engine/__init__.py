@@ -1,5 +1,6 @@
 """The engine: verdicts with explanations, and the connectivity map, from the IR."""
 
+from .by_name import NameVerdict
 from .connectivity import Connectivity
 from .engine import Engine
 from .explain import describe_policy, describe_rule, speaks_calico
@@ -8,6 +9,7 @@ from .verdict import Packet, SideVerdict, Step, StepKind, Verdict
 __all__ = [
     "Connectivity",
     "Engine",
+    "NameVerdict",
     "Packet",
     "SideVerdict",
     "Step",

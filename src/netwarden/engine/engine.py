@@ -15,6 +15,7 @@ from functools import cached_property
 from .._errors import LookupFailed
 from ..ir import Cluster, Direction, Endpoint, EndpointKind, IPAddress, Peer, PolicyIndex
 from ..ir.services import ECHO_REQUEST, protocol_number
+from .by_name import NameVerdict, address_rules_in_play, dns_name
 from .connectivity import Connectivity, is_loopback
 from .evaluate import evaluate_side
 from .verdict import Packet, SideVerdict, Verdict
@@ -125,6 +126,44 @@ class Engine:
         sides = [s for s in (egress, ingress, *forwarded) if s is not None]
         allowed = all(side.allowed for side in sides)
         return Verdict(allowed, *names, packet, egress, ingress, tuple(notes), forwarded)
+
+    def check_name(
+        self,
+        src: str | Subject,
+        name: str,
+        protocol: str | int = "TCP",
+        port: int | None = None,
+    ) -> NameVerdict:
+        """Would ``src`` be allowed to connect to the host known by DNS ``name``?
+
+        AdminNetworkPolicy ``domainNames`` peers are matched against the name
+        (``*.example.com`` stands for one or more labels); to every other rule
+        the destination is an address outside the cluster that netwarden
+        cannot know without DNS, and the rules naming addresses that might
+        match it are returned with the verdict (see ``engine.by_name``).
+        """
+        source = self.resolve(src)
+        if not isinstance(source, Endpoint):
+            raise LookupFailed(f"--from {src}: with --to-name the source must be a pod or "
+                               "endpoint of the cluster (an outside address has no policy)")
+        wanted = dns_name(name)
+        proto = protocol_number(protocol)
+        if port is None and proto in ECHO_REQUEST:
+            port = ECHO_REQUEST[proto]
+        src_peer, dst_peer = self.peer(source), Peer(None, name=wanted)
+        packet = Packet(src_peer.ip, None, proto, port)
+        notes: list[str] = []
+        egress = self._side(source, Direction.EGRESS, src_peer, dst_peer, packet, notes)
+        notes.append(f"{wanted} is treated as an address outside the cluster: netwarden has "
+                     "no DNS, so only domainNames peers see the name")
+        forwarded = self._forwarded(src_peer, dst_peer, packet)
+        sides = [s for s in (egress, *forwarded) if s is not None]
+        allowed = all(side.allowed for side in sides)
+        verdict = Verdict(allowed, source.key, wanted, packet, egress, None, tuple(notes),
+                          forwarded)
+        rules = address_rules_in_play(self.index, source, egress, packet) \
+            if egress is not None and egress.isolated else ()
+        return NameVerdict(verdict, rules)
 
     def _forwarded(self, src: Peer, dst: Peer, packet: Packet) -> tuple[SideVerdict, ...]:
         """Host endpoints the connection crosses, leaving the source's node and
