@@ -392,8 +392,9 @@ def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list
         if rest:
             out.append(Term(direction, term.pos, term.neg, rest, term.names, term.partial))
         if not covers(rule, term.pos, direction, cluster):
-            out.append(Term(direction, term.pos, (*term.neg, rule), inter, term.names,
-                            term.partial))
+            left = Term(direction, term.pos, (*term.neg, rule), inter, term.names, term.partial)
+            if not _empty(left, cluster):
+                out.append(left)
     return out
 
 
