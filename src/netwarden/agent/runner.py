@@ -20,6 +20,7 @@ from ..dataplane.nft.backend import SystemNft
 from ..dataplane.nft.objects import Table
 from ..engine import Engine
 from ..load.cache import ManifestCache
+from ..load.loader import Strictness
 from .droplog import follow
 from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
@@ -50,6 +51,9 @@ class AgentConfig:
     interface_prefix: str = "cali"
     table: str = "netwarden"
     log_drops: int | None = None  # NFLOG group for readable drop lines; None: off
+    # how a dir: source's manifests are judged ("lenient", "default", "strict"); a live
+    # cluster is always read leniently (the API server validated it)
+    strictness: str = "default"
 
 
 class Agent:
@@ -80,7 +84,8 @@ class Agent:
         reconciler = Reconciler(
             SystemNft(netns), cfg.node, resolver, options=options,
             conntrack=Conntrack(netns) if cfg.revoke else None, revoke=cfg.revoke,
-            metrics=metrics, cache=ManifestCache(skip_invalid=source.name == "kubernetes"),
+            metrics=metrics, cache=ManifestCache(skip_invalid=source.name == "kubernetes",
+                                strictness=Strictness(cfg.strictness)),
             debounce=cfg.debounce, resync=cfg.resync,
         )
         server = None

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from ._common import EXIT_OK, add_command
+from ._common import EXIT_OK, add_command, add_strictness
 
 
 def register(sub: Any) -> None:
@@ -43,6 +43,7 @@ def register(sub: Any) -> None:
                         "policy) through this NFLOG group, rate-limited")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--log-level", default="info")
+    add_strictness(parser)  # for dir: sources; a live cluster is always read leniently
     parser.set_defaults(func=run)
 
 
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         in_current_netns=args.in_current_netns, kubeconfig=args.kubeconfig,
         context=args.context, metrics_address=args.metrics_address or None,
         resync=args.resync, debounce=args.debounce, revoke=not args.no_revoke,
-        interface_prefix=prefix, log_drops=args.log_drops,
+        interface_prefix=prefix, log_drops=args.log_drops, strictness=args.strictness,
     )
     agent = Agent.from_config(cfg)
     agent.install_signals()

@@ -10,6 +10,7 @@ import argparse
 import subprocess
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from .._errors import LabError
@@ -20,6 +21,7 @@ from ._common import (
     Formatter,
     add_format,
     add_output,
+    add_strictness,
     console,
     dump,
     error_console,
@@ -127,6 +129,7 @@ def register(sub: Any) -> None:
 def _paths(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="manifest files or directories, or - for stdin")
+    add_strictness(p)
 
 
 def _lab_opt(p: argparse.ArgumentParser) -> None:
@@ -176,7 +179,7 @@ def _up(args: argparse.Namespace) -> int:
 
     ports = _serve_ports(args.serve)
     lab, cluster = up(args.paths, Enforcer(), hosts=args.host, nodes=args.nodes, ports=ports,
-                      keep=True, dns=not args.no_dns)
+                      keep=True, dns=not args.no_dns, strictness=args.strictness)
     print_warnings(cluster)
     rows: list[dict[str, Any]] = [
         {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
@@ -303,9 +306,10 @@ def _apply(args: argparse.Namespace) -> int:
     from ..lab.enforcement import Enforcer
 
     lab = _lab(args)
-    report = Enforcer().apply_policies(lab, args.paths, revoke_flows=not args.no_revoke)
+    report = Enforcer().apply_policies(lab, args.paths, revoke_flows=not args.no_revoke,
+                                       strictness=args.strictness)
     for warning in report.warnings:
-        error_console().print(f"warning: {warning}")
+        error_console().print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if args.format == "json":
         write(dump(report.to_json(), "json"))
         return EXIT_OK
@@ -400,7 +404,8 @@ def _run(args: argparse.Namespace) -> int:
     proto = args.protocol.upper()
     extra = [(args.port, protocol_number(proto))] if proto in ("TCP", "UDP") else []
     enforcer = Enforcer()
-    lab, cluster = up(args.paths, enforcer, nodes=args.nodes, ports=extra)
+    lab, cluster = up(args.paths, enforcer, nodes=args.nodes, ports=extra,
+                      strictness=args.strictness)
     print_warnings(cluster)
     try:
         obs = _observe(lab, cluster, args)

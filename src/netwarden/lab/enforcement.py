@@ -141,18 +141,22 @@ class Enforcer:
         return stats
 
     def apply_policies(self, lab: Lab, paths: Sequence[str | os.PathLike[str]], *,
-                       revoke_flows: bool = True, stdin: TextIO | None = None) -> ApplyReport:
+                       revoke_flows: bool = True, stdin: TextIO | None = None,
+                       strictness: str = "default") -> ApplyReport:
         """Replace the lab's policy set by the one under ``paths``; pods stay.
+
+        The report's warnings are the loader's for these files (read with
+        ``strictness``) and what ``apply`` itself ignores.
 
         Invalid manifests raise ``ValidationError`` and an nft refusal ``NftError``;
         either way the previous rules keep enforcing and nothing is recorded.
         """
         old = current_cluster(lab.id)
         sources = snapshot(paths, stdin)
-        update = load_sources(paths, sources)
+        update = load_sources(paths, sources, strictness)
         new = with_policies(old, update)
         stats = self.enforce(lab, new)
-        store_sources(lab.id, "policies", sources)
+        store_sources(lab.id, "policies", sources, strictness)
         before = {p.id: p for p in old.policies}
         after = {p.id: p for p in new.policies}
         report = ApplyReport(
@@ -160,6 +164,7 @@ class Enforcer:
             removed=sorted(set(before) - set(after)),
             changed=sorted(k for k in set(before) & set(after) if before[k] != after[k]),
             stats=stats,
+            warnings=list(update.warnings),
         )
         if update.services:  # pods and Services are the lab's from `lab up`
             report.warnings.append(

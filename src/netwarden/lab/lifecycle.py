@@ -105,16 +105,19 @@ def prune(enforcer: Enforcer | None = None) -> None:
 def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
        hosts: Sequence[str | LabHost] = (), nodes: int = 1,
        ports: Iterable[tuple[int, int]] = (), keep: bool = False,
-       stdin: TextIO | None = None, dns: bool = True) -> tuple[Lab, Cluster]:
+       stdin: TextIO | None = None, dns: bool = True,
+       strictness: str = "default") -> tuple[Lab, Cluster]:
     """Build a lab for the manifests under ``paths`` and enforce their policies.
 
     ``kind: LabHost`` documents and ``hosts`` (``name=ip`` or ``LabHost``)
     become external hosts. ``dns=False`` adds no kube-dns of the lab's own.
+    ``strictness``: how the manifests are read (``--lenient``/``--strict``),
+    recorded with them.
     Fails with ``LabError`` without root, ip or nft.
     """
     _ns.require_root_and_tools("ip", "nft", "conntrack")
     sources = snapshot(paths, stdin)
-    cluster = load_sources(paths, sources)
+    cluster = load_sources(paths, sources, strictness)
     if dns:
         sources, cluster = with_lab_dns(sources, cluster)
     lab_hosts = list(parse_lab_hosts(text for _, text in sources))
@@ -123,7 +126,7 @@ def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
     ports = [*policy_ports(cluster), *service_ports(cluster), *ports]
     lab = Lab.up(serving(cluster, ports), lab_hosts, nodes, keep=keep)
     try:
-        store_sources(lab.id, "cluster", sources)
+        store_sources(lab.id, "cluster", sources, strictness)
         enforcer.enforce(lab, cluster)
     except BaseException:
         down(lab, enforcer)

@@ -46,23 +46,27 @@ def snapshot(paths: Sequence[str | os.PathLike[str]],
     return texts
 
 
-def load_sources(paths: Sequence[str | os.PathLike[str]], sources: Sources) -> Cluster:
+def load_sources(paths: Sequence[str | os.PathLike[str]], sources: Sources,
+                 strictness: str = "default") -> Cluster:
     """Compile what ``snapshot`` read; from the files themselves when possible (their
-    names then appear in errors), from the read text when stdin was one of them."""
+    names then appear in errors), from the read text when stdin was one of them.
+    ``strictness`` as ``load_cluster``'s (``--lenient``, ``--strict``)."""
     if not sources:
         raise ValidationError(None, "", "no manifests found")
     if all(os.fspath(p) != "-" for p in paths):
-        return load_cluster(paths)
+        return load_cluster(paths, strictness=strictness)
     text = "\n---\n".join(t for _, t in sources)
-    return load_cluster(["-"], stdin=io.StringIO(text))
+    return load_cluster(["-"], stdin=io.StringIO(text), strictness=strictness)
 
 
 def _store(lab_id: str) -> Path:
     return Path(STATE_DIR) / f"{lab_id}.manifests"
 
 
-def store_sources(lab_id: str, part: str, sources: Sources) -> Path:
-    """Store texts as ``NNN-name`` files of ``part`` so a directory load keeps their order."""
+def store_sources(lab_id: str, part: str, sources: Sources,
+                  strictness: str = "default") -> Path:
+    """Store texts as ``NNN-name`` files of ``part`` so a directory load keeps their order,
+    with the strictness they were read with (later commands read them back the same way)."""
     target = _store(lab_id) / part
     tmp = target.with_name(part + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -73,14 +77,20 @@ def store_sources(lab_id: str, part: str, sources: Sources) -> Path:
             base += ".yaml"
         (tmp / f"{i:03d}-{base}").write_text(text, encoding="utf-8")
     (tmp / "SOURCES").write_text("\n".join(n for n, _ in sources) + "\n", encoding="utf-8")
+    (tmp / _STRICTNESS).write_text(strictness + "\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return target
 
 
+_STRICTNESS = "STRICTNESS"
+
+
 def _load_dir(path: Path) -> Cluster:
-    files = sorted(p for p in path.iterdir() if p.name != "SOURCES")
-    return load_cluster(files) if files else Cluster()
+    files = sorted(p for p in path.iterdir() if p.name not in ("SOURCES", _STRICTNESS))
+    mark = path / _STRICTNESS
+    strictness = mark.read_text(encoding="utf-8").strip() if mark.exists() else "default"
+    return load_cluster(files, strictness=strictness) if files else Cluster()
 
 
 def sources_of(lab_id: str) -> dict[str, list[str]]:

@@ -56,12 +56,14 @@ class ManifestCache:
     already validated) a text the loader refuses is left out, listed in
     ``skipped`` and named in the snapshot's warnings; and fields this schema
     does not know (a newer API server's, a newer Calico's) are warnings, not
-    errors (``Strictness.LENIENT``).
+    errors (``Strictness.LENIENT``). ``strictness`` sets how the directory
+    source's texts are judged (``netwarden agent --lenient/--strict``).
     """
 
-    def __init__(self, *, skip_invalid: bool = False) -> None:
+    def __init__(self, *, skip_invalid: bool = False,
+                 strictness: Strictness = Strictness.DEFAULT) -> None:
         self.skip_invalid = skip_invalid
-        self.strictness = Strictness.LENIENT if skip_invalid else Strictness.DEFAULT
+        self.strictness = Strictness.LENIENT if skip_invalid else strictness
         self._parsed: dict[str, Parsed] = {}
         self.skipped: list[ValidationError] = []
 
