@@ -107,6 +107,21 @@ def register(sub: Any) -> None:
     add_format(p, "table", "json")
     p.set_defaults(func=_stats)
 
+    p = cmd("flows", "record the lab's new connections (accepted and denied) as flow records",
+            "sudo netwarden lab flows -O flows.jsonl --seconds 60")
+    _lab_opt(p)
+    p.add_argument("-O", "--output", metavar="FILE",
+                   help="append JSON Lines to FILE (rotated to FILE.1 past --max-bytes); "
+                   "default stdout")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="stop after this many seconds (default: until interrupted)")
+    p.add_argument("--max-bytes", type=int, default=64 << 20,
+                   help="size at which FILE rotates (default 64 MiB)")
+    p.add_argument("--rate", type=float, default=200.0,
+                   help="records a second kept in a burst; the rest are counted, not "
+                   "written (default 200)")
+    p.set_defaults(func=_flows)
+
     p = cmd("down", "remove the lab (namespaces, daemon, state)", "sudo netwarden lab down --all")
     _lab_opt(p)
     p.add_argument("--all", action="store_true", help="remove every lab on this machine")
@@ -352,6 +367,32 @@ def _stats(args: argparse.Namespace) -> int:
         table.add_row(str(c.packets), str(c.bytes), c.verdict, c.origin)
     out = console()
     out.print(table if counters else "no rule has counted a packet yet")
+    return EXIT_OK
+
+
+def _flows(args: argparse.Namespace) -> int:
+    import threading
+
+    from ..analysis.flows import dump_flow
+    from ..dataplane.flowlog import FlowLogFile
+    from ..lab.flows import record
+
+    lab = _lab(args)
+    log = FlowLogFile(args.output or "/dev/stdout", max_bytes=args.max_bytes if args.output
+                      else 1 << 62, rate=args.rate, burst=max(1, int(args.rate * 5)))
+    stop = threading.Event()
+    if args.seconds is not None:
+        threading.Timer(args.seconds, stop.set).start()
+    try:
+        record(lab, lambda flow: log.write(dump_flow(flow)), stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        log.close()
+    error_console().print(f"lab {lab.id}: recorded {log.written} flows"
+                          + (f", {log.sampled_out} left out of the log by sampling"
+                             if log.sampled_out else ""))
     return EXIT_OK
 
 

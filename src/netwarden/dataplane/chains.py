@@ -69,6 +69,7 @@ def forward_chain(opts: RenderOptions) -> Chain:
     rules += [
         Rule("iifname vmap @egress_dispatch"),
         Rule("oifname vmap @ingress_dispatch"),
+        *opts.flow_log(),  # reached only by new connections both sides accepted
     ]
     return Chain(
         "forward", tuple(rules), type="filter", hook="forward", priority=opts.priority,

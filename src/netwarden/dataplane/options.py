@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from .names import log_prefix
 from .nft.objects import Rule, quote
 
-__all__ = ["Marks", "RenderOptions"]
+__all__ = ["ACCEPT_PREFIX", "FLOW_LOG_SAMPLED", "Marks", "RenderOptions"]
+
+ACCEPT_PREFIX = "nw accept"  # the log prefix of an accepted new connection (``flowlog``)
+FLOW_LOG_SAMPLED = "flow log sampled out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,12 @@ class RenderOptions:
     # A packet-mark bit set (by the lab's kube-proxy table) on a pod's connection to
     # itself through a Service: accepted like loopback, which policy never judges.
     hairpin_mark: int | None = None
+    # NFLOG group for new connections the table accepts (``flowlog``): one rate-limited
+    # ``ct state new log`` at the forward chain's end; set drop_log_group to it as well
+    # to record denied connections too.
+    flow_log_group: int | None = None
+    flow_log_rate: str = "200/second"
+    flow_log_burst: int = 1000
 
     @property
     def drop_log(self) -> str | None:
@@ -52,6 +61,20 @@ class RenderOptions:
             return None
         return (f"limit rate {self.drop_log_rate} burst {self.drop_log_burst} packets "
                 f"log group {self.drop_log_group}")
+
+    def flow_log(self) -> list[Rule]:
+        """The accept point's log rule and the counter of what its limit left out.
+
+        Both limits see the same packets at the same rate, so the second counts
+        (``flow log sampled out``) what the first did not log.
+        """
+        if self.flow_log_group is None:
+            return []
+        limit = f"limit rate {self.flow_log_rate} burst {self.flow_log_burst} packets"
+        over = f"limit rate over {self.flow_log_rate} burst {self.flow_log_burst} packets"
+        return [Rule(f"ct state new {limit} log group {self.flow_log_group} prefix "
+                     f"{quote(ACCEPT_PREFIX)}"),
+                Rule(f"ct state new {over} counter", FLOW_LOG_SAMPLED)]
 
     def logged(self, match: str, text: str) -> list[Rule]:
         """The rule logging what ``match`` is about to drop (none without a group).

@@ -44,13 +44,18 @@ from . import Lab
 from .kubeproxy import service_rulesets
 from .manifests import current_cluster, load_sources, snapshot, store_sources, with_policies
 
-__all__ = ["ApplyReport", "Enforcer", "lab_options", "revoke_lab", "tampered"]
+__all__ = ["FLOW_LOG_GROUP", "ApplyReport", "Enforcer", "lab_options", "revoke_lab", "tampered"]
+
+
+FLOW_LOG_GROUP = 100  # NFLOG groups are per network namespace: each node has its own
 
 
 def lab_options(lab: Lab) -> RenderOptions:
-    """The lab's render options: its pod veth prefix, so unknown pods fail closed, and
-    the kube-proxy table's hairpin mark (a pod reaching itself through a Service)."""
-    return RenderOptions(pod_interface_prefix=lab.pod_veth_prefix, hairpin_mark=HAIRPIN_MARK)
+    """The lab's render options: its pod veth prefix, so unknown pods fail closed, the
+    kube-proxy table's hairpin mark (a pod reaching itself through a Service), and new
+    connections and drops logged to ``FLOW_LOG_GROUP`` for ``lab flows``."""
+    return RenderOptions(pod_interface_prefix=lab.pod_veth_prefix, hairpin_mark=HAIRPIN_MARK,
+                         flow_log_group=FLOW_LOG_GROUP, drop_log_group=FLOW_LOG_GROUP)
 
 
 @dataclass

@@ -1,0 +1,198 @@
+"""Flow recording in the lab with real packets, and the way from traffic to policy.
+
+A three-tier application (web → api through its Service, api → db) runs without
+policies while ``lab.flows.record`` listens; the recorded flows name both ends,
+the Service the client addressed and the verdict. ``suggest`` turns them into
+policies, which a new lab enforces: the same traffic still gets through and a
+connection nobody made while recording is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netwarden.analysis.flows import Flow, FlowVerdict
+from netwarden.analysis.suggest import suggest
+from netwarden.lab import Lab
+from netwarden.lab.enforcement import Enforcer
+from netwarden.lab.flows import record
+from netwarden.lab.lifecycle import down, up
+from netwarden.lab.manifests import current_cluster
+
+pytestmark = [pytest.mark.lab, pytest.mark.skipif(
+    os.geteuid() != 0 or any(shutil.which(t) is None for t in ("ip", "nft", "conntrack")),
+    reason="lab tests need root, ip, nft and conntrack")]
+
+APP = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-0, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80, name: http}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-0, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: c, image: api, ports: [{containerPort: 8080, name: http}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, image: postgres, ports: [{containerPort: 5432, name: pg}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {selector: {app: api}, ports: [{name: http, port: 80, targetPort: http}]}
+"""
+
+DB_FROM_API = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: api}}}]
+    ports: [{port: 5432}]
+"""
+
+ENFORCER = Enforcer()
+API_URL = "http://api.shop.svc.cluster.local/"
+
+
+def curl(lab: Lab, key: str, url: str) -> str:
+    """The body ``url`` answers from ``key`` (an allowed connection is tried twice)."""
+    for _ in range(2):
+        done = lab.exec(key, ["curl", "-s", "-m", "5", url], timeout=30)
+        if done.returncode == 0:
+            return done.stdout.strip()
+    return ""
+
+
+def tcp(lab: Lab, key: str, ip: str, port: int, tries: int = 1) -> bool:
+    """Whether a TCP connection from ``key`` to ``ip:port`` gets the lab's greeting."""
+    for _ in range(tries):
+        done = lab.exec(key, ["sh", "-c", f"echo x | nc -w 3 {ip} {port}"], timeout=30)
+        if done.stdout.startswith("nw "):
+            return True
+    return False
+
+
+def ip_of(lab: Lab, key: str) -> str:
+    endpoint = current_cluster(lab.id).endpoint(key)
+    assert endpoint is not None
+    return str(endpoint.ips[0])
+
+
+class Recording:
+    """``record`` in a thread for the length of a ``with`` block."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab, self.flows = lab, list[Flow]()
+        self.stop, self.ready = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=record, args=(lab, self.flows.append, self.stop,
+                                                            self.ready), daemon=True)
+
+    def __enter__(self) -> list[Flow]:
+        self.thread.start()
+        assert self.ready.wait(30), "the recorder did not subscribe"
+        return self.flows
+
+    def __exit__(self, *exc: object) -> None:
+        time.sleep(1.0)  # let the last messages arrive
+        self.stop.set()
+        self.thread.join(30)
+
+
+def app_traffic(lab: Lab) -> tuple[str, bool]:
+    """web → api by its Service name, api → db: what each got."""
+    return curl(lab, "shop/web-0", API_URL), tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"),
+                                                  5432, tries=2)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("flows") / "app.yaml"
+    path.write_text(APP)
+    return path
+
+
+@pytest.fixture(scope="module")
+def recorded(app: Path) -> Iterator[tuple[Lab, list[Flow]]]:
+    lab, _ = up([app], ENFORCER)
+    try:
+        with Recording(lab) as flows:
+            assert app_traffic(lab) == ("nw shop/api-0", True)
+        yield lab, flows
+    finally:
+        down(lab, ENFORCER)
+
+
+def _between(flows: list[Flow], src: str, dst: str) -> list[Flow]:
+    return [f for f in flows if f.source.key == src and f.destination.key == dst]
+
+
+def test_a_connection_through_a_service_is_recorded_with_the_service_and_the_backend(
+        recorded: tuple[Lab, list[Flow]]) -> None:
+    _, flows = recorded
+    [flow] = _between(flows, "shop/web-0", "shop/api-0")
+    assert (flow.protocol, flow.destination.port, flow.verdict) == ("TCP", 8080,
+                                                                     FlowVerdict.ALLOWED)
+    assert flow.service is not None
+    assert (flow.service.namespace, flow.service.name, flow.service.port) == ("shop", "api", 80)
+    assert flow.source.label_map == {"app": "web"}
+
+
+def test_each_dns_lookup_is_one_flow_to_kube_dns(recorded: tuple[Lab, list[Flow]]) -> None:
+    _, flows = recorded
+    dns = _between(flows, "shop/web-0", "kube-system/lab-dns")
+    assert dns and all(f.protocol == "UDP" and f.destination.port == 53 for f in dns)
+    assert len({f.source.port for f in dns}) == len(dns)  # a socket's second query: no record
+
+
+def test_a_denied_connection_is_recorded_with_the_end_of_tier_that_dropped_it(
+        app: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "db.yaml"
+    policy.write_text(DB_FROM_API)
+    lab, _ = up([app, policy], ENFORCER)
+    try:
+        with Recording(lab) as flows:
+            assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
+            assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+    finally:
+        down(lab, ENFORCER)
+    [denied] = _between(flows, "shop/web-0", "shop/db-0")
+    assert denied.verdict is FlowVerdict.DENIED
+    assert (denied.decision and (denied.decision.direction, denied.decision.tier,
+                                 denied.decision.policy)) == ("ingress", "default", None)
+    [allowed] = _between(flows, "shop/api-0", "shop/db-0")
+    assert allowed.decision is not None
+    assert (allowed.decision.policy, allowed.decision.rule) == ("shop/db",
+                                                                 "ingress[0] from[0] ports[0]")
+
+
+def test_the_suggestion_from_recorded_traffic_lets_it_through_and_refuses_the_rest(
+        app: Path, recorded: tuple[Lab, list[Flow]], tmp_path: Path) -> None:
+    first, flows = recorded
+    manifests = suggest(current_cluster(first.id), flows)
+    policies = tmp_path / "suggested.yaml"
+    policies.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
+    lab, _ = up([app, policies], ENFORCER)
+    try:
+        assert app_traffic(lab) == ("nw shop/api-0", True)
+        assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
+        assert not tcp(lab, "shop/db-0", ip_of(lab, "shop/api-0"), 8080)
+    finally:
+        down(lab, ENFORCER)
