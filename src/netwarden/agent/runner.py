@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from .._errors import LabError
 from ..dataplane import Conntrack, RenderOptions
+from ..dataplane.flowlog import FlowLogFile
 from ..dataplane.monitor import RulesetMonitor
 from ..dataplane.nft.backend import SystemNft
 from ..dataplane.nft.objects import Table
@@ -22,6 +23,7 @@ from ..engine import Engine
 from ..load.cache import ManifestCache
 from ..load.loader import Strictness
 from .droplog import follow
+from .flowrec import DEFAULT_FLOW_GROUP, follow_flows
 from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler
@@ -51,6 +53,9 @@ class AgentConfig:
     interface_prefix: str = "cali"
     table: str = "netwarden"
     log_drops: int | None = None  # NFLOG group for readable drop lines; None: off
+    flow_log: str | None = None  # JSON Lines file of the node's new connections; None: off
+    flow_log_max_bytes: int = 64 << 20
+    flow_log_rate: float = 200.0
     # how a dir: source's manifests are judged ("lenient", "default", "strict"); a live
     # cluster is always read leniently (the API server validated it)
     strictness: str = "default"
@@ -61,12 +66,14 @@ class Agent:
 
     def __init__(self, source: Source, reconciler: Reconciler,
                  server: MetricsServer | None = None, *, netns: str | None = None,
-                 log_drops: int | None = None, watch_ruleset: bool = True) -> None:
+                 log_drops: int | None = None, watch_ruleset: bool = True,
+                 flow_log: FlowLogFile | None = None) -> None:
         self.source = source
         self.reconciler = reconciler
         self.server = server
         self.netns = netns
         self.log_drops = log_drops
+        self.flow_log = flow_log
         # ruleset events about our table → a shape check and repair (tampering)
         self.monitor = RulesetMonitor(Table(reconciler.options.table), netns,
                                       reconciler.ruleset_changed) if watch_ruleset else None
@@ -79,6 +86,13 @@ class Agent:
         netns, resolver, options = _placement(cfg)
         if cfg.log_drops is not None:
             options = replace(options, drop_log_group=cfg.log_drops)
+        flow_log = None
+        if cfg.flow_log is not None:  # accepts and drops to one group (one subscriber)
+            group = cfg.log_drops if cfg.log_drops is not None else DEFAULT_FLOW_GROUP
+            options = replace(options, drop_log_group=group, flow_log_group=group)
+            flow_log = FlowLogFile(cfg.flow_log, max_bytes=cfg.flow_log_max_bytes,
+                                   rate=cfg.flow_log_rate,
+                                   burst=max(1, int(cfg.flow_log_rate * 5)))
         source = parse_source(cfg.source, kubeconfig=cfg.kubeconfig, context=cfg.context)
         metrics = Metrics()
         reconciler = Reconciler(
@@ -91,7 +105,8 @@ class Agent:
         server = None
         if cfg.metrics_address:
             server = MetricsServer(metrics, cfg.metrics_address, reconciler.ready.is_set)
-        return cls(source, reconciler, server, netns=netns, log_drops=cfg.log_drops)
+        return cls(source, reconciler, server, netns=netns, log_drops=cfg.log_drops,
+                   flow_log=flow_log)
 
     def install_signals(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -117,7 +132,13 @@ class Agent:
                                        daemon=True, name="nw-monitor")
             monitor.start()
         drops = None
-        if self.log_drops is not None:
+        if self.flow_log is not None:
+            group = self.reconciler.options.flow_log_group or DEFAULT_FLOW_GROUP
+            drops = threading.Thread(target=follow_flows, name="nw-flows", daemon=True, args=(
+                group, self.netns, lambda: self.reconciler.cluster, self.flow_log,
+                self.stop_event, log, self.log_drops is not None))
+            drops.start()
+        elif self.log_drops is not None:
             drops = threading.Thread(target=follow, name="nw-drops", daemon=True, args=(
                 self.log_drops, self.netns, self._engine, self.stop_event, log))
             drops.start()

@@ -41,6 +41,14 @@ def register(sub: Any) -> None:
     parser.add_argument("--log-drops", type=int, metavar="GROUP",
                         help="log every dropped packet as a readable line (pod, peer, port, "
                         "policy) through this NFLOG group, rate-limited")
+    parser.add_argument("--flow-log", metavar="FILE",
+                        help="append every new connection of the node (accepted and denied, "
+                        "with the deciding rule) to FILE as flow records (JSON Lines)")
+    parser.add_argument("--flow-log-max-bytes", type=int, default=64 << 20, metavar="N",
+                        help="size at which the flow log rotates to FILE.1 (default 64 MiB)")
+    parser.add_argument("--flow-log-rate", type=float, default=200.0, metavar="N",
+                        help="flow records a second kept in a burst; the rest are counted "
+                        "and logged, never withheld from traffic (default 200)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--log-level", default="info")
     add_strictness(parser)  # for dir: sources; a live cluster is always read leniently
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         context=args.context, metrics_address=args.metrics_address or None,
         resync=args.resync, debounce=args.debounce, revoke=not args.no_revoke,
         interface_prefix=prefix, log_drops=args.log_drops, strictness=args.strictness,
+        flow_log=args.flow_log, flow_log_max_bytes=args.flow_log_max_bytes,
+        flow_log_rate=args.flow_log_rate,
     )
     agent = Agent.from_config(cfg)
     agent.install_signals()

@@ -1,0 +1,76 @@
+"""``netwarden agent --flow-log FILE``: the node's new connections as flow records.
+
+The same recording as ``lab flows`` (``dataplane.flowlog``, joined by
+``analysis.flows.observed``) in the agent's namespace, under the cluster the
+reconciler has in force. Drops and accepts share one NFLOG group (a group has one
+subscriber), so with ``--log-drops`` this thread also writes the readable drop lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+import time
+from collections.abc import Callable
+
+from ..analysis.flows import dump_flow
+from ..analysis.flows.observed import FlowJoiner
+from ..dataplane import Conntrack
+from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, dnat_originals, with_original
+from ..ir import Cluster
+from ..ir.services import protocol_name
+from ..netns import inside
+from .droplog import LoggedPacket, describe
+
+__all__ = ["DEFAULT_FLOW_GROUP", "follow_flows"]
+
+DEFAULT_FLOW_GROUP = 101
+REPORT_SECONDS = 60.0  # how often a growing count of sampled-out records is logged
+
+
+def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster | None],
+                 log_file: FlowLogFile, stop: threading.Event, log: logging.Logger,
+                 drop_lines: bool = False) -> None:
+    """Record every new connection of the node into ``log_file`` until ``stop`` is set."""
+    if netns is not None:
+        with inside(netns):
+            reader = FlowLogReader(group)
+    else:
+        reader = FlowLogReader(group)
+    tool, repeats = Conntrack(netns), Repeats()
+    joiner: FlowJoiner | None = None
+    joined_for: Cluster | None = None
+    reported, last_report = 0, time.monotonic()
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([reader], [], [], 0.5)
+            if time.monotonic() - last_report > REPORT_SECONDS and \
+                    log_file.sampled_out > reported:
+                log.warning(f"flow log: {log_file.sampled_out - reported} records left out "
+                            "by sampling", extra={"event": "flow-log-sampled",
+                                                  "count": log_file.sampled_out})
+                reported, last_report = log_file.sampled_out, time.monotonic()
+            if not ready:
+                continue
+            events = [e for e in reader.read() if not repeats.repeat(e)]
+            cluster = cluster_of()
+            if cluster is None or not events:
+                continue
+            if joiner is None or joined_for is not cluster:
+                joiner, joined_for = FlowJoiner(cluster), cluster
+            if any(not e.denied for e in events):
+                originals = dnat_originals(tool.list())
+                events = [e if e.denied else with_original(e, originals) for e in events]
+            for event in events:
+                log_file.write(dump_flow(joiner.flow(event)))
+                if drop_lines and event.denied:
+                    packet = LoggedPacket(event.prefix, event.family, event.src, event.dst,
+                                          event.protocol, event.sport, event.dport)
+                    log.info(describe(packet, joiner.engine), extra={
+                        "event": "drop", "src": event.src, "dst": event.dst,
+                        "protocol": protocol_name(event.protocol), "port": event.dport,
+                        "rule": event.origin})
+    finally:
+        reader.close()
+        log_file.close()
