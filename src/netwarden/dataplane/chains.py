@@ -9,6 +9,7 @@ Layout of ``table inet netwarden``::
       oifname "<prefix>*" oifname != @local_ifaces drop
       iifname vmap @egress_dispatch     → jump ep-<key>-egress
       oifname vmap @ingress_dispatch    → jump ep-<key>-ingress
+      ct state new limit … log group N prefix "nw accept"   # flow_log_group: ``flowlog``
     ep-<key>-<dir>     per local endpoint: clear marks, anti-spoofing (egress),
                        then per taking-part tier: jump pol-… ; mark says allow → return;
                        (an allow-only tier: lookups in its union's sets, see ``fastpath``)
