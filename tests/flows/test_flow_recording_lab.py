@@ -196,3 +196,29 @@ def test_the_suggestion_from_recorded_traffic_lets_it_through_and_refuses_the_re
         assert not tcp(lab, "shop/db-0", ip_of(lab, "shop/api-0"), 8080)
     finally:
         down(lab, ENFORCER)
+
+
+STAGED_DENY_DB = """
+apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata: {name: db-closed, namespace: shop}
+spec: {stagedAction: Set, selector: app == 'db', types: [Ingress]}
+"""
+
+
+def test_traffic_a_staged_policy_would_deny_still_flows_and_is_counted(
+        app: Path, tmp_path: Path) -> None:
+    staged = tmp_path / "staged.yaml"
+    staged.write_text(STAGED_DENY_DB)
+    lab, _ = up([app, staged], ENFORCER)
+    try:
+        with Recording(lab) as flows:
+            assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+    finally:
+        down(lab, ENFORCER)
+    [flow] = _between(flows, "shop/api-0", "shop/db-0")
+    assert flow.verdict is FlowVerdict.ALLOWED
+    assert flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED
+    assert flow.staged.decision is not None
+    assert (flow.staged.decision.direction, flow.staged.decision.tier) == ("ingress", "default")
+    assert sum(1 for f in flows if f.staged and f.staged.verdict is FlowVerdict.DENIED) == 1

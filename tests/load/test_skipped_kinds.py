@@ -58,7 +58,7 @@ def test_with_strict_another_cni_policy_is_an_error(
 
 
 @pytest.mark.parametrize(("api", "kind"), [
-    ("projectcalico.org/v3", "StagedNetworkPolicy"),
+    ("projectcalico.org/v3", "FelixConfiguration"),
     ("crd.projectcalico.org/v1", "Profile"),
     ("cilium.io/v2", "CiliumNetworkPolicy"),
     ("security.istio.io/v1", "AuthorizationPolicy"),

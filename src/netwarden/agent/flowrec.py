@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..analysis.flows import dump_flow
+from ..analysis.flows import FlowVerdict, dump_flow
 from ..analysis.flows.observed import FlowJoiner
 from ..dataplane import Conntrack
 from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, dnat_originals, with_original
@@ -41,7 +41,7 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
     tool, repeats = Conntrack(netns), Repeats()
     joiner: FlowJoiner | None = None
     joined_for: Cluster | None = None
-    reported, last_report = 0, time.monotonic()
+    reported, last_report, staged_denied = 0, time.monotonic(), 0
     try:
         while not stop.is_set():
             ready, _, _ = select.select([reader], [], [], 0.5)
@@ -58,12 +58,20 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
             if cluster is None or not events:
                 continue
             if joiner is None or joined_for is not cluster:
-                joiner, joined_for = FlowJoiner(cluster), cluster
+                joiner, joined_for = FlowJoiner(cluster, cluster.staged), cluster
             if any(not e.denied for e in events):
                 originals = dnat_originals(tool.list())
                 events = [e if e.denied else with_original(e, originals) for e in events]
             for event in events:
-                log_file.write(dump_flow(joiner.flow(event)))
+                flow = joiner.flow(event)
+                log_file.write(dump_flow(flow))
+                if flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED:
+                    staged_denied += 1
+                    log.info(f"staged deny {flow.source.key or event.src} -> "
+                             f"{flow.destination.key or event.dst} {flow.protocol}/"
+                             f"{event.dport}: {flow.staged.decision}", extra={
+                                 "event": "staged-deny", "src": event.src, "dst": event.dst,
+                                 "count": staged_denied})
                 if drop_lines and event.denied:
                     packet = LoggedPacket(event.prefix, event.family, event.src, event.dst,
                                           event.protocol, event.sport, event.dport)

@@ -139,12 +139,22 @@ def run(args: argparse.Namespace) -> int:
     caveats = invented_address_caveats(engine, verdict)
     data = _json(verdict, args.port, ranges)
     data["address_caveats"] = caveats
+    staged = None
+    if cluster.staged is not None:  # Calico's staged policies: what would happen, not enforced
+        staged = Engine(cluster.staged).check(args.src, args.dst, protocol, port)
+        data["staged"] = {"allowed": staged.allowed, "reasons": staged.reasons}
     if args.format != "text":
         print(dump(data, args.format))
     else:
         _print(verdict, args.port, ranges)
         for caveat in caveats:
             console().print(f"  [yellow]![/] {escape(caveat)}")
+        if staged is not None:
+            word = "ALLOWED" if staged.allowed else "DENIED"
+            console().print(f"  staged (not enforced): {word} for "
+                            f"{staged.packet.describe()}", markup=False)
+            for reason in staged.reasons:
+                console().print(f"    {reason}", markup=False)
     return EXIT_OK if allowed else EXIT_NEGATIVE
 
 

@@ -373,7 +373,7 @@ def _stats(args: argparse.Namespace) -> int:
 def _flows(args: argparse.Namespace) -> int:
     import threading
 
-    from ..analysis.flows import dump_flow
+    from ..analysis.flows import Flow, FlowVerdict, dump_flow
     from ..dataplane.flowlog import FlowLogFile
     from ..lab.flows import record
 
@@ -381,10 +381,17 @@ def _flows(args: argparse.Namespace) -> int:
     log = FlowLogFile(args.output or "/dev/stdout", max_bytes=args.max_bytes if args.output
                       else 1 << 62, rate=args.rate, burst=max(1, int(args.rate * 5)))
     stop = threading.Event()
+    staged_denied = [0]
+
+    def keep(flow: Flow) -> None:
+        if flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED:
+            staged_denied[0] += 1
+        log.write(dump_flow(flow))
+
     if args.seconds is not None:
         threading.Timer(args.seconds, stop.set).start()
     try:
-        record(lab, lambda flow: log.write(dump_flow(flow)), stop)
+        record(lab, keep, stop)
     except KeyboardInterrupt:
         pass
     finally:
@@ -392,7 +399,9 @@ def _flows(args: argparse.Namespace) -> int:
         log.close()
     error_console().print(f"lab {lab.id}: recorded {log.written} flows"
                           + (f", {log.sampled_out} left out of the log by sampling"
-                             if log.sampled_out else ""))
+                             if log.sampled_out else "")
+                          + (f"; staged policies would deny {staged_denied[0]} (not enforced)"
+                             if staged_denied[0] else ""))
     return EXIT_OK
 
 

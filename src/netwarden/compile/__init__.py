@@ -17,6 +17,7 @@ from .anp import compile_cluster_policies
 from .calico import compile_calico
 from .k8s import compile_namespace, compile_network_policy, compile_pod
 from .services import compile_services
+from .staged import staged_snapshot
 
 __all__ = ["CompileMemo", "compile_snapshot"]
 
@@ -66,6 +67,7 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
     (['prod'], ())
     """
     memo = memo if memo is not None else CompileMemo()
+    staged = staged_snapshot(snapshot)
     namespaces: dict[str, Namespace] = {
         ns.meta.name: memo.once(ns, compile_namespace) for ns in snapshot.namespaces
     }
@@ -101,4 +103,5 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
         warnings=tuple(warnings),
         services=services.services,
         node_addresses=services.node_addresses,
+        staged=compile_snapshot(staged) if staged is not None else None,
     )

@@ -41,6 +41,9 @@ class Cluster:
     warnings: tuple[str, ...] = ()
     services: tuple[KubeService, ...] = ()
     node_addresses: Mapping[str, IPAddress] = field(default_factory=dict)
+    # The cluster as Calico's staged policies would make it (``compile.staged``): evaluated
+    # for "what would happen", never enforced. None without staged policies.
+    staged: Cluster | None = None
 
     @cached_property
     def _services(self) -> dict[tuple[str, str], KubeService]:

@@ -37,6 +37,10 @@ def _with_services(events: list[NewConnection], tool: Conntrack) -> list[NewConn
     return [e if e.denied else with_original(e, originals) for e in events]
 
 
+def _joiner(cluster: Cluster) -> FlowJoiner:
+    return FlowJoiner(cluster, cluster.staged)  # staged policies: a verdict, never a drop
+
+
 def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
            ready: threading.Event | None = None,
            cluster_of: Callable[[], Cluster] | None = None) -> int:
@@ -55,13 +59,13 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
         if ready is not None:
             ready.set()
         tools = {node: Conntrack(lab.node_netns(node)) for node in readers}
-        joiner, loaded = FlowJoiner(load()), time.monotonic()
+        joiner, loaded = _joiner(load()), time.monotonic()
         count, repeats = 0, Repeats()
         by_fd = {r.fileno(): (node, r) for node, r in readers.items()}
         while not stop.is_set():
             ready_fds, _, _ = select.select(list(by_fd), [], [], 0.2)
             if time.monotonic() - loaded > RELOAD_SECONDS:
-                joiner, loaded = FlowJoiner(load()), time.monotonic()
+                joiner, loaded = _joiner(load()), time.monotonic()
             for fd in ready_fds:
                 node, reader = by_fd[fd]
                 events = [e for e in reader.read() if not repeats.repeat(e)]

@@ -25,7 +25,7 @@ from .._errors import NoManifests
 from ..resources.snapshot import Snapshot
 
 # Importing a parser module registers its kinds.
-from . import anp, calico, cluster_nodes, networkpolicy, pods, services  # noqa: F401
+from . import anp, calico, cluster_nodes, networkpolicy, pods, services, staged  # noqa: F401
 from .loader import SnapshotBuilder, Strictness
 from .registry import Note, register
 from .schema import calico_version, kubernetes_version

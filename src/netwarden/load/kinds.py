@@ -16,9 +16,6 @@ from __future__ import annotations
 
 __all__ = ["reason_verdicts_ignore"]
 
-_STAGED = ("Calico staged policies preview a change; netwarden does not show "
-           "what they would allow")
-
 # (API group, kind) → why netwarden cannot take it into account.
 _VERDICT_KINDS: dict[tuple[str, str], str] = {
     ("cilium.io", "CiliumNetworkPolicy"): "Cilium policies are not read by netwarden",
@@ -29,9 +26,6 @@ _VERDICT_KINDS: dict[tuple[str, str], str] = {
 }
 for _group in ("projectcalico.org", "crd.projectcalico.org"):
     _VERDICT_KINDS.update({
-        (_group, "StagedNetworkPolicy"): _STAGED,
-        (_group, "StagedGlobalNetworkPolicy"): _STAGED,
-        (_group, "StagedKubernetesNetworkPolicy"): _STAGED,
         (_group, "Profile"): "Calico profiles are not read by netwarden",
         (_group, "FelixConfiguration"):
             "Felix settings (failsafe ports, default actions) are not read by netwarden",
