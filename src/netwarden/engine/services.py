@@ -14,13 +14,18 @@ the backend sees:
   ``internalTrafficPolicy: Local`` only backends on the client's node take it.
 - An address outside the cluster connects to a LoadBalancer address (or an
   external IP) on the Service port, else to a NodePort (a ClusterIP Service
-  cannot be reached from outside). With ``externalTrafficPolicy: Cluster``
-  the node that takes the connection masquerades it: the backend sees that
-  node's address (``Cluster.node_addresses``), not the client's; netwarden
-  takes the node the backend runs on as the one the connection entered by.
-  With ``Local`` the backend sees the client, and only nodes with a backend
-  take the connection. ``loadBalancerSourceRanges`` drops other clients at
-  the load balancer.
+  cannot be reached from outside). The client enters by one node, and the
+  answer is per entry node (``EntryVerdict``): a NodePort or an external IP
+  may be entered by every node (``Cluster.node_addresses``); a load
+  balancer sends to every node with ``Cluster`` and, with ``Local``, only to
+  the nodes with a ready backend (the others fail its health check). With
+  ``externalTrafficPolicy: Cluster`` the entry node masquerades the
+  connection: every backend, wherever it runs, sees the entry node's
+  address, not the client's, so one node may be allowed where another is
+  not ("allowed via node-2 only"). With ``Local`` the backend sees the
+  client, and an entry node sends only to its own backends (a NodePort
+  entered by a node without one fails). ``via_node`` pins the entry node.
+  ``loadBalancerSourceRanges`` drops other clients at the load balancer.
 
 >>> from netwarden.compile import compile_snapshot
 >>> from netwarden.load import load_texts
@@ -45,13 +50,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..ir import Endpoint
+from ..ir import Endpoint, IPAddress
 from ..ir.kube_services import DEFAULT_NODE, Backend, Frontend, FrontendKind, KubeService
 from ..ir.services import TCP, protocol_name, protocol_number
 from .engine import Engine, Subject
 from .verdict import Verdict
 
-__all__ = ["BackendVerdict", "ServiceVerdict", "check_service"]
+__all__ = ["BackendVerdict", "EntryVerdict", "ServiceVerdict", "check_service"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class BackendVerdict:
     port: int
     verdict: Verdict
     seen_source: str  # the source address the backend sees (a node's, after SNAT)
+    via_node: str | None = None  # the node an outside client entered by
 
     @property
     def allowed(self) -> bool:
@@ -70,9 +76,34 @@ class BackendVerdict:
     def to_json(self) -> dict[str, Any]:
         decided = [s for s in self.verdict.sides if s.decided_by is not None]
         return {"backend": self.backend, "port": self.port, "allowed": self.allowed,
-                "source_seen": self.seen_source, "reasons": self.verdict.reasons,
+                "source_seen": self.seen_source, "via_node": self.via_node,
+                "reasons": self.verdict.reasons,
                 "decided_by": [str(s.decided_by.origin) for s in decided
                                if s.decided_by is not None]}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryVerdict:
+    """The answer when an outside client enters by one node: ``address`` is that
+    node's, ``backends`` the ones it sends to, ``problem`` why it takes nothing."""
+
+    node: str
+    address: str | None
+    backends: tuple[BackendVerdict, ...] = ()
+    problem: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.problem is None and bool(self.backends) and all(
+            b.allowed for b in self.backends)
+
+    @property
+    def summary(self) -> str:
+        return self.problem if self.problem is not None else _backends_summary(self.backends)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "address": self.address, "allowed": self.allowed,
+                "summary": self.summary, "backends": [b.to_json() for b in self.backends]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +112,9 @@ class ServiceVerdict:
 
     ``allowed`` is true when the connection is allowed to every backend it
     may be sent to (and there is at least one); ``backends`` is empty when no
-    backend takes the connection, and ``summary`` says why.
+    backend takes the connection, and ``summary`` says why. From outside,
+    ``entries`` holds the answer per entry node (``backends`` is all of
+    theirs): allowed when every node that takes the connection allows it.
     """
 
     service: str
@@ -94,9 +127,13 @@ class ServiceVerdict:
     unresolved: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     problem: str | None = None  # why no backend takes the connection
+    entries: tuple[EntryVerdict, ...] = ()
 
     @property
     def allowed(self) -> bool:
+        if self.entries:
+            taking = [e for e in self.entries if e.problem is None]
+            return bool(taking) and all(e.allowed for e in taking)
         return bool(self.backends) and all(b.allowed for b in self.backends)
 
     @property
@@ -108,13 +145,9 @@ class ServiceVerdict:
         """``allowed to 2 of 3 backends; denied to staging/b2 by ...``."""
         if self.problem is not None:
             return self.problem
-        n, total = len(self.allowed_backends), len(self.backends)
-        if n == total:
-            return f"allowed to {'the' if total == 1 else 'all'} {_backends(total)}"
-        denied = "; ".join(f"denied to {b.backend} on port {b.port}: {_why(b.verdict)}"
-                           for b in self.backends if not b.allowed)
-        head = "denied to every backend" if n == 0 else f"allowed to {n} of {_backends(total)}"
-        return f"{head}; {denied}"
+        if self.entries:
+            return _entries_summary(self.entries)
+        return _backends_summary(self.backends)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,7 +160,35 @@ class ServiceVerdict:
             "backends": [b.to_json() for b in self.backends],
             "not_ready": list(self.not_ready), "without_target_port": list(self.unresolved),
             "notes": list(self.notes),
+            "via_nodes": [e.to_json() for e in self.entries] if self.entries else None,
         }
+
+
+def _backends_summary(backends: tuple[BackendVerdict, ...]) -> str:
+    """``allowed to 2 of 3 backends; denied to staging/b2 on port 80: ...``."""
+    n, total = sum(1 for b in backends if b.allowed), len(backends)
+    if n == total:
+        return f"allowed to {'the' if total == 1 else 'all'} {_backends(total)}"
+    denied = "; ".join(f"denied to {b.backend} on port {b.port}: {_why(b.verdict)}"
+                       for b in backends if not b.allowed)
+    head = "denied to every backend" if n == 0 else f"allowed to {n} of {_backends(total)}"
+    return f"{head}; {denied}"
+
+
+def _entries_summary(entries: tuple[EntryVerdict, ...]) -> str:
+    """``allowed via every node``, ``allowed via node-2 only; via node-1 (172.18.0.2): ...``."""
+    good = [e.node for e in entries if e.allowed]
+    rest = [f"via {e.node}{f' ({e.address})' if e.address else ''}: {e.summary}"
+            for e in entries if not e.allowed or len(entries) == 1]
+    if len(entries) == 1:
+        return rest[0]
+    if len(good) == len(entries):
+        head = "allowed via every node"
+    elif good:
+        head = f"allowed via {', '.join(good)} only"
+    else:
+        head = "denied via every node"
+    return "; ".join([head, *rest])
 
 
 def _backends(n: int) -> str:
@@ -143,15 +204,24 @@ def _why(verdict: Verdict) -> str:
 
 def check_service(
     engine: Engine, src: str | Subject, service: KubeService | None,
-    port: int | str | None = None, protocol: str | int = TCP,
+    port: int | str | None = None, protocol: str | int = TCP, via_node: str | None = None,
 ) -> tuple[ServiceVerdict, ...]:
     """The answer for each Service port that ``port`` names (every port of ``protocol``
     when None): a number is a Service port (or, from outside, a node port), a
-    name a Service port's name."""
+    name a Service port's name. From outside, the answer is per entry node, or
+    for ``via_node`` alone (a node of ``Cluster.node_addresses``; ValueError
+    for another, or for a client inside the cluster)."""
     assert service is not None
     source = engine.resolve(src)
     proto = protocol_number(protocol)
     shown = _name(source)
+    if via_node is not None:
+        if isinstance(source, Endpoint):
+            raise ValueError(f"--via-node {via_node}: {shown} is inside the cluster; only a "
+                             "client outside it enters by a node")
+        if via_node not in _node_names(engine):
+            raise ValueError(f"--via-node {via_node}: no such node (the cluster's nodes: "
+                             f"{', '.join(_node_names(engine))})")
     if service.type == "ExternalName":
         return (ServiceVerdict(service.key, shown, None, str(port or ""), proto, problem=(
             f"{service.key} is an ExternalName Service ({service.external_name}): a DNS "
@@ -162,7 +232,11 @@ def check_service(
         return (ServiceVerdict(service.key, shown, None, str(port or ""), proto, problem=(
             f"{service.key} has no {protocol_name(proto)} port"
             f"{'' if port is None else f' {port}'} (its ports: {have})")),)
-    return tuple(_one(engine, source, service, i) for i in indexes)
+    return tuple(_one(engine, source, service, i, via_node) for i in indexes)
+
+
+def _node_names(engine: Engine) -> list[str]:
+    return sorted(engine.cluster.node_addresses) or [DEFAULT_NODE]
 
 
 def _port_indexes(service: KubeService, port: int | str | None, proto: int, *,
@@ -175,7 +249,8 @@ def _port_indexes(service: KubeService, port: int | str | None, proto: int, *,
     return [] if index is None else [index]
 
 
-def _one(engine: Engine, source: Subject, service: KubeService, index: int) -> ServiceVerdict:
+def _one(engine: Engine, source: Subject, service: KubeService, index: int,
+         via_node: str | None = None) -> ServiceVerdict:
     mapping = service.ports[index]
     label = str(mapping)
     not_ready = tuple(b.key for b in service.backends if not b.ready)
@@ -217,14 +292,50 @@ def _one(engine: Engine, source: Subject, service: KubeService, index: int) -> S
         why = f"no ready backend on {local_node}" if local_node is not None else "no ready backend"
         return replace(answer, notes=tuple(notes),
                        problem=f"{service.key} has {why} for {label}: the connection fails")
-    snat = external and service.external_traffic_policy != "Local"
-    if external:
-        notes.append("externalTrafficPolicy: Cluster: the node masquerades the client, so "
-                     "backends see the node's address" if snat else
-                     "externalTrafficPolicy: Local: backends see the client's address")
-    verdicts = tuple(_backend(engine, source, b, port, mapping.protocol, snat)
-                     for b, port in destinations)
-    return replace(answer, backends=verdicts, notes=tuple(notes))
+    if not external:
+        verdicts = tuple(_backend(engine, source, b, port, mapping.protocol, None)
+                         for b, port in destinations)
+        return replace(answer, backends=verdicts, notes=tuple(notes))
+    local = service.external_traffic_policy == "Local"
+    notes.append("externalTrafficPolicy: Local: an entry node sends only to its own "
+                 "backends, which see the client's address" if local else
+                 "externalTrafficPolicy: Cluster: the entry node masquerades the client, so "
+                 "every backend sees that node's address")
+    nodes = [via_node] if via_node is not None else _node_names(engine)
+    if local and frontend.kind == FrontendKind.LOAD_BALANCER and via_node is None:
+        with_backend = {b.node or DEFAULT_NODE for b, _ in destinations}
+        skipped = [n for n in nodes if n not in with_backend]
+        nodes = [n for n in nodes if n in with_backend] or nodes
+        if skipped:
+            notes.append(f"the load balancer sends to nodes with a ready backend only "
+                         f"(not to {', '.join(skipped)})")
+    entries = tuple(_entry(engine, source, node, destinations, mapping.protocol, local)
+                    for node in nodes)
+    return replace(answer, backends=tuple(b for e in entries for b in e.backends),
+                   entries=entries, notes=tuple(notes))
+
+
+def _entry(engine: Engine, source: Subject, node: str,
+           destinations: tuple[tuple[Backend, int], ...], protocol: int,
+           local: bool) -> EntryVerdict:
+    """Entering by ``node``: with Local its own backends see the client, with Cluster
+    every backend sees the node's address."""
+    address = engine.cluster.node_address(node)
+    if local:
+        destinations = tuple((b, p) for b, p in destinations
+                             if (b.node or DEFAULT_NODE) == node)
+        if not destinations:
+            return EntryVerdict(node, _opt(address), problem=(
+                f"{node} has no ready backend (externalTrafficPolicy: Local): the "
+                "connection fails"))
+    seen_from = None if local else (node, address)
+    return EntryVerdict(node, _opt(address), tuple(
+        replace(_backend(engine, source, b, port, protocol, seen_from), via_node=node)
+        for b, port in destinations))
+
+
+def _opt(address: object | None) -> str | None:
+    return None if address is None else str(address)
 
 
 def _frontend(service: KubeService, index: int, external: bool) -> Frontend | None:
@@ -249,15 +360,16 @@ def _headless(service: KubeService, index: int) -> Frontend | None:
 
 
 def _backend(engine: Engine, source: Subject, backend: Backend, port: int, protocol: int,
-             snat: bool) -> BackendVerdict:
+             snat: tuple[str, IPAddress | None] | None) -> BackendVerdict:
+    """``snat``: the entry node and its address, which the backend sees instead of the
+    client's."""
     target: Subject = engine.cluster.endpoint(backend.key) or backend.ip
     src: Subject = source
     seen = _name(source)
-    if snat:
-        node_ip = engine.cluster.node_address(backend.node)
-        if node_ip is not None:
-            src = engine.cluster.endpoint_at(node_ip) or node_ip
-            seen = f"{_name(src)} (node {backend.node or DEFAULT_NODE})"
+    node, ip = snat if snat is not None else ("", None)
+    if ip is not None:
+        src = engine.cluster.endpoint_at(ip) or ip
+        seen = f"{_name(src)} (node {node})"
     verdict = engine.check(src, target, protocol, port)
     return BackendVerdict(backend.key, port, verdict, seen)
 
