@@ -39,6 +39,7 @@ from ._common import (
 )
 from .service_target import (
     add_service_arguments,
+    add_via_node_argument,
     port_argument,
     qualified_name,
     resolve_service,
@@ -76,6 +77,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--protocol", default="TCP",
                         help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number (default TCP)")
     add_service_arguments(parser)
+    add_via_node_argument(parser)
     add_format(parser, "text", "json", "yaml", default="text")
     parser.set_defaults(func=run)
 
@@ -121,9 +123,13 @@ class PortRange:
 def run(args: argparse.Namespace) -> int:
     cluster = load_inputs(args)
     engine = Engine(cluster)
+    service = None if args.dst_name is not None else resolve_service(engine, args.dst, args,
+                                                                      args.port)
+    if args.via_node is not None and service is None:
+        raise LookupFailed(f"--via-node {args.via_node}: {args.dst or args.dst_name} is not a "
+                           "Service; only a Service is entered by a node")
     if args.dst_name is not None:
         return _run_by_name(engine, args)
-    service = resolve_service(engine, args.dst, args, args.port)
     args.src = qualified_name(engine, args.src, args)
     if service is not None:
         return run_service_check(engine, args, service, args.src)

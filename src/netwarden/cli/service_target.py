@@ -14,8 +14,13 @@ JSON of ``check`` through a Service (``-o json``)::
                 "port" ("80/TCP (http)"), "protocol", "allowed", "summary",
                 "allowed_backends", "total_backends",
                 "backends": [{"backend", "port" (the target port), "allowed",
-                              "source_seen", "reasons", "decided_by"}],
-                "not_ready", "without_target_port", "notes"}]}
+                              "source_seen", "via_node", "reasons", "decided_by"}],
+                "not_ready", "without_target_port", "notes",
+                "via_nodes": null inside the cluster; from outside, per entry node
+                    [{"node", "address", "allowed", "summary", "backends": [...]}]}]}
+
+From outside, the client enters by one node: every node (``--via-node NODE``
+pins one; ``--to`` a node's address with its NodePort pins that node).
 
 Exit 0 when allowed to every backend, 1 otherwise (some denied, no backend,
 an ExternalName, not reachable from where the client is).
@@ -27,16 +32,17 @@ import argparse
 import ipaddress
 from typing import Any
 
+from .._errors import LookupFailed
 from ..engine import Engine
 from ..engine.service_names import find_service, service_at
-from ..engine.services import ServiceVerdict, check_service
+from ..engine.services import BackendVerdict, ServiceVerdict, check_service
 from ..ir import KubeService
 from ..ir.kube_services import DEFAULT_CLUSTER_DOMAIN
 from ..load.validation import dns1123_label
 from ._common import EXIT_NEGATIVE, EXIT_OK, console, dump, port_number
 
-__all__ = ["add_service_arguments", "port_argument", "qualified_name", "resolve_service",
-           "run_service_check"]
+__all__ = ["add_service_arguments", "add_via_node_argument", "port_argument", "qualified_name",
+           "resolve_service", "run_service_check"]
 
 
 def port_argument(text: str) -> int | str:
@@ -67,6 +73,14 @@ def add_service_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_CLUSTER_DOMAIN})")
 
 
+def add_via_node_argument(parser: argparse.ArgumentParser) -> None:
+    """``check --via-node NODE``: the node a client outside the cluster enters by."""
+    parser.add_argument("--via-node", metavar="NODE",
+                        help="the node a client outside the cluster enters a Service by (a "
+                             "NodePort, load balancer or external IP; default: the answer "
+                             "per node)")
+
+
 def resolve_service(engine: Engine, name: str, args: argparse.Namespace,
                     port: int | str | None = None) -> KubeService | None:
     """The Service ``name`` names (by name or address), or None for a pod or address."""
@@ -79,7 +93,11 @@ def resolve_service(engine: Engine, name: str, args: argparse.Namespace,
 
 def run_service_check(engine: Engine, args: argparse.Namespace, service: KubeService,
                       source: str) -> int:
-    answers = check_service(engine, source, service, args.port, args.protocol)
+    via = getattr(args, "via_node", None) or _node_at(engine, getattr(args, "dst", None))
+    try:
+        answers = check_service(engine, source, service, args.port, args.protocol, via)
+    except ValueError as e:
+        raise LookupFailed(str(e)) from None
     allowed = all(a.allowed for a in answers)
     if args.format != "text":
         data: dict[str, Any] = {"allowed": allowed, "from": answers[0].source,
@@ -92,6 +110,14 @@ def run_service_check(engine: Engine, args: argparse.Namespace, service: KubeSer
     return EXIT_OK if allowed else EXIT_NEGATIVE
 
 
+def _node_at(engine: Engine, target: str | None) -> str | None:
+    """The node whose address ``--to`` names (a NodePort entered by that node)."""
+    for node, ip in engine.cluster.node_addresses.items():
+        if target == str(ip):
+            return node
+    return None
+
+
 def _print(answer: ServiceVerdict) -> None:
     out = console()
     mark = "[bold green]ALLOWED[/]" if answer.allowed else "[bold red]DENIED[/]"
@@ -101,10 +127,25 @@ def _print(answer: ServiceVerdict) -> None:
     out.print(f"  {answer.summary}", markup=False)
     for note in answer.notes:
         out.print(f"  • {note}", markup=False)
-    for backend in answer.backends:
+    if not answer.entries:
+        _print_backends(answer, answer.backends, "  ")
+    for entry in answer.entries:
+        state = "allowed" if entry.allowed else "DENIED"
+        address = f" ({entry.address})" if entry.address else ""
+        out.print(f"  via {entry.node}{address}: {state}", markup=False)
+        if entry.problem is not None:
+            out.print(f"    {entry.problem}", markup=False)
+        _print_backends(answer, entry.backends, "    ")
+
+
+def _print_backends(answer: ServiceVerdict, backends: tuple[BackendVerdict, ...],
+                    indent: str) -> None:
+    out = console()
+    for backend in backends:
         state = "allowed" if backend.allowed else "DENIED"
         seen = (f" (sees {backend.seen_source})" if backend.seen_source != answer.source
                 else "")
-        out.print(f"  → {backend.backend} port {backend.port}: {state}{seen}", markup=False)
+        out.print(f"{indent}→ {backend.backend} port {backend.port}: {state}{seen}",
+                  markup=False)
         for reason in backend.verdict.reasons:
-            out.print(f"      {reason}", markup=False)
+            out.print(f"{indent}    {reason}", markup=False)
