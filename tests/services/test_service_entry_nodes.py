@@ -10,8 +10,12 @@ node-2, which has the backend, takes the connection.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from netwarden.cli import main
 from netwarden.engine import Engine
 from netwarden.engine.services import ServiceVerdict, check_service
 
@@ -118,3 +122,46 @@ def test_via_node_refusals(src: str, node: str, message: str) -> None:
         check_service(engine, src, engine.cluster.service("default", "web"), 30080,
                       via_node=node)
     assert str(caught.value) == message
+
+
+# -- check --via-node on the command line -----------------------------------------------
+@pytest.fixture
+def app(tmp_path: Path) -> str:
+    (tmp_path / "app.yaml").write_text(node_port("Cluster"))
+    return str(tmp_path)
+
+
+def _run(capsys: Any, app: str, *argv: str) -> tuple[int, str, str]:
+    code = main(["check", app, "--from", "203.0.113.7", "--port", "30080", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_answers_per_entry_node_and_exits_1_when_one_denies(capsys: Any, app: str
+                                                                  ) -> None:
+    code, out, _ = _run(capsys, app, "--to", "default/svc/web")
+    assert code == 1
+    assert [line for line in out.splitlines() if line.startswith("  via ")] == [
+        "  via node-1 (172.18.0.2): DENIED", "  via node-2 (172.18.0.3): allowed"]
+
+
+@pytest.mark.parametrize("argv", [("--to", "default/svc/web", "--via-node", "node-2"),
+                                  ("--to", "172.18.0.3")], ids=["via-node", "node-address"])
+def test_check_entering_by_node_2_is_allowed(capsys: Any, app: str, argv: tuple[str, ...]
+                                             ) -> None:
+    code, out, _ = _run(capsys, app, *argv)
+    assert code == 0
+    assert out.splitlines()[1] == "  via node-2 (172.18.0.3): allowed to the 1 backend"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--to", "default/svc/web", "--via-node", "node-9"),
+     "error: --via-node node-9: no such node (the cluster's nodes: node-1, node-2)"),
+    (("--to", "default/web", "--via-node", "node-1"),
+     "error: --via-node node-1: default/web is not a Service; only a Service is entered by "
+     "a node"),
+], ids=["unknown-node", "not-a-service"])
+def test_check_via_node_refusals(capsys: Any, app: str, argv: tuple[str, ...],
+                                 message: str) -> None:
+    code, _, err = _run(capsys, app, *argv)
+    assert code == 2 and err.strip() == message

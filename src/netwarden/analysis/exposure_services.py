@@ -4,9 +4,10 @@ Such a Service makes its ready backends reachable from addresses outside the
 cluster, on each backend's target port, as far as the backends' ingress
 policies let the connection in. Which source those policies see is the
 engine's rule (``engine.services``): with ``externalTrafficPolicy: Cluster``
-the node masquerades the client, so any outside address gets in when the
-policies admit the node's address; with ``Local`` the client's own address
-decides, range by range. ``loadBalancerSourceRanges`` limits the clients of
+the entry node masquerades the client, so any outside address gets in when
+the policies admit that node's address (the line names the entry nodes when
+not every node lets it in); with ``Local`` the client's own address decides,
+range by range, on the nodes that have a backend. ``loadBalancerSourceRanges`` limits the clients of
 a load balancer.
 
 Each answer comes from ``check_service`` from one address of every range
@@ -44,7 +45,8 @@ def service_lines(engine: Engine, space: AddressSet) -> dict[str, list[ServiceLi
         everyone = [name for name, _ in sources]
         lines: dict[tuple[str, str], ServiceLine] = {}
         for mapping in service.ports:
-            allowed: dict[tuple[str, int], list[str]] = {}
+            # (backend, target port) -> client range -> the entry nodes that let it in
+            allowed: dict[tuple[str, int], dict[str, list[str]]] = {}
             how = ""
             for name, ip in sources:
                 for answer in check_service(engine, ip, service, mapping.port,
@@ -55,16 +57,29 @@ def service_lines(engine: Engine, space: AddressSet) -> dict[str, list[ServiceLi
                         f" ({'; '.join(answer.notes)})" if answer.notes else "")
                     for backend in answer.backends:
                         if backend.allowed:
-                            allowed.setdefault((backend.backend, backend.port), []).append(name)
-            for (key, port), names in allowed.items():
+                            nodes = allowed.setdefault((backend.backend, backend.port),
+                                                       {}).setdefault(name, [])
+                            if backend.via_node is not None:
+                                nodes.append(backend.via_node)
+            every_node = sorted(engine.cluster.node_addresses)
+            for (key, port), by_client in allowed.items():
+                names = list(by_client)
                 who = OUTSIDE if names == everyone else ", ".join(names)
                 line = lines.setdefault((key, who), ServiceLine(service, who))
                 line.services = line.services | ServiceSet.ports(mapping.protocol,
                                                                  [(port, port)])
-                line.rules += (f"{service.key} port {mapping} via {how}",)
+                line.rules += (f"{service.key} port {mapping} via {how}"
+                               + _entry_nodes(by_client, every_node),)
         for (key, _), line in lines.items():
             out.setdefault(key, []).append(line)
     return out
+
+
+def _entry_nodes(by_client: dict[str, list[str]], every_node: list[str]) -> str:
+    """`` entering by node-2 only`` when some node does not let the clients in."""
+    nodes = sorted({n for ns in by_client.values() for n in ns})
+    return "" if not nodes or nodes == every_node else \
+        f", entering by {', '.join(nodes)} only"
 
 
 class ServiceLine:
