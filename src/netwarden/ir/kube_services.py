@@ -18,8 +18,9 @@ For the lab's kube-proxy: each ``Frontend`` of ``KubeService.frontends`` is
 DNATed to ``destinations(frontend.port_index)`` (backend address, target
 port), chosen at random; NodePorts listen on ``Cluster.node_addresses``;
 ``Frontend.external`` traffic is masqueraded to the entry node's address
-unless ``external_traffic_policy == "Local"`` (the engine takes the
-backend's own node as the entry node); headless Services have no frontend
+unless ``external_traffic_policy == "Local"`` (the entry node is the one the
+client dials, which need not be the backend's: the engine answers per entry
+node, ``engine.services.EntryVerdict``); headless Services have no frontend
 (DNS answers the ready backends' addresses). The examples to replay by name
 are the cases of ``tests/services/service_walkthroughs.py``
 (``examples/seed-banzai`` and ``examples/seed-calico-reference``, each with a
