@@ -109,6 +109,11 @@ def test_namespaces_peers_never_match_a_name() -> None:
     assert answer.verdict.allowed and answer.certain
 
 
+def test_the_domain_names_warning_points_at_check_to_name() -> None:
+    (warning,) = _engine(PODS, ALLOWLIST).cluster.warnings
+    assert warning.endswith("; `check --to-name NAME` asks by name")
+
+
 def test_the_trace_names_the_domain_rule() -> None:
     answer = _engine(PODS, ALLOWLIST).check_name("tenant-a/web", "www.example.com", "TCP", 443)
     assert answer.verdict.reasons[-1] == (

@@ -177,7 +177,7 @@ def _rules(policy_id: str, direction: Direction, rules: Iterable[ClusterPolicyRu
                     f" domainNames ({', '.join(peer.domain_names)}) match connections by the "
                     "DNS name they were made to; netwarden has no DNS, so a connection "
                     "checked by address never matches them (the cluster allows the addresses "
-                    "those names resolve to)")
+                    "those names resolve to); `check --to-name NAME` asks by name")
             if match is None:
                 continue
             for port_index, protocol, spec in ports:
