@@ -18,7 +18,8 @@ from __future__ import annotations
 import bisect
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from ..ir import (
@@ -28,6 +29,7 @@ from ..ir import (
     Endpoint,
     EndpointKind,
     EntityMatch,
+    IPNetwork,
     Peer,
     Policy,
     PolicyIndex,
@@ -100,6 +102,8 @@ class Connectivity:
         self.classes: tuple[EndpointClass, ...] = tuple(classes)
         self.class_of = {e.key: c.index for c in self.classes for e in c.members}
         self._masks: dict[tuple[object, ...], frozenset[int] | None] = {}
+        self._by_ip: dict[int, tuple[list[int], list[int]]] | None = None
+        self._all: frozenset[int] | None = None
         self._sides: dict[tuple[int, Direction, str | None], SideMap | None] = {}
         # Host endpoints make node placement matter: pods on different nodes
         # cross the nodes' interfaces, where applyOnForward policies apply.
@@ -256,7 +260,7 @@ class Connectivity:
             return None
         ingress = direction is Direction.INGRESS
         ns_labels = self.cluster.ns_labels
-        state = _State(len(self.classes))
+        state = _State(self._everyone())
         for tier, policies in layers:
             for policy in policies:
                 for rule in policy.rules(direction):
@@ -276,6 +280,11 @@ class Connectivity:
                             state.apply(rule.action, frozenset(peers), services)
             state.end_tier(pass_through=tier.default_action is Action.PASS)
         return state.result()
+
+    def _everyone(self) -> frozenset[int]:
+        if self._all is None or len(self._all) != len(self.classes):
+            self._all = frozenset(range(len(self.classes)))
+        return self._all
 
     def peer_classes(self, rule: Rule, direction: Direction) -> frozenset[int]:
         """The classes the far side of ``rule`` (in a ``direction`` policy) matches."""
@@ -304,6 +313,9 @@ class Connectivity:
     def _candidates(self, remote: EntityMatch) -> Iterable[EndpointClass]:
         # A selector scoped to one namespace only sees that namespace's pods,
         # unless network sets (which may be labelled anywhere) hold pod IPs.
+        if remote.nets:
+            # ``matches_peer`` needs the peer's address in one of ``nets``.
+            return (self.classes[i] for i in sorted(self._in_nets(remote.nets)))
         namespace = remote.scope.namespace
         if (
             namespace is not None
@@ -312,6 +324,25 @@ class Connectivity:
         ):
             return (self.classes[i] for i in self._by_ns.get(namespace, ()))
         return self.classes
+
+    def _in_nets(self, nets: Iterable[IPNetwork]) -> set[int]:
+        """The classes whose peer address lies in one of ``nets`` (sorted addresses, bisected)."""
+        if self._by_ip is None:
+            by_version: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for c in self.classes:
+                if c.peer.ip is not None:
+                    by_version[c.peer.ip.version].append((int(c.peer.ip), c.index))
+            self._by_ip = {}
+            for version, entries in by_version.items():
+                entries.sort()
+                self._by_ip[version] = ([ip for ip, _ in entries], [i for _, i in entries])
+        out: set[int] = set()
+        for net in nets:
+            ips, indexes = self._by_ip.get(net.version, ([], []))
+            lo = bisect.bisect_left(ips, int(net.network_address))
+            hi = bisect.bisect_right(ips, int(net.broadcast_address))
+            out.update(indexes[lo:hi])
+        return out
 
 
 def is_loopback(src: Endpoint, dst: Endpoint) -> bool:
@@ -342,32 +373,36 @@ class _State:
     plus set operations on peer indexes, not one step per peer.
     """
 
-    def __init__(self, peers: int) -> None:
-        self.buckets: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {
-            (_ALL, _NONE, _NONE): set(range(peers))
+    def __init__(self, peers: frozenset[int]) -> None:
+        # Never mutated: every step builds new sets, so sets can be shared.
+        self.buckets: Mapping[tuple[ServiceSet, ServiceSet, ServiceSet], AbstractSet[int]] = {
+            (_ALL, _NONE, _NONE): peers
         }
 
     def apply(self, action: Action, mask: frozenset[int] | None, services: ServiceSet) -> None:
         if not services:
             return
-        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {}
+        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]] = {}
         for state, peers in self.buckets.items():
             hit = peers if mask is None else peers & mask
             if hit:
                 new = _step(action, services, *state)
-                out.setdefault(new, set()).update(hit)
+                if new == state:
+                    out.setdefault(state, []).append(peers)
+                    continue
+                out.setdefault(new, []).append(hit)
                 if len(hit) == len(peers):
                     continue
                 peers = peers - hit
-            out.setdefault(state, set()).update(peers)
-        self.buckets = out
+            out.setdefault(state, []).append(peers)
+        self.buckets = _merged(out)
 
     def end_tier(self, pass_through: bool) -> None:
-        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], set[int]] = {}
+        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]] = {}
         for (undecided, allowed, passed), peers in self.buckets.items():
             state = (undecided | passed if pass_through else passed, allowed, _NONE)
-            out.setdefault(state, set()).update(peers)
-        self.buckets = out
+            out.setdefault(state, []).append(peers)
+        self.buckets = _merged(out)
 
     def result(self) -> SideMap:
         values: dict[ServiceSet, set[int]] = {}
@@ -377,6 +412,14 @@ class _State:
         buckets = tuple((v, frozenset(peers)) for v, peers in values.items() if v != default)
         per = {p: v for v, peers in buckets for p in peers}
         return SideMap(default, per, buckets)
+
+
+def _merged(
+    parts: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]],
+) -> dict[tuple[ServiceSet, ServiceSet, ServiceSet], AbstractSet[int]]:
+    """One set per state; a state's only part is kept as it is (sets are never mutated)."""
+    return {state: sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            for state, sets in parts.items()}
 
 
 def _step(
