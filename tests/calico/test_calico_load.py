@@ -257,7 +257,6 @@ def test_invalid_other_kinds():
         "p.yaml:4: spec.node: is required",
         'p.yaml:4: spec.expectedIPs[0]: invalid IP address "300.1.1.1": must be a valid IP '
         "address (e.g. 10.9.8.7 or 2001:db8::ffff)",
-        "p.yaml:4: spec: a host endpoint needs interfaceName or expectedIPs",
     ]
     assert errors_of("""\
         apiVersion: projectcalico.org/v3
@@ -277,3 +276,110 @@ def test_invalid_other_kinds():
         kind: NetworkSet
         metadata: {namespace: x}
     """) == ["p.yaml:3: metadata.name: is required"]
+
+
+def named(kind: str, name: str, spec: str = "{}", extra: str = "") -> str:
+    return (f"apiVersion: projectcalico.org/v3\nkind: {kind}\n"
+            f"metadata: {{name: {name}{extra}}}\nspec: {spec}\n")
+
+
+_LABEL_RULE = ("must consist of lowercase alphanumerics or '-', "
+               "and start and end with an alphanumeric")
+_ONE_DOT = ("must consist of lowercase alphanumerics or '-' with at most one '.', "
+            "and start and end with an alphanumeric")
+_SUBDOMAIN = ("must consist of lowercase alphanumerics, '-' or '.', "
+              "and start and end with an alphanumeric")
+_NETS = "{nets: [10.0.0.0/8]}"
+
+INVALID_NAMES = [
+    ("tier with a dot", "Tier", '"a.b"', "{}", f'invalid name "a.b": {_LABEL_RULE}'),
+    ("tier too long", "Tier", "t" * 64, "{}",
+     f'invalid name "{"t" * 64}": must be no more than 63 characters'),
+    ("policy unicode", "GlobalNetworkPolicy", "名前", "{}", f'invalid name "\\u540d\\u524d": {_ONE_DOT}'),
+    ("policy two dots", "GlobalNetworkPolicy", "a.b.c", "{}",
+     f'invalid name "a.b.c": {_ONE_DOT}'),
+    ("policy newline", "GlobalNetworkPolicy", '"a\\nb"', "{}",
+     f'invalid name "a\\nb": {_ONE_DOT}'),
+    ("namespaced policy zone", "NetworkPolicy", '"fe80::1%eth0"', "{}",
+     f'invalid name "fe80::1%eth0": {_ONE_DOT}'),
+    ("policy upper case", "NetworkPolicy", "Web", "{}", f'invalid name "Web": {_ONE_DOT}'),
+    ("network set unicode", "NetworkSet", "ünï", _NETS, f'invalid name "\\u00fcn\\u00ef": {_SUBDOMAIN}'),
+    ("global network set", "GlobalNetworkSet", "a_b", _NETS, f'invalid name "a_b": {_SUBDOMAIN}'),
+    ("host endpoint", "HostEndpoint", "-h", "{node: node1, interfaceName: eth0}",
+     f'invalid name "-h": {_SUBDOMAIN}'),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "spec", "message"), [i[1:] for i in INVALID_NAMES],
+                         ids=[i[0] for i in INVALID_NAMES])
+def test_names_calico_refuses(kind: str, name: str, spec: str, message: str):
+    assert errors_of(named(kind, name, spec)) == [f"p.yaml:3: metadata.name: {message}"]
+
+
+@pytest.mark.parametrize(("kind", "name"), [
+    ("GlobalNetworkPolicy", "security.allow-dns"),
+    ("NetworkPolicy", "platform.web"),
+    ("NetworkPolicy", "knp.default.allow.web"),  # a converted Kubernetes policy
+    ("GlobalNetworkSet", "a.b.c"),
+    ("Tier", "security"),
+])
+def test_names_calico_accepts(kind: str, name: str):
+    obj = load(named(kind, name, _NETS if "Set" in kind else "{}"))
+    assert obj.meta.name == name  # type: ignore[attr-defined]
+
+
+def test_calico_labels_and_namespace_are_kubernetes_shaped():
+    assert errors_of(named("NetworkSet", "s", _NETS,
+                           ", namespace: Prod, labels: {'a b': x, app: 'ü'}")) == [
+        'p.yaml:3: metadata.labels: invalid key "a b": name part must consist of '
+        "alphanumerics, '-', '_' or '.', and start and end with an alphanumeric",
+        'p.yaml:3: metadata.labels.app: invalid value "\\u00fc": must be empty or consist of '
+        "alphanumerics, '-', '_' or '.', and start and end with an alphanumeric",
+        f'p.yaml:3: metadata.namespace: invalid namespace "Prod": {_LABEL_RULE}',
+    ]
+
+
+def test_policy_tier_reference_must_be_a_tier_name():
+    assert errors_of(policy("tier: Sec.urity\n")) == [
+        f'p.yaml:6: spec.tier: invalid tier name "Sec.urity": {_LABEL_RULE}']
+
+
+HOST_ENDPOINT_INVALID = [
+    ("unicode interface", "{node: node1, interfaceName: 名前}",
+     'p.yaml:4: spec.interfaceName: invalid interface name "\\u540d\\u524d": must be "*" or 1-15 '
+     "characters, each a letter, a digit, '_', '.' or '-'"),
+    ("long interface", "{node: node1, interfaceName: abcdefghijklmnop}",
+     'p.yaml:4: spec.interfaceName: invalid interface name "abcdefghijklmnop": must be "*" '
+     "or 1-15 characters, each a letter, a digit, '_', '.' or '-'"),
+    ("interface with a slash", "{node: node1, interfaceName: eth0/1}",
+     'p.yaml:4: spec.interfaceName: invalid interface name "eth0/1": must be "*" '
+     "or 1-15 characters, each a letter, a digit, '_', '.' or '-'"),
+    ("zone in expected IP", "{node: node1, expectedIPs: ['fe80::1%eth0']}",
+     'p.yaml:4: spec.expectedIPs[0]: invalid IP address "fe80::1%eth0": must not have a '
+     'zone index ("%eth0")'),
+    ("node name", "{node: Node_1, interfaceName: eth0}",
+     f'p.yaml:4: spec.node: invalid node name "Node_1": {_SUBDOMAIN}'),
+    ("port name", "{node: node1, interfaceName: eth0, ports: [{name: Web, port: 80}]}",
+     'p.yaml:4: spec.ports[0].name: invalid port name "Web": must contain only lowercase '
+     "alphanumerics and '-'"),
+    ("profiles", "{node: node1, interfaceName: eth0, profiles: [allow-all]}",
+     "p.yaml:4: spec.profiles: host endpoint profiles are not supported by netwarden yet"),
+]
+
+
+@pytest.mark.parametrize(("spec", "message"), [i[1:] for i in HOST_ENDPOINT_INVALID],
+                         ids=[i[0] for i in HOST_ENDPOINT_INVALID])
+def test_host_endpoint_fields_calico_refuses(spec: str, message: str):
+    assert errors_of(named("HostEndpoint", "h", spec)) == [message]
+
+
+@pytest.mark.parametrize("interface", ["eth0", "*", "bond0.100", "veth_a-b", "a" * 15])
+def test_host_endpoint_interfaces_calico_accepts(interface: str):
+    hep = load(named("HostEndpoint", "h", f"{{node: node1, interfaceName: '{interface}'}}"))
+    assert isinstance(hep, res.HostEndpoint)
+    assert hep.interface_name == interface
+
+
+def test_host_endpoint_without_interface_or_addresses():
+    assert errors_of(named("HostEndpoint", "h", "{node: node1}")) == [
+        "p.yaml:4: spec: a host endpoint needs interfaceName or expectedIPs"]

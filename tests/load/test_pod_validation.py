@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .load_helpers import errors
+from .load_helpers import errors, load
 
 POD = (
     "apiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\n"
@@ -93,3 +93,34 @@ def test_a_field_of_the_wrong_type_is_an_error_not_a_crash(spec: str, expected: 
     assert errors(f"apiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\nspec: {{{spec}}}\n") == [
         expected
     ]
+
+
+
+def _named(kind: str, name: str) -> str:
+    spec = "spec: {ports: [{port: 80}]}\n" if kind == "Service" else ""
+    return f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: '{name}'}}\n{spec}"
+
+
+_SERVICE_RULE = ("must consist of lowercase alphanumerics or '-', start with a letter and end "
+                 "with an alphanumeric")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("Pod", "名前", 'invalid name "\\u540d\\u524d": must consist of lowercase '
+         "alphanumerics, '-' or '.', and start and end with an alphanumeric"),
+        ("Service", "1web", f'invalid name "1web": {_SERVICE_RULE}'),
+        ("Service", "a.b", f'invalid name "a.b": {_SERVICE_RULE}'),
+    ],
+    ids=["pod-unicode", "service-digit-first", "service-dot"],
+)
+def test_object_names_the_api_server_refuses(kind: str, name: str, expected: str) -> None:
+    assert errors(_named(kind, name)) == [f"test.yaml:3: metadata.name: {expected}"]
+
+
+@pytest.mark.parametrize(("kind", "name"), [("Pod", "a.b"), ("Pod", "1web"), ("Service", "web")])
+def test_object_names_the_api_server_accepts(kind: str, name: str) -> None:
+    snap = load(_named(kind, name))
+    objects = snap.pods if kind == "Pod" else snap.services
+    assert [o.meta.name for o in objects] == [name]

@@ -109,11 +109,13 @@ def _integer(node: Node) -> int:
     return number
 
 
-def parse_meta(doc: Node, p: Problems, *, namespaced: bool) -> Meta | None:
+def parse_meta(doc: Node, p: Problems, *, namespaced: bool,
+               name_rule: Callable[[str], str | None] | None = None) -> Meta | None:
     """``metadata``: a valid name, the namespace (``default`` if absent), labels.
 
     Namespaces are DNS labels; other objects DNS subdomains, as the API server
-    requires of the kinds we read.
+    requires of the kinds we read, unless the kind has its own ``name_rule``
+    (Services: ``dns1035_label``).
     """
     meta_node = doc.get("metadata")
     fields = p.map_(meta_node)
@@ -122,7 +124,7 @@ def parse_meta(doc: Node, p: Problems, *, namespaced: bool) -> Meta | None:
             p.add(doc, v.REQUIRED, "metadata.name")
         return None
     assert meta_node is not None
-    name_check = v.dns1123_subdomain if namespaced else v.dns1123_label
+    name_check = name_rule or (v.dns1123_subdomain if namespaced else v.dns1123_label)
     name = p.str_(fields.get("name"))
     if name is None:
         if fields.get("name") is None or fields["name"].is_null():

@@ -26,7 +26,7 @@ from ..ir.selector import All, Global, Selector
 from ..ir.services import ICMP, ICMPV6, PORT_PROTOCOLS, PROTOCOL_NAMES
 from ..resources import calico as res
 from . import validation as v
-from ._common import Problems
+from ._common import Problems, parse_labels
 from .calico_selector import parse_selector
 from .registry import api_group, register
 from .validation import AddressError, describe, parse_cidr, parse_ip, quote
@@ -44,6 +44,17 @@ _PROTOCOLS = {name: number for number, name in PROTOCOL_NAMES.items()}  # case-s
 _PROTOCOL_HINT = "TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"
 _PORT_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _RANGE = re.compile(r"^(\d+):(\d+)$")
+# Calico's own name rules (libcalico-go's v3 validator), stricter than Kubernetes' for
+# policies and tiers: a tier name is a DNS label (it becomes a label value); a policy
+# name at most one dot; a namespaced policy may also be a converted Kubernetes one.
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_GLOBAL_POLICY_NAME = re.compile(rf"({_LABEL}\.)?{_LABEL}")
+_POLICY_NAME = re.compile(
+    rf"{_LABEL}(\.{_LABEL})?|(knp|ossg)\.default\.{_LABEL}(\.{_LABEL})*")
+_ONE_DOT = ("must consist of lowercase alphanumerics or '-' with at most one '.', "
+            "and start and end with an alphanumeric")
+# A Linux interface name as Calico accepts one: 1-15 of these characters, or "*" (all).
+_INTERFACE = re.compile(r"[A-Za-z0-9_.-]{1,15}")
 
 _UNSUPPORTED = {
     "http": "HTTP matches need an application-layer proxy; netwarden does not model them",
@@ -303,25 +314,41 @@ def _check_rule(node: Node, fields: dict[str, Node], rule: res.Rule, errs: Probl
 
 # -- objects ----------------------------------------------------------------------
 
+def _name_problem(kind: str, name: str) -> str | None:
+    """Why Calico refuses ``name`` for an object of ``kind``, or None."""
+    if kind == "Tier":
+        return v.dns1123_label(name)
+    if len(name) > 253:
+        return "must be no more than 253 characters"
+    if kind == "GlobalNetworkPolicy":
+        return None if _GLOBAL_POLICY_NAME.fullmatch(name) else _ONE_DOT
+    if kind == "NetworkPolicy":
+        return None if _POLICY_NAME.fullmatch(name) else _ONE_DOT
+    return v.dns1123_subdomain(name)
+
+
 def _meta(node: Node, kind: str, group: str, errs: Problems) -> res.CalicoMeta:
     meta_node = node.get("metadata")
     if meta_node is None:
         raise node.error(v.REQUIRED, "metadata")
     fields = meta_node.expect_map()
-    name = fields.get("name")
-    if name is None or not name.value:
+    name_node = fields.get("name")
+    if name_node is None or not name_node.value:
         raise meta_node.error(v.REQUIRED, meta_node.child_path("name"))
-    labels: dict[str, str] = {}
-    if (label_node := fields.get("labels")) is not None:
-        for key, value in (errs.attempt(label_node.expect_map) or {}).items():
-            text = errs.attempt(value.expect_str)
-            if text is not None:
-                labels[key] = text
-    namespace = _str(fields.get("namespace")) if kind in _NAMESPACED else None
+    name = name_node.expect_str()
+    if (problem := _name_problem(kind, name)) is not None:
+        errs.add(name_node, f"invalid name {quote(name)}: {problem}")
+    label_node = fields.get("labels")
+    labels = parse_labels(label_node, errs) or Labels()
+    namespace = None
+    if kind in _NAMESPACED:
+        namespace = _str(fields.get("namespace"))
+        if namespace is not None and (problem := v.dns1123_label(namespace)) is not None:
+            errs.add(fields["namespace"], f"invalid namespace {quote(namespace)}: {problem}")
     if kind in ("NetworkSet", "GlobalNetworkSet") and "projectcalico.org/namespace" in labels:
         errs.report(label_node.error("projectcalico.org/namespace is not a valid label name")
                  if label_node is not None else meta_node.error("invalid label"))
-    return res.CalicoMeta(name.expect_str(), group, namespace, Labels(labels), node.position)
+    return res.CalicoMeta(name, group, namespace, labels, node.position)
 
 
 def _identity(node: Node) -> Node:
@@ -367,6 +394,8 @@ def _policy_spec(spec: Node, kind: str, errs: Problems) -> res.PolicySpec:
         if "Egress" in types:
             errs.add(fields["types"], "a preDNAT policy cannot have type Egress")
     tier = errs.attempt(lambda: _str(fields.get("tier")))
+    if tier and (problem := v.dns1123_label(tier)) is not None:
+        errs.add(fields["tier"], f"invalid tier name {quote(tier)}: {problem}")
     selector: Selector | None = errs.attempt(lambda: _selector(fields.get("selector")))
     return res.PolicySpec(
         selector=selector or All(),
@@ -402,22 +431,44 @@ def _endpoint_port(node: Node) -> res.EndpointPort:
     name, port, proto = fields.get("name"), fields.get("port"), fields.get("protocol")
     if name is None or port is None:
         raise node.error("a host endpoint port needs a name and a port")
+    port_name = name.expect_str()
+    if (problem := v.iana_svc_name(port_name)) is not None:
+        raise name.error(f"invalid port name {quote(port_name)}: {problem}")
     protocol = _str(proto) or "TCP"
     if protocol not in v.PORT_NAME_PROTOCOLS and proto is not None:
         raise proto.error(v.unsupported(protocol, v.PORT_NAME_PROTOCOLS))
-    return res.EndpointPort(name.expect_str(), _int(port, 1, 65535, "port"), protocol)
+    return res.EndpointPort(port_name, _int(port, 1, 65535, "port"), protocol)
+
+
+def _interface(node: Node | None) -> str | None:
+    text = _str(node)
+    if text is None or node is None or text in ("", "*") or _INTERFACE.fullmatch(text):
+        return text
+    raise node.error(f"invalid interface name {quote(text)}: must be \"*\" or 1-15 "
+                     "characters, each a letter, a digit, '_', '.' or '-'")
+
+
+def _node_name(node: Node | None) -> str | None:
+    text = _str(node)
+    if text and node is not None and (problem := v.dns1123_subdomain(text)) is not None:
+        raise node.error(f"invalid node name {quote(text)}: {problem}")
+    return text
 
 
 def _host_endpoint(meta: res.CalicoMeta, spec: Node, errs: Problems) -> res.HostEndpoint:
     fields = _mapping(spec, errs)
-    node = errs.attempt(lambda: _str(fields.get("node")))
+    node = errs.attempt(lambda: _node_name(fields.get("node")))
     if fields.get("node") is None:
         errs.missing(spec, "node")
-    interface = errs.attempt(lambda: _str(fields.get("interfaceName")))
+    interface = errs.attempt(lambda: _interface(fields.get("interfaceName")))
     ips = _list(fields.get("expectedIPs"), _ip, errs)
-    if not interface and not ips:
+    given = [fields[key].value for key in ("interfaceName", "expectedIPs") if key in fields]
+    if not any(given):  # an invalid value was reported above
         errs.add(spec, "a host endpoint needs interfaceName or expectedIPs")
     ports = _list(fields.get("ports"), _endpoint_port, errs)
+    profiles = fields.get("profiles")
+    if profiles is not None and profiles.value:
+        errs.add(profiles, "host endpoint profiles are not supported by netwarden yet")
     return res.HostEndpoint(meta, node or "", interface or None, ips, ports)
 
 

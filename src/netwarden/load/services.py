@@ -52,7 +52,7 @@ _NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 def parse_service(doc: Node) -> list[object]:
     """A Service with its defaults: type ClusterIP, protocol TCP, targetPort = port."""
     p = Problems(doc)
-    meta = parse_meta(doc, p, namespaced=True)
+    meta = parse_meta(doc, p, namespaced=True, name_rule=v.dns1035_label)
     spec_node = doc.get("spec")
     spec = p.map_(spec_node) or {}
     kind = p.str_(spec.get("type")) or "ClusterIP"

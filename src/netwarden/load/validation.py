@@ -28,6 +28,7 @@ __all__ = [
     "AddressError",
     "as_integer",
     "describe",
+    "dns1035_label",
     "dns1123_label",
     "dns1123_subdomain",
     "duplicate",
@@ -48,6 +49,7 @@ __all__ = [
 PORT_NAME_PROTOCOLS = tuple(protocol_name(p) for p in (TCP, UDP, SCTP))
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _SVC_CHARS = re.compile(r"[-a-z0-9]+")
@@ -133,6 +135,21 @@ def dns1123_label(value: str) -> str | None:
             "must consist of lowercase alphanumerics or '-', "
             "and start and end with an alphanumeric"
         )
+    return None
+
+
+def dns1035_label(value: str) -> str | None:
+    """Service names: a DNS label that starts with a letter (RFC 1035).
+
+    >>> dns1035_label("web"), dns1035_label("1web")
+    (None, "must consist of lowercase alphanumerics or '-', start with a letter and end with \
+an alphanumeric")
+    """
+    if len(value) > 63:
+        return "must be no more than 63 characters"
+    if not _DNS1035_LABEL.fullmatch(value):
+        return ("must consist of lowercase alphanumerics or '-', "
+                "start with a letter and end with an alphanumeric")
     return None
 
 
