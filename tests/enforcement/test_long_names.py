@@ -1,6 +1,6 @@
 """Valid names of any length render, load and enforce: comments stay within nft's limit.
 
-A Pod name may be 253 characters and a Calico policy name non-ASCII; the
+A Pod name may be 253 characters and a Calico policy name 127 (two labels); the
 rule comments carrying their origins then exceed the 128 bytes nft accepts.
 netwarden writes a short form (``names.short_comment``) and reports counters
 under the full origin.
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.lab
 
 LONG_POD = ".".join(["d" * 63] * 3) + "." + "b" * 61  # 253 characters, a valid DNS name
 LONG_K8S = "allow-" + "x" * 247                          # 253 characters
-LONG_CALICO = "refus-" + "é" * 80                        # 86 characters, 166 bytes
+LONG_CALICO = "refus" + "e" * 58 + "." + "f" * 63         # 127: Calico's longest label.label
 
 
 def pod(name: str, ip: str, app: str) -> str:
