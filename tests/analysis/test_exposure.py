@@ -8,10 +8,13 @@ the existing workloads each line lists.
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
 
+from netwarden import load_cluster
 from netwarden.analysis.exposure import exposure
 from netwarden.ir import Direction
 
@@ -217,3 +220,27 @@ def test_a_rule_on_source_ports_clients_do_not_use_admits_nothing(load: Any) -> 
     assert _lines(load, [*_labelled_base(), gnp], Direction.INGRESS) == [
         ("entire cluster and outside from source ports 32768-60999 : UDP",
          ["dev/api", "prod/api", "prod/web"])]
+
+
+def test_an_address_line_whose_only_address_is_an_excepted_pod_is_dropped() -> None:
+    """10.0.0.2 is a pod of a denied namespace: the nets rule admits nobody."""
+    docs = [
+        {"apiVersion": "v1", "kind": "Namespace",
+         "metadata": {"name": "n0", "labels": {"env": "q"}}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p0", "namespace": "n0"},
+         "spec": {"containers": [{"name": "c", "image": "x"}]},
+         "status": {"podIP": "10.0.0.1"}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "n0"},
+         "spec": {"containers": [{"name": "c", "image": "x"}]},
+         "status": {"podIP": "10.0.0.2"}},
+        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+         "metadata": {"name": "calico"},
+         "spec": {"order": 10, "selector": "all()", "types": ["Ingress"],
+                  "ingress": [
+                      {"action": "Deny", "source": {"namespaceSelector": "env == 'q'"}},
+                      {"action": "Allow", "source": {"nets": ["10.0.0.2/32"]}}]}},
+    ]
+    cluster = load_cluster(["-"], stdin=io.StringIO(
+        "".join(f"---\n{json.dumps(d)}\n" for d in docs)))
+    ingress = exposure(cluster).workload("n0/p0").side(Direction.INGRESS)
+    assert [line.peer for line in ingress.lines] == []

@@ -403,7 +403,24 @@ def _empty(term: Term, cluster: Cluster) -> bool:
     they do (no pod can be built that the term admits)."""
     if any(covers(r, term.pos, term.direction, cluster) for r in term.neg):
         return True
+    if _owned_by_exceptions(term, cluster):
+        return True
     return len(term.neg) > 1 and witness(term, cluster) is False
+
+
+def _owned_by_exceptions(term: Term, cluster: Cluster) -> bool:
+    """An address term whose every address belongs to an existing endpoint that an
+    exception takes: an address that is a pod's is that pod, so no peer is left."""
+    direction = term.direction
+    if not term.neg or not all(address_only(r, direction) for r in term.pos):
+        return False
+    addresses = term_addresses(term)
+    if not addresses:
+        return False
+    ns = cluster.ns_labels
+    taken = [ip for e in cluster.endpoints for ip in e.ips
+             if any(r.matches_remote(direction, Peer(ip, e), ns) for r in term.neg)]
+    return bool(taken) and not (addresses - AddressSet.of(taken))
 
 
 _WITNESS_NEGS = 5

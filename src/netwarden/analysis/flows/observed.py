@@ -21,13 +21,44 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import UTC, datetime
+from typing import Protocol
 
-from ...dataplane.flowlog import NewConnection
 from ...engine import Engine
 from ...engine.verdict import SideVerdict, Verdict
 from ...ir import Cluster, Endpoint, EndpointKind
 from ...ir.services import protocol_name
 from .record import Decision, Flow, FlowEnd, FlowService, FlowVerdict, Staged, Workload
+
+
+class NewConnection(Protocol):
+    """What this module reads of a dataplane new-connection event (the lab's and the
+    agent's ``dataplane.flowlog.NewConnection``), typed structurally so analysis
+    does not import the dataplane."""
+
+    @property
+    def time(self) -> float: ...
+    @property
+    def family(self) -> int: ...
+    @property
+    def protocol(self) -> int: ...
+    @property
+    def src(self) -> str: ...
+    @property
+    def dst(self) -> str: ...
+    @property
+    def sport(self) -> int | None: ...
+    @property
+    def dport(self) -> int | None: ...
+    @property
+    def original_dst(self) -> str | None: ...
+    @property
+    def original_dport(self) -> int | None: ...
+    @property
+    def denied(self) -> bool: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def service_addressed(self) -> bool: ...
 
 __all__ = ["FlowJoiner", "decision_of_origin", "decision_of_verdict"]
 
