@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import LabError
-from ._common import EXIT_NEGATIVE, EXIT_OK, add_command, console, port_number, print_warnings
+from ._common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    add_command,
+    console,
+    counter_rule,
+    port_number,
+    print_warnings,
+)
 
 DEFAULT_EXAMPLE = "examples/seed-prod-dev"
 # The step that makes the most instructive matrix: default deny, then allow dev -> prod.
@@ -115,7 +123,8 @@ def _lab_part(paths: list[Path], proto: str, port: int) -> int:
         if stats:
             out.print("\nbusiest rules (nft counters):")
             for c in stats[:5]:
-                out.print(f"  {c.packets:>5} packets  {c.verdict:<5} {c.origin}")
+                rule = counter_rule(c.origin, cluster)
+                out.print(f"  {c.packets:>5} packets  {c.verdict:<5} {rule}")
     finally:
         down(lab, enforcer)
         out.print(f"\nlab {lab.id} removed")

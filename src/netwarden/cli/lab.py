@@ -23,6 +23,7 @@ from ._common import (
     add_output,
     add_strictness,
     console,
+    counter_rule,
     dump,
     error_console,
     port_number,
@@ -364,7 +365,7 @@ def _stats(args: argparse.Namespace) -> int:
                       ("rule", "left")):
         table.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
     for c in counters:
-        table.add_row(str(c.packets), str(c.bytes), c.verdict, c.origin)
+        table.add_row(str(c.packets), str(c.bytes), c.verdict, counter_rule(c.origin, cluster))
     out = console()
     out.print(table if counters else "no rule has counted a packet yet")
     return EXIT_OK
