@@ -36,8 +36,8 @@ DENY = "prod/db ingress tier default default deny"
 
 
 def test_a_kubernetes_default_deny_is_an_isolated_pod() -> None:
-    cluster = cluster_of(KUBE)
-    assert counter_rule(DENY, cluster) == "prod/db ingress: isolated, no policy allows it (default deny)"
+    assert counter_rule(DENY, cluster_of(KUBE)) == (
+        "prod/db ingress: isolated, no policy allows it (default deny)")
 
 
 def test_with_calico_objects_the_tier_is_named() -> None:
