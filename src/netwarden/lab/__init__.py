@@ -1,9 +1,10 @@
 """A local lab: pods as network namespaces behind routed node namespaces.
 
 ``Lab.up(cluster)`` builds one namespace per node and per pod (Calico-style
-routing, see ``topology``), starts one daemon that serves every pod's ports
-(``daemon``) and records the lab in ``/run/netwarden/labs/<id>.json`` so that
-another process can ``Lab.load(id)`` or ``Lab.current()`` it. Policy is not
+routing: ``topology`` plans it, ``wiring`` builds it), starts one daemon that
+serves every pod's ports (``daemon``) and records the lab in
+``/run/netwarden/labs/<id>.json`` so that another process can ``Lab.load(id)``
+or ``Lab.current()`` it. Policy is not
 the lab's business: ``enforce`` hands each node to an enforcer, by default
 ``netwarden.dataplane``.
 
@@ -38,16 +39,14 @@ from .topology import (
     Attachment,
     LabHost,
     Topology,
-    build,
     parse_host_arg,
     parse_lab_hosts,
     plan,
     read_state,
-    remove_resolvers,
     state_path,
-    teardown,
     write_state,
 )
+from .wiring import build, remove_resolvers, teardown
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -233,10 +232,6 @@ class Lab:
     def pod_veth_prefix(self) -> str:
         """Every pod's node-side veth starts with this (for nft ``iifname "<prefix>*"``)."""
         return f"{self.prefix}p"
-
-    @property
-    def host_veth_prefix(self) -> str:
-        return f"{self.prefix}h"
 
     @property
     def keys(self) -> tuple[str, ...]:
