@@ -46,3 +46,24 @@ def test_cli_matrix_services_json_and_table(tmp_path: Path, capsys: Any) -> None
     lines = capsys.readouterr().out.splitlines()
     # a backend reaches itself (loopback), the others not: some pairs of the Service to itself
     assert lines[2:4] == [" 1 staging/svc/backend  ◐  ● ", " 2 admin/curl           ◐  ● "]
+
+
+def test_cli_matrix_services_csv_writes_the_allowed_share_per_port(
+        tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "app.yaml").write_text(APP)
+    assert main(["matrix", str(tmp_path), "--services", "--port", "80", "-o", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "from \\ to,staging/svc/backend,admin/curl",
+        "staging/svc/backend,80/TCP (web): some,TCP 80: all",
+        "admin/curl,80/TCP (web): some,TCP 80: all",
+    ]
+
+
+def test_cli_matrix_services_md_marks_nothing_allowed_with_a_dot(
+        tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "app.yaml").write_text(APP)
+    assert main(["matrix", str(tmp_path), "--services", "--port", "web", "-o", "md"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert rows == ["| # | from \\ to | 1 | 2 |", "|---|---|---|---|",
+                    "| 1 | staging/svc/backend | 80/TCP (web): some | · |",
+                    "| 2 | admin/curl | 80/TCP (web): some | · |"]

@@ -22,7 +22,7 @@ from . import report
 from .matrix import full_matrix, port_matrix
 from .report.text import services_text as cell_text
 
-__all__ = ["MatrixView", "cell_text", "matrix", "view"]
+__all__ = ["MatrixView", "cell_text", "matrix", "service_matrix_text", "view"]
 
 
 class MatrixView:
@@ -111,6 +111,44 @@ def to_markdown(v: MatrixView) -> str:
                 cells.append("✓ all" if value == "all" else (v.text(src, dst) or "·"))
         lines.append(f"| {i} | {_md(v.label(src))} | " + " | ".join(_md(c) for c in cells)
                      + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _service_cell(entries: list[dict[str, Any]]) -> str:
+    """``80/TCP (http): all; 443/TCP: some``; empty when nothing is allowed."""
+    return "; ".join(f"{e['port']}: {e['allowed']}" for e in entries if e["allowed"] != "none")
+
+
+def service_matrix_text(data: dict[str, Any], fmt: str) -> str:
+    """``matrix --services`` data (``analysis.service_matrix``) as ``csv`` or ``md``.
+
+    >>> data = {"protocol": "TCP", "port": 80, "nodes": ["a/svc/x", "a/p"],
+    ...         "connections": {"a/svc/x": {"a/svc/x": [], "a/p": []},
+    ...                         "a/p": {"a/svc/x": [{"port": "80/TCP", "allowed": "some"}],
+    ...                                 "a/p": []}}}
+    >>> print(service_matrix_text(data, "csv"), end="")
+    from \\ to,a/svc/x,a/p
+    a/svc/x,,
+    a/p,80/TCP: some,
+    """
+    names: list[str] = data["nodes"]
+    rows = [[_service_cell(data["connections"][src][dst]) for dst in names] for src in names]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["from \\ to", *names])
+        writer.writerows([src, *row] for src, row in zip(names, rows, strict=True))
+        return out.getvalue()
+    if fmt != "md":
+        raise ValueError(f"unknown format {fmt!r}")
+    what = (data["protocol"] or "every protocol") + (
+        f" port {data['port']}" if data["port"] is not None else "")
+    lines = [f"Services and pods that back none ({what}): row = source, column = destination;"
+             " all/some = every or some (source, backend) pair allowed.", "",
+             "| # | from \\ to | " + " | ".join(str(i) for i in range(1, len(names) + 1)) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for i, (src, row) in enumerate(zip(names, rows, strict=True), 1):
+        lines.append(f"| {i} | {_md(src)} | " + " | ".join(_md(c or "·") for c in row) + " |")
     return "\n".join(lines) + "\n"
 
 

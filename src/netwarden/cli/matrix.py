@@ -11,6 +11,7 @@ from .._errors import LookupFailed, ValidationError
 from ..analysis.exposure import exposure
 from ..analysis.exposure_text import markdown, text_lines
 from ..analysis.matrix import full_matrix, port_matrix
+from ..analysis.render import service_matrix_text
 from ..analysis.service_matrix import service_matrix
 from ..engine import Connectivity, Engine
 from ._common import (
@@ -117,9 +118,12 @@ def _run_services(args: argparse.Namespace, conn: Connectivity) -> int:
     if args.format in ("json", "yaml"):
         write(dump(data, args.format), args.output)
         return EXIT_OK
+    if args.format in ("csv", "md"):
+        write(service_matrix_text(data, args.format), args.output)
+        return EXIT_OK
     if args.format != "table":
-        raise ValidationError(None, "--format", f"matrix --services writes table, json or yaml, "
-                              f"not {args.format}")
+        raise ValidationError(None, "--format", f"matrix --services writes table, json, yaml, "
+                              f"csv or md, not {args.format}")
     names = data["nodes"]
     legend: dict[str, str] = {}
     what = (f"{data['protocol'] or 'every protocol'}" + (f" port {data['port']}"
