@@ -2,9 +2,10 @@
 
 Exit codes: 0 success (or allowed), 1 a negative answer (denied, findings,
 gained connections, mismatches), 2 invalid input or usage (also: no
-manifests found), 3 the machine cannot do it (no root, no nft), 4 an
-internal error of netwarden (a bug: one line naming the file being read;
-``--debug`` shows the traceback).
+manifests found), 3 the machine cannot do it (no root; nft, conntrack, a
+namespace or the API server missing or failing), 4 an internal error of
+netwarden (a bug: one line naming the file being read; ``--debug`` shows the
+traceback).
 
 Only the module of the command being run is imported (``--version`` imports
 none), so start-up costs what the command needs.
@@ -21,6 +22,7 @@ from types import ModuleType
 
 from .._errors import (
     READING,
+    ConntrackError,
     LabError,
     NamespaceError,
     NetwardenError,
@@ -150,7 +152,7 @@ def _run(argv: list[str]) -> int:
         common.error_console().print(f"[bold yellow]warning:[/] {_escape(str(exc))}",
                                      highlight=False)
         return int(common.EXIT_INPUT)
-    except (LabError, NamespaceError, NftError, SourceError) as exc:
+    except (ConntrackError, LabError, NamespaceError, NftError, SourceError) as exc:
         common.error_console().print(f"[bold red]error:[/] {_escape(str(exc))}", highlight=False)
         return int(common.EXIT_ENV)
     except NetwardenError as exc:
