@@ -173,16 +173,30 @@ def _priority(spec_node: Node, spec: dict[str, Node], p: Problems) -> int | None
     return value
 
 
-def _one_of(node: Node, fields: dict[str, Node], names: tuple[str, ...], p: Problems,
-            what: str | None = None) -> tuple[str, Node] | None:
-    """The one field of ``names`` that is set (null counts as unset), or None after an error."""
+def _one_of(node: Node, names: tuple[str, ...], p: Problems) -> tuple[str, Node] | None:
+    """The one field of ``names`` that the mapping ``node`` sets (null counts as unset, and
+    a null ``node`` sets none), or None after an error."""
+    fields = p.map_(node)
+    if fields is None:
+        if node.is_null():
+            p.add(node, f"must specify exactly one of {_or(names)}")
+        return None
     _known(node, p, names)
     present = [(k, n) for k, n in fields.items() if k in names and not n.is_null()]
     if len(present) != 1:
-        listed = what or _or(names)
-        p.add(node, f"must specify exactly one of {listed}")
+        p.add(node, f"must specify exactly one of {_or(names)}")
         return None
     return present[0]
+
+
+def _required_one_of(parent: Node, fields: dict[str, Node], key: str, names: tuple[str, ...],
+                     p: Problems) -> tuple[str, Node] | None:
+    """``parent``'s required field ``key``: a mapping with exactly one of ``names`` set."""
+    node = fields.get(key)
+    if node is None or node.is_null():
+        p.missing(parent, key)
+        return None
+    return _one_of(node, names, p)
 
 
 def _or(names: tuple[str, ...]) -> str:
@@ -191,14 +205,7 @@ def _or(names: tuple[str, ...]) -> str:
 
 def _subject(spec_node: Node, spec: dict[str, Node], kind: _Kind,
              p: Problems) -> ClusterPolicySubject | None:
-    node = spec.get("subject")
-    if node is None or node.is_null():
-        p.missing(spec_node, "subject")
-        return None
-    fields = p.map_(node)
-    if fields is None:
-        return None
-    chosen = _one_of(node, fields, ("namespaces", "pods"), p)
+    chosen = _required_one_of(spec_node, spec, "subject", ("namespaces", "pods"), p)
     if chosen is None:
         return None
     key, value = chosen
@@ -272,11 +279,8 @@ def _rule(item: Node, fields: dict[str, Node], peers_key: str, kind: _Kind,
     peers = [_peer(n, egress, kind, action, p)
              for n in _bounded_list(peers_node, kind.max_items, p, minimum=1)]
     ports_node = fields.get(kind.ports_key)
-    read_port: Callable[[Node, Problems], list[ClusterPolicyPort] | None] = (
-        _protocol if kind.v2 else _port)
-    port_lists = [read_port(n, p)
-                  for n in _bounded_list(ports_node, kind.max_items, p, minimum=1)]
-    ports = [port for group in port_lists if group is not None for port in group]
+    read = [_port(n, kind, p) for n in _bounded_list(ports_node, kind.max_items, p, minimum=1)]
+    ports = [port for port in read if port is not None]
     if egress and any(port.name for port in ports) and any(
             peer is not None and (peer.nodes is not None or peer.networks or peer.domain_names)
             for peer in peers):
@@ -305,12 +309,7 @@ def _peer(node: Node, egress: bool, kind: _Kind, action: str | None,
     names: tuple[str, ...] = ("namespaces", "pods")
     if egress:
         names += ("nodes", "networks") + (("domainNames",) if kind.domain_names else ())
-    fields = p.map_(node)
-    if fields is None:
-        if node.is_null():
-            p.add(node, f"must specify exactly one of {_or(names)}")
-        return None
-    chosen = _one_of(node, fields, names, p)
+    chosen = _one_of(node, names, p)
     if chosen is None:
         return None
     key, value = chosen
@@ -399,102 +398,88 @@ def _protocol_name(fields: dict[str, Node], p: Problems) -> str | None:
     return value
 
 
-def _range(node: Node, p: Problems, *, with_protocol: bool
-           ) -> tuple[str | None, int, int] | None:
+def _range(node: Node, p: Problems, protocol: str | None) -> ClusterPolicyPort | None:
+    """A ``{start, end}`` range of ``protocol`` (None: the range's own ``protocol`` field,
+    as v1alpha1's ``portRange`` has)."""
     fields = p.map_(node)
     if fields is None:
-        if node.is_null():
-            p.missing(node, "start")
         return None
-    _known(node, p, ("protocol", "start", "end") if with_protocol else ("start", "end"))
-    protocol = _protocol_name(fields, p) if with_protocol else None
+    _known(node, p, ("start", "end") if protocol else ("protocol", "start", "end"))
+    protocol = protocol or _protocol_name(fields, p)
     start = _port_number(fields.get("start"), node, "start", p)
     end = _port_number(fields.get("end"), node, "end", p)
-    if start is None or end is None:
-        return None
-    if start >= end:
+    if start is not None and end is not None and start >= end:
         p.add(fields["end"], f"must be greater than start ({end} <= {start})")
         return None
-    return protocol, start, end
+    if protocol is None or start is None or end is None:
+        return None
+    return ClusterPolicyPort(protocol, start, end)
 
 
-def _port(node: Node, p: Problems) -> list[ClusterPolicyPort] | None:
-    """One v1alpha1 ``ports`` item: portNumber, namedPort or portRange."""
-    fields = p.map_(node)
-    if fields is None:
-        if node.is_null():
-            p.add(node, "must specify exactly one of portNumber, namedPort or portRange")
-        return None
-    chosen = _one_of(node, fields, ("portNumber", "namedPort", "portRange"), p)
-    if chosen is None:
-        return None
-    key, value = chosen
-    where = node.position
-    if key == "namedPort":
-        name = p.str_(value)
-        if name is None:
-            return None
-        if (problem := v.iana_svc_name(name)) is not None:
-            p.add(value, f"invalid port name {quote(name)}: {problem}")
-            return None
-        return [ClusterPolicyPort(None, name=name, position=where)]
-    if key == "portRange":
-        read = _range(value, p, with_protocol=True)
-        if read is None:
-            return None
-        return [ClusterPolicyPort(read[0], read[1], read[2], position=where)]
+def _port_number_of(value: Node, p: Problems) -> ClusterPolicyPort | None:
+    """v1alpha1's ``portNumber``: ``{protocol, port}``."""
     fields = p.map_(value) or {}
     _known(value, p, ("protocol", "port"))
     protocol = _protocol_name(fields, p)
     number = _port_number(fields.get("port"), value, "port", p)
     if protocol is None or number is None:
         return None
-    return [ClusterPolicyPort(protocol, number, number, position=where)]
+    return ClusterPolicyPort(protocol, number, number)
 
 
-def _protocol(node: Node, p: Problems) -> list[ClusterPolicyPort] | None:
-    """One v1alpha2 ``protocols`` item: tcp, udp or sctp (destinationPort), or a named port."""
-    fields = p.map_(node)
-    if fields is None:
-        if node.is_null():
-            p.add(node, "must specify exactly one of tcp, udp, sctp or destinationNamedPort")
+def _destination_port(protocol: str, value: Node, p: Problems) -> ClusterPolicyPort | None:
+    """v1alpha2's ``tcp``/``udp``/``sctp``: ``{destinationPort: {number | range}}``."""
+    attrs = p.map_(value)
+    if attrs is None:
         return None
-    chosen = _one_of(node, fields, ("tcp", "udp", "sctp", "destinationNamedPort"), p)
+    _known(value, p, ("destinationPort",))
+    which = _required_one_of(value, attrs, "destinationPort", ("number", "range"), p)
+    if which is None:
+        return None
+    key, port = which
+    if key == "range":
+        return _range(port, p, protocol)
+    number = _port_number(port, value, "number", p)
+    return None if number is None else ClusterPolicyPort(protocol, number, number)
+
+
+def _named_port(value: Node, p: Problems) -> ClusterPolicyPort | None:
+    name = p.str_(value)
+    if name is None:
+        return None
+    if (problem := v.iana_svc_name(name)) is not None:
+        p.add(value, f"invalid port name {quote(name)}: {problem}")
+        return None
+    return ClusterPolicyPort(None, name=name)
+
+
+# The forms one port item may take, in the API's order (its error messages list them so),
+# each with its reader: by the rule's port-list field (v1alpha1 ``ports``, v1alpha2
+# ``protocols``).
+_PortReader = Callable[[Node, Problems], ClusterPolicyPort | None]
+_PORT_FORMS: dict[str, dict[str, _PortReader]] = {
+    "ports": {
+        "portNumber": _port_number_of,
+        "namedPort": _named_port,
+        "portRange": lambda value, p: _range(value, p, None),
+    },
+    "protocols": {
+        "tcp": lambda value, p: _destination_port("TCP", value, p),
+        "udp": lambda value, p: _destination_port("UDP", value, p),
+        "sctp": lambda value, p: _destination_port("SCTP", value, p),
+        "destinationNamedPort": _named_port,
+    },
+}
+
+
+def _port(node: Node, kind: _Kind, p: Problems) -> ClusterPolicyPort | None:
+    """One item of a rule's port list (``ports`` in v1alpha1, ``protocols`` in v1alpha2):
+    exactly one of the kind's forms."""
+    forms = _PORT_FORMS[kind.ports_key]
+    names = tuple(forms)
+    chosen = _one_of(node, names, p)
     if chosen is None:
         return None
     key, value = chosen
-    where = node.position
-    if key == "destinationNamedPort":
-        name = p.str_(value)
-        if name is None:
-            return None
-        if (problem := v.iana_svc_name(name)) is not None:
-            p.add(value, f"invalid port name {quote(name)}: {problem}")
-            return None
-        return [ClusterPolicyPort(None, name=name, position=where)]
-    protocol = key.upper()
-    attrs = p.map_(value)
-    if attrs is None:
-        if value.is_null():
-            p.missing(value, "destinationPort")
-        return None
-    _known(value, p, ("destinationPort",))
-    port_node = attrs.get("destinationPort")
-    if port_node is None or port_node.is_null():
-        p.missing(value, "destinationPort")
-        return None
-    port_fields = p.map_(port_node)
-    if port_fields is None:
-        return None
-    which = _one_of(port_node, port_fields, ("number", "range"), p)
-    if which is None:
-        return None
-    if which[0] == "number":
-        number = _port_number(which[1], port_node, "number", p)
-        if number is None:
-            return None
-        return [ClusterPolicyPort(protocol, number, number, position=where)]
-    read = _range(which[1], p, with_protocol=False)
-    if read is None:
-        return None
-    return [ClusterPolicyPort(protocol, read[1], read[2], position=where)]
+    port = forms[key](value, p)
+    return None if port is None else dataclasses.replace(port, position=node.position)
