@@ -13,23 +13,22 @@ import uuid
 
 import pytest
 
-from netwarden.agent.droplog import (
-    NFLOG_HEADER_FOR_TESTS,
-    DropLog,
-    LoggedPacket,
-    describe,
-    parse_messages,
-)
+from netwarden.agent.droplog import DropLog, LoggedPacket, describe, parse_messages
+from netwarden.dataplane.flowlog import NFLOG_PACKET
 from netwarden.lab._ns import inside
 
+NLA_F_NESTED, NLA_F_NET_BYTEORDER = 0x8000, 0x4000
 
-def _nflog_message(prefix: bytes, payload: bytes, family: int = socket.AF_INET) -> bytes:
+
+def _nflog_message(prefix: bytes, payload: bytes, family: int = socket.AF_INET,
+                   prefix_flags: int = 0) -> bytes:
     def attr(kind: int, data: bytes) -> bytes:
         raw = struct.pack("=HH", 4 + len(data), kind) + data
         return raw + b"\0" * (-len(raw) % 4)
 
-    body = struct.pack("=BBH", family, 0, 0) + attr(10, prefix + b"\0") + attr(9, payload)
-    return struct.pack("=IHHII", 16 + len(body), NFLOG_HEADER_FOR_TESTS, 0, 0, 0) + body
+    body = struct.pack("=BBH", family, 0, 0) + attr(10 | prefix_flags, prefix + b"\0") \
+        + attr(9, payload)
+    return struct.pack("=IHHII", 16 + len(body), NFLOG_PACKET, 0, 0, 0) + body
 
 
 def _ipv4_udp(src: str, dst: str, sport: int, dport: int) -> bytes:
@@ -42,6 +41,12 @@ def test_a_logged_udp_packet_is_parsed() -> None:
     data = _nflog_message(b"nw prod/db ingress[0]", _ipv4_udp("10.0.0.1", "10.0.0.2", 4000, 53))
     assert parse_messages(data) == [
         LoggedPacket("nw prod/db ingress[0]", 4, "10.0.0.1", "10.0.0.2", 17, 4000, 53)]
+
+
+def test_an_attribute_type_is_read_without_its_nested_and_byte_order_flags() -> None:
+    data = _nflog_message(b"nw prod/db ingress[0]", _ipv4_udp("10.0.0.1", "10.0.0.2", 4000, 53),
+                          prefix_flags=NLA_F_NESTED | NLA_F_NET_BYTEORDER)
+    assert [p.prefix for p in parse_messages(data)] == ["nw prod/db ingress[0]"]
 
 
 def test_the_line_names_peer_port_and_why() -> None:

@@ -2,10 +2,10 @@
 
 The ruleset tags a dropped packet with a log prefix naming the rule origin
 (``nw <origin>``) and sends it to an NFLOG group; this module subscribes to
-that group over netfilter netlink inside the node's network namespace and
-turns each packet into one line naming pod, peer, port and the policy that
-decided. Netlink is spoken directly (a few fixed structs), so nothing beyond
-the standard library is needed, and a namespace's kernel log stays untouched.
+that group inside the node's network namespace (``dataplane.flowlog``'s
+NFLOG reader, the one netlink codec of the project) and turns each packet
+into one line naming pod, peer, port and the policy that decided. A
+namespace's kernel log stays untouched.
 
 >>> line = describe(LoggedPacket("nw prod/db ingress end of tier default", 4,
 ...                              "10.244.1.2", "10.244.1.3", 6, 40000, 5432), None)
@@ -17,36 +17,17 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import select
-import socket
-import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..dataplane.flowlog import FlowLogReader, NewConnection, parse_new_connections
 from ..engine import Engine
 from ..ir.services import protocol_name
 from ..netns import inside
 
-__all__ = ["DropLog", "LoggedPacket", "describe", "follow", "parse_messages",
-           "subscribe_request"]
-
-NETLINK_NETFILTER = 12
-NFNL_SUBSYS_ULOG = 4
-NFULNL_MSG_PACKET, NFULNL_MSG_CONFIG = 0, 1
-NFULA_CFG_CMD, NFULA_CFG_MODE = 1, 2
-NFULNL_CFG_CMD_BIND = 1
-NFULNL_COPY_PACKET = 2
-NFULA_PAYLOAD, NFULA_PREFIX = 9, 10
-NLM_F_REQUEST, NLM_F_ACK = 1, 4
-NLMSG_ERROR = 2
-_NLMSG = struct.Struct("=IHHII")      # len, type, flags, seq, pid
-_NFGEN = struct.Struct("=BBH")        # family, version, res_id (big endian, packed below)
-_ATTR = struct.Struct("=HH")          # len, type
-# Enough of each packet for the IP and transport headers.
-COPY_RANGE = 128
-NFLOG_HEADER_FOR_TESTS = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET
+__all__ = ["DropLog", "LoggedPacket", "describe", "follow", "parse_messages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,77 +40,16 @@ class LoggedPacket:
     sport: int | None = None
     dport: int | None = None
 
-
-def _attr(kind: int, payload: bytes) -> bytes:
-    raw = _ATTR.pack(_ATTR.size + len(payload), kind) + payload
-    return raw + b"\0" * (-len(raw) % 4)
-
-
-def _message(kind: int, group: int, attrs: bytes, seq: int) -> bytes:
-    body = struct.pack("=BB", socket.AF_UNSPEC, 0) + struct.pack(">H", group) + attrs
-    header = _NLMSG.pack(_NLMSG.size + len(body), (NFNL_SUBSYS_ULOG << 8) | kind,
-                         NLM_F_REQUEST | NLM_F_ACK, seq, 0)
-    return header + body
-
-
-def subscribe_request(group: int) -> list[bytes]:
-    """Bind to ``group`` and ask for packet copies (``COPY_RANGE`` bytes)."""
-    bind = _attr(NFULA_CFG_CMD, struct.pack("=B", NFULNL_CFG_CMD_BIND) + b"\0" * 3)
-    mode = _attr(NFULA_CFG_MODE, struct.pack(">IBB", COPY_RANGE, NFULNL_COPY_PACKET, 0))
-    return [_message(NFULNL_MSG_CONFIG, group, bind, 1),
-            _message(NFULNL_MSG_CONFIG, group, mode, 2)]
-
-
-def _attrs(data: bytes) -> Iterator[tuple[int, bytes]]:
-    offset = 0
-    while offset + _ATTR.size <= len(data):
-        length, kind = _ATTR.unpack_from(data, offset)
-        if length < _ATTR.size:
-            return
-        yield kind & 0x7FFF, data[offset + _ATTR.size: offset + length]
-        offset += (length + 3) & ~3
-
-
-def _payload(family: int, raw: bytes) -> tuple[str, str, int, int | None, int | None] | None:
-    if family == 4 and len(raw) >= 20:
-        ihl = (raw[0] & 0x0F) * 4
-        proto = raw[9]
-        src, dst = str(ipaddress.IPv4Address(raw[12:16])), str(ipaddress.IPv4Address(raw[16:20]))
-        ports = raw[ihl:ihl + 4]
-    elif family == 6 and len(raw) >= 40:
-        proto = raw[6]
-        src, dst = str(ipaddress.IPv6Address(raw[8:24])), str(ipaddress.IPv6Address(raw[24:40]))
-        ports = raw[40:44]
-    else:
-        return None
-    if proto in (6, 17, 132, 136) and len(ports) == 4:
-        sport, dport = struct.unpack(">HH", ports)
-        return src, dst, proto, sport, dport
-    if proto in (1, 58) and len(ports) >= 2:
-        return src, dst, proto, None, ports[0] << 8 | ports[1]  # ICMP type << 8 | code
-    return src, dst, proto, None, None
+    @classmethod
+    def of(cls, event: NewConnection) -> LoggedPacket:
+        """The logged packet of one NFLOG event."""
+        return cls(event.prefix, event.family, event.src, event.dst, event.protocol,
+                   event.sport, event.dport)
 
 
 def parse_messages(data: bytes) -> list[LoggedPacket]:
     """Every NFLOG packet message in one netlink datagram (errors and acks skipped)."""
-    out: list[LoggedPacket] = []
-    offset = 0
-    while offset + _NLMSG.size <= len(data):
-        length, kind, _, _, _ = _NLMSG.unpack_from(data, offset)
-        if length < _NLMSG.size:
-            break
-        message = data[offset: offset + length]
-        offset += (length + 3) & ~3
-        if kind != (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET:
-            continue
-        family = message[_NLMSG.size]
-        attrs = dict(_attrs(message[_NLMSG.size + _NFGEN.size:]))
-        parsed = _payload(4 if family == socket.AF_INET else 6, attrs.get(NFULA_PAYLOAD, b""))
-        if parsed is None:
-            continue
-        prefix = attrs.get(NFULA_PREFIX, b"").split(b"\0", 1)[0].decode(errors="replace")
-        out.append(LoggedPacket(prefix.strip(), 4 if family == socket.AF_INET else 6, *parsed))
-    return out
+    return [LoggedPacket.of(e) for e in parse_new_connections(data)]
 
 
 def describe(packet: LoggedPacket, engine: Engine | None) -> str:
@@ -159,28 +79,16 @@ class DropLog:
 
     def __init__(self, group: int) -> None:
         self.group = group
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
-        self.sock.bind((0, 0))
-        for request in subscribe_request(group):
-            self.sock.send(request)
-            self._expect_ack()
-
-    def _expect_ack(self) -> None:
-        reply = self.sock.recv(4096)
-        if len(reply) >= _NLMSG.size + 4:
-            _, kind, _, _, _ = _NLMSG.unpack_from(reply)
-            (error,) = struct.unpack_from("=i", reply, _NLMSG.size)
-            if kind == NLMSG_ERROR and error != 0:
-                raise OSError(-error, f"NFLOG group {self.group}: {os.strerror(-error)}")
+        self._reader = FlowLogReader(group, conntrack=False)  # a drop line needs no entry
 
     def fileno(self) -> int:
-        return self.sock.fileno()
+        return self._reader.fileno()
 
     def read(self) -> list[LoggedPacket]:
-        return parse_messages(self.sock.recv(65536))
+        return [LoggedPacket.of(e) for e in self._reader.read()]
 
     def close(self) -> None:
-        self.sock.close()
+        self._reader.close()
 
 
 def follow(group: int, netns: str | None, engine_of: Callable[[], Engine | None],

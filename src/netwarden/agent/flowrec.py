@@ -17,7 +17,7 @@ from collections.abc import Callable
 from ..analysis.flows import FlowVerdict, dump_flow
 from ..analysis.flows.observed import FlowJoiner
 from ..dataplane import Conntrack
-from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, dnat_originals, with_original
+from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, with_listed_originals
 from ..ir import Cluster
 from ..ir.services import protocol_name
 from ..netns import inside
@@ -38,6 +38,10 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
             reader = FlowLogReader(group)
     else:
         reader = FlowLogReader(group)
+    if not reader.conntrack:
+        log.warning("flow log: this kernel attaches no conntrack entry to NFLOG messages "
+                    "(CONFIG_NETFILTER_NETLINK_GLUE_CT); denied connections to a Service are "
+                    "recorded with the backend only", extra={"event": "flow-log-no-conntrack"})
     tool, repeats = Conntrack(netns), Repeats()
     joiner: FlowJoiner | None = None
     joined_for: Cluster | None = None
@@ -59,9 +63,7 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
                 continue
             if joiner is None or joined_for is not cluster:
                 joiner, joined_for = FlowJoiner(cluster, cluster.staged), cluster
-            if any(not e.denied for e in events):
-                originals = dnat_originals(tool.list())
-                events = [e if e.denied else with_original(e, originals) for e in events]
+            events = with_listed_originals(events, tool)
             for event in events:
                 flow = joiner.flow(event)
                 log_file.write(dump_flow(flow))
@@ -73,9 +75,7 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
                                  "event": "staged-deny", "src": event.src, "dst": event.dst,
                                  "count": staged_denied})
                 if drop_lines and event.denied:
-                    packet = LoggedPacket(event.prefix, event.family, event.src, event.dst,
-                                          event.protocol, event.sport, event.dport)
-                    log.info(describe(packet, joiner.engine), extra={
+                    log.info(describe(LoggedPacket.of(event), joiner.engine), extra={
                         "event": "drop", "src": event.src, "dst": event.dst,
                         "protocol": protocol_name(event.protocol), "port": event.dport,
                         "rule": event.origin})

@@ -8,10 +8,21 @@ a ``log group`` rule whose prefix names the rule origin that dropped it
 (``drop_log_group``, the same group). This module subscribes to that group.
 
 The forward hook sees a connection after the kube-proxy DNAT, so its packet
-names the backend; the ClusterIP the client addressed is conntrack's original
-tuple. NFLOG can carry it only with ``CONFIG_NETFILTER_NETLINK_GLUE_CT``, which
-this kernel lacks (the subscription fails with EOPNOTSUPP), so ``with_original``
-joins an event with the table's tracked connections (``dnat_originals``).
+names the backend; the ClusterIP the client addressed is in conntrack's
+original tuple. Three sources give it, best first:
+
+* the packet's own conntrack entry, attached by the kernel to each message
+  (``NFULNL_CFG_F_CONNTRACK`` → ``NFULA_CT`` → ``CTA_TUPLE_ORIG``), for a
+  drop as well as for an accept (the entry exists, unconfirmed, before the
+  verdict). Kernels without ``CONFIG_NETFILTER_NETLINK_GLUE_CT`` refuse the
+  flag (EOPNOTSUPP): the reader then subscribes without it
+  (``FlowLogReader.conntrack`` says which);
+* a ``nw service`` message logged by a kube-proxy table before its DNAT
+  (``dataplane.services``, the lab's): the same packet seen with the address
+  it was sent to, always just before its forward message on the same group;
+  the reader pairs them (``Addressed``);
+* for accepted connections only, the table of confirmed connections
+  (``dnat_originals``/``with_original``, one ``conntrack -L`` per batch).
 
 ``FlowLogFile`` writes lines to a file that never grows past its cap (it rotates
 to ``PATH.1``) and samples a burst: above ``rate`` lines a second (after
@@ -28,6 +39,7 @@ withheld from the traffic.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import socket
@@ -36,26 +48,39 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from .conntrack import ConntrackEntry
+from .conntrack import Conntrack, ConntrackEntry
 from .options import ACCEPT_PREFIX
 
-__all__ = ["ACCEPT_PREFIX", "FlowLogFile", "FlowLogReader", "NewConnection", "Repeats",
-           "dnat_originals",
-           "parse_new_connections", "subscribe_messages", "with_original"]
+__all__ = ["ACCEPT_PREFIX", "NFLOG_PACKET", "SERVICE_PREFIX", "Addressed", "FlowLogFile",
+           "FlowLogReader", "NewConnection", "Repeats", "dnat_originals",
+           "parse_new_connections", "subscribe_messages", "with_listed_originals",
+           "with_original"]
 
 ConnKey = tuple[int, str, int | None, str, int | None]
 
+SERVICE_PREFIX = "nw service"  # logged by a kube-proxy table before DNAT (``services``)
+
+# nfnetlink_log (linux/netfilter/nfnetlink_log.h) and the conntrack tuple attributes
+# it nests in NFULA_CT (linux/netfilter/nfnetlink_conntrack.h)
 NETLINK_NETFILTER = 12
 _ULOG = 4
 _PACKET, _CONFIG = 0, 1
-_CFG_CMD, _CFG_MODE = 1, 2
+NFLOG_PACKET = (_ULOG << 8) | _PACKET  # the netlink message type of a logged packet
+_CFG_CMD, _CFG_MODE, _CFG_FLAGS = 1, 2, 6
 _CMD_BIND = 1
 _COPY_PACKET = 2
-_PAYLOAD, _PREFIX = 9, 10
+_CFG_F_CONNTRACK = 0x0004
+_PAYLOAD, _PREFIX, _CT = 9, 10, 18
+_CTA_TUPLE_ORIG = 1
+_CTA_TUPLE_IP, _CTA_TUPLE_PROTO = 1, 2
+_CTA_IP_V4_DST, _CTA_IP_V6_DST = 2, 4
+_CTA_PROTO_NUM, _CTA_PROTO_DST_PORT = 1, 3
+NLA_TYPE_MASK = 0x3FFF  # clears NLA_F_NESTED (0x8000) and NLA_F_NET_BYTEORDER (0x4000)
 _NLMSG = struct.Struct("=IHHII")
 _ATTR = struct.Struct("=HH")
 _NLMSG_ERROR = 2
 COPY_RANGE = 128
+_PORTED = (6, 17, 132, 136)  # TCP, UDP, SCTP, UDP-Lite: the protocols with ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +132,17 @@ def _message(group: int, attrs: bytes, seq: int) -> bytes:
     return _NLMSG.pack(_NLMSG.size + len(body), (_ULOG << 8) | _CONFIG, 1 | 4, seq, 0) + body
 
 
-def subscribe_messages(group: int) -> list[bytes]:
-    """Bind to ``group`` and copy ``COPY_RANGE`` bytes of each packet."""
-    return [
+def subscribe_messages(group: int, conntrack: bool = False) -> list[bytes]:
+    """Bind to ``group`` and copy ``COPY_RANGE`` bytes of each packet; with ``conntrack``
+    a third message asks for each packet's conntrack entry (refused, alone, by kernels
+    without the netlink glue, so the first two stay in force)."""
+    out = [
         _message(group, _attr(_CFG_CMD, struct.pack("=B", _CMD_BIND) + b"\0" * 3), 1),
         _message(group, _attr(_CFG_MODE, struct.pack(">IBB", COPY_RANGE, _COPY_PACKET, 0)), 2),
     ]
+    if conntrack:
+        out.append(_message(group, _attr(_CFG_FLAGS, struct.pack(">H", _CFG_F_CONNTRACK)), 3))
+    return out
 
 
 def _attrs(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -121,7 +151,7 @@ def _attrs(data: bytes) -> Iterator[tuple[int, bytes]]:
         length, kind = _ATTR.unpack_from(data, offset)
         if length < _ATTR.size:
             return
-        yield kind & 0x3FFF, data[offset + _ATTR.size: offset + length]
+        yield kind & NLA_TYPE_MASK, data[offset + _ATTR.size: offset + length]
         offset += (length + 3) & ~3
 
 
@@ -136,7 +166,7 @@ def _headers(family: int, raw: bytes) -> tuple[str, str, int, int | None, int | 
         l4 = raw[40:44]
     else:
         return None
-    if proto in (6, 17, 132, 136) and len(l4) == 4:
+    if proto in _PORTED and len(l4) == 4:
         sport, dport = struct.unpack(">HH", l4)
         return src, dst, proto, sport, dport
     if proto in (1, 58) and len(l4) >= 2:
@@ -144,8 +174,33 @@ def _headers(family: int, raw: bytes) -> tuple[str, str, int, int | None, int | 
     return src, dst, proto, None, None
 
 
+def _ct_original(ct: bytes) -> tuple[str, int | None] | None:
+    """(destination, port) of ``NFULA_CT``'s original tuple: where the client sent it."""
+    orig = dict(_attrs(ct)).get(_CTA_TUPLE_ORIG)
+    if orig is None:
+        return None
+    tuple_ = dict(_attrs(orig))
+    ip = dict(_attrs(tuple_.get(_CTA_TUPLE_IP, b"")))
+    proto = dict(_attrs(tuple_.get(_CTA_TUPLE_PROTO, b"")))
+    if len(ip.get(_CTA_IP_V4_DST, b"")) == 4:
+        dst = str(ipaddress.IPv4Address(ip[_CTA_IP_V4_DST]))
+    elif len(ip.get(_CTA_IP_V6_DST, b"")) == 16:
+        dst = str(ipaddress.IPv6Address(ip[_CTA_IP_V6_DST]))
+    else:
+        return None
+    number = proto.get(_CTA_PROTO_NUM, b"")
+    port = proto.get(_CTA_PROTO_DST_PORT, b"")
+    if number and number[0] in _PORTED and len(port) == 2:
+        return dst, struct.unpack(">H", port)[0]
+    return dst, None
+
+
 def parse_new_connections(data: bytes, now: float | None = None) -> list[NewConnection]:
-    """Every packet message of one netlink datagram (acks, errors, other types skipped)."""
+    """Every packet message of one netlink datagram (acks, errors, other types skipped).
+
+    A message that carries its conntrack entry (``NFULA_CT``) gets the entry's
+    original destination.
+    """
     when = time.time() if now is None else now
     out: list[NewConnection] = []
     offset = 0
@@ -155,7 +210,7 @@ def parse_new_connections(data: bytes, now: float | None = None) -> list[NewConn
             break
         message = data[offset: offset + length]
         offset += (length + 3) & ~3
-        if kind != (_ULOG << 8) | _PACKET or len(message) < _NLMSG.size + 4:
+        if kind != NFLOG_PACKET or len(message) < _NLMSG.size + 4:
             continue
         family = 4 if message[_NLMSG.size] == socket.AF_INET else 6
         attrs = dict(_attrs(message[_NLMSG.size + 4:]))
@@ -163,9 +218,52 @@ def parse_new_connections(data: bytes, now: float | None = None) -> list[NewConn
         if parsed is None:
             continue
         prefix = attrs.get(_PREFIX, b"").split(b"\0", 1)[0].decode(errors="replace").strip()
+        original = _ct_original(attrs[_CT]) if _CT in attrs else None
         out.append(NewConnection(when, family, parsed[2], parsed[0], parsed[1], parsed[3],
-                                 parsed[4], None, None, prefix))
+                                 parsed[4], original[0] if original else None,
+                                 original[1] if original else None, prefix))
     return out
+
+
+class Addressed:
+    """Pairs each ``nw service`` message with the forward message of the same packet.
+
+    A kube-proxy table logs a new connection to a Service before its DNAT
+    (``SERVICE_PREFIX``): the packet as the client addressed it. The forward
+    hook logs the same packet after DNAT, so the next event from the same
+    client address and port of the same protocol is that connection. At most
+    ``size`` unpaired messages are kept (a node's own connections to a
+    Service never reach its forward hook).
+
+    >>> pairs = Addressed()
+    >>> sent = NewConnection(0.0, 4, 6, "10.244.0.2", "10.96.0.10", 40000, 80, None, None,
+    ...                      SERVICE_PREFIX)
+    >>> got = NewConnection(0.0, 4, 6, "10.244.0.2", "10.244.0.3", 40000, 8080, None, None,
+    ...                     "nw shop/db ingress[0]")
+    >>> [(e.dst, e.original_dst, e.original_dport) for e in pairs.join([sent, got])]
+    [('10.244.0.3', '10.96.0.10', 80)]
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._sent: dict[tuple[int, str, int | None], tuple[str, int | None]] = {}
+
+    def join(self, events: Iterable[NewConnection]) -> list[NewConnection]:
+        """The connection events of ``events``, each with what its client addressed."""
+        out: list[NewConnection] = []
+        for e in events:
+            key = (e.protocol, e.src, e.sport)
+            if e.prefix == SERVICE_PREFIX:
+                self._sent.pop(key, None)
+                self._sent[key] = (e.dst, e.dport)
+                if len(self._sent) > self.size:
+                    del self._sent[next(iter(self._sent))]
+                continue
+            sent = self._sent.pop(key, None)
+            if sent is not None and e.original_dst is None:
+                e = replace(e, original_dst=sent[0], original_dport=sent[1])
+            out.append(e)
+        return out
 
 
 def dnat_originals(entries: Iterable[ConntrackEntry]) -> dict[ConnKey, tuple[str, int | None]]:
@@ -188,6 +286,17 @@ def with_original(event: NewConnection,
     if found is None:
         return event
     return replace(event, original_dst=found[0], original_dport=found[1])
+
+
+def with_listed_originals(events: list[NewConnection], tool: Conntrack) -> list[NewConnection]:
+    """``events`` with the addressed destination of each accepted one that has none yet,
+    from the table of confirmed connections (listed once, only when some event needs it;
+    a drop is never confirmed, so it is never there)."""
+    if not any(not e.denied and e.original_dst is None for e in events):
+        return events
+    originals = dnat_originals(tool.list())
+    return [with_original(e, originals) if not e.denied and e.original_dst is None else e
+            for e in events]
 
 
 class Repeats:
@@ -218,31 +327,56 @@ class Repeats:
 
 
 class FlowLogReader:
-    """A subscription to one NFLOG group in the calling thread's network namespace."""
+    """A subscription to one NFLOG group in the calling thread's network namespace.
 
-    def __init__(self, group: int) -> None:
+    With ``conntrack`` (the default) it asks for each packet's conntrack entry;
+    ``self.conntrack`` says whether the kernel agreed. ``read`` returns the
+    connection events, ``nw service`` messages already paired (``Addressed``).
+    """
+
+    def __init__(self, group: int, conntrack: bool = True) -> None:
         self.group = group
+        self.conntrack = conntrack
+        self._addressed = Addressed()
+        self.overruns = 0
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
         try:
             self.sock.bind((0, 0))
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-            for request in subscribe_messages(group):
+            for i, request in enumerate(subscribe_messages(group, conntrack)):
                 self.sock.send(request)
-                reply = self.sock.recv(4096)
-                if len(reply) >= _NLMSG.size + 4:
-                    _, kind, _, _, _ = _NLMSG.unpack_from(reply)
-                    (error,) = struct.unpack_from("=i", reply, _NLMSG.size)
-                    if kind == _NLMSG_ERROR and error != 0:
-                        raise OSError(-error, f"NFLOG group {group}: {os.strerror(-error)}")
+                error = self._ack()
+                if i == 2 and error == errno.EOPNOTSUPP:
+                    self.conntrack = False  # no netlink glue: bound, without entries
+                elif error:
+                    raise OSError(error, f"NFLOG group {group}: {os.strerror(error)}")
         except OSError:
             self.sock.close()
             raise
+
+    def _ack(self) -> int:
+        reply = self.sock.recv(4096)
+        if len(reply) >= _NLMSG.size + 4:
+            _, kind, _, _, _ = _NLMSG.unpack_from(reply)
+            (error,) = struct.unpack_from("=i", reply, _NLMSG.size)
+            if kind == _NLMSG_ERROR:
+                return -int(error)
+        return 0
 
     def fileno(self) -> int:
         return self.sock.fileno()
 
     def read(self) -> list[NewConnection]:
-        return parse_new_connections(self.sock.recv(1 << 16))
+        """The events of one datagram; none when the socket overran (``overruns`` counts it:
+        the kernel dropped messages the reader was too slow for, never the packets)."""
+        try:
+            data = self.sock.recv(1 << 16)
+        except OSError as exc:
+            if exc.errno != errno.ENOBUFS:
+                raise
+            self.overruns += 1
+            return []
+        return self._addressed.join(parse_new_connections(data))
 
     def close(self) -> None:
         self.sock.close()
