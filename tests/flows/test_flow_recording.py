@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from netwarden.analysis.flows.observed import FlowJoiner
 from netwarden.dataplane.chains import forward_chain
 from netwarden.dataplane.conntrack import parse_conntrack
 from netwarden.dataplane.flowlog import (
+    SERVICE_PREFIX,
+    Addressed,
     FlowLogFile,
     NewConnection,
     dnat_originals,
@@ -21,6 +24,7 @@ from netwarden.dataplane.flowlog import (
     with_original,
 )
 from netwarden.dataplane.options import FLOW_LOG_SAMPLED, RenderOptions
+from netwarden.dataplane.services import Backend, Frontend, frontend_chain, render_services
 
 CLUSTER = """
 apiVersion: v1
@@ -56,11 +60,24 @@ def _attr(kind: int, payload: bytes) -> bytes:
     return raw + b"\0" * (-len(raw) % 4)
 
 
-def nflog_packet(src: str, dst: str, sport: int, dport: int, prefix: str) -> bytes:
+NESTED = 0x8000  # NLA_F_NESTED, as the kernel sets it on NFULA_CT and its tuples
+
+
+def conntrack_attr(src: str, dst: str, sport: int, dport: int) -> bytes:
+    """NFULA_CT holding an original tuple (CTA_TUPLE_ORIG → CTA_TUPLE_IP, CTA_TUPLE_PROTO)."""
+    ip = _attr(1, socket.inet_aton(src)) + _attr(2, socket.inet_aton(dst))
+    proto = _attr(1, bytes([6])) + _attr(2, struct.pack(">H", sport)) \
+        + _attr(3, struct.pack(">H", dport))
+    orig = _attr(1 | NESTED, _attr(1 | NESTED, ip) + _attr(2 | NESTED, proto))
+    return _attr(18 | NESTED, orig)
+
+
+def nflog_packet(src: str, dst: str, sport: int, dport: int, prefix: str,
+                 extra: bytes = b"") -> bytes:
     ip = bytes([0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0]) + socket.inet_aton(src) \
         + socket.inet_aton(dst)
     body = struct.pack("=BBH", socket.AF_INET, 0, 0) + _attr(9, ip + struct.pack(
-        ">HH", sport, dport) + b"\0" * 16) + _attr(10, prefix.encode() + b"\0")
+        ">HH", sport, dport) + b"\0" * 16) + _attr(10, prefix.encode() + b"\0") + extra
     return struct.pack("=IHHII", 16 + len(body), 4 << 8, 0, 0, 0) + body
 
 
@@ -108,6 +125,41 @@ def test_the_service_comes_from_conntrack_s_original_destination(joiner: FlowJoi
         "src=10.244.1.3 dst=10.244.1.4 sport=5432 dport=40000 [ASSURED] mark=0 use=1\n")
     flow = joiner.flow(with_original(event(), dnat_originals(entries)))
     assert flow.service == FlowService("shop", "db", 5432)
+
+
+def test_a_drop_carrying_its_conntrack_entry_names_the_service_addressed(
+        joiner: FlowJoiner) -> None:
+    data = nflog_packet("10.244.1.4", "10.244.1.3", 40000, 5432, "nw shop/db ingress[0]",
+                        conntrack_attr("10.244.1.4", "10.96.1.5", 40000, 5432))
+    [got] = parse_new_connections(data, now=0.0)
+    assert (got.denied, got.original_dst, got.original_dport) == (True, "10.96.1.5", 5432)
+    assert joiner.flow(got).service == FlowService("shop", "db", 5432)
+
+
+def test_a_drop_after_the_kube_proxy_message_names_the_service_addressed(
+        joiner: FlowJoiner) -> None:
+    data = nflog_packet("10.244.1.9", "10.96.1.5", 40001, 5432, SERVICE_PREFIX) \
+        + nflog_packet("10.244.1.9", "10.244.1.3", 40001, 5432,
+                       "nw shop/db ingress end of tier default")
+    [got] = Addressed().join(parse_new_connections(data, now=0.0))
+    assert got.denied and joiner.flow(got).service == FlowService("shop", "db", 5432)
+
+
+def test_a_kube_proxy_message_names_only_the_connection_of_its_client_port() -> None:
+    pairs = Addressed()
+    sent = event(SERVICE_PREFIX, dst="10.96.1.5", sport=40001)
+    [other] = pairs.join([sent, event(sport=40002)])
+    assert other.original_dst is None
+
+
+def test_each_frontend_chain_logs_a_new_connection_before_its_dnat() -> None:
+    front = Frontend("shop/db", 6, ip_address("10.96.1.5"), 5432,
+                     (Backend("shop/db", ip_address("10.244.1.3"), 5432),))
+    rules = render_services([front], log_group=7).chain(frontend_chain(front)).rules
+    assert [r.body for r in rules] == [f'log group 7 prefix "{SERVICE_PREFIX}"',
+                                       "meta l4proto tcp dnat ip to 10.244.1.3:5432"]
+    assert [r.body for r in render_services([front]).chain(frontend_chain(front)).rules] == [
+        "meta l4proto tcp dnat ip to 10.244.1.3:5432"]
 
 
 def test_a_connection_to_a_pod_address_has_no_service(joiner: FlowJoiner) -> None:

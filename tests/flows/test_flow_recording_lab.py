@@ -1,17 +1,19 @@
 """Flow recording in the lab with real packets, and the way from traffic to policy.
 
 A three-tier application (web → api through its Service, api → db) runs without
-policies while ``lab.flows.record`` listens; the recorded flows name both ends,
-the Service the client addressed and the verdict. ``suggest`` turns them into
-policies, which a new lab enforces: the same traffic still gets through and a
-connection nobody made while recording is refused.
+policies; the recorder ``lab up`` started (``lab.recorder``) writes flows that
+name both ends, the Service the client addressed (allowed or denied) and the
+verdict, judged under the policies ``lab apply`` put in force; ``lab down``
+stops it and removes its log. ``suggest`` turns the flows into policies, which
+a new lab enforces: the same traffic still gets through and a connection
+nobody made while recording is refused.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +21,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netwarden.analysis.flows import Flow, FlowVerdict
+from netwarden.analysis.flows import Flow, FlowService, FlowVerdict, iter_flows
 from netwarden.analysis.suggest import suggest
+from netwarden.cli import main
 from netwarden.lab import Lab
 from netwarden.lab.enforcement import Enforcer
-from netwarden.lab.flows import record
+from netwarden.lab.flows import flow_log_path, recorded, recorder_status, status_path
 from netwarden.lab.lifecycle import down, up
 from netwarden.lab.manifests import current_cluster
+from netwarden.lab.recorder import running
 
 pytestmark = [pytest.mark.lab, pytest.mark.skipif(
     os.geteuid() != 0 or any(shutil.which(t) is None for t in ("ip", "nft", "conntrack")),
@@ -96,24 +100,16 @@ def ip_of(lab: Lab, key: str) -> str:
     return str(endpoint.ips[0])
 
 
-class Recording:
-    """``record`` in a thread for the length of a ``with`` block."""
-
-    def __init__(self, lab: Lab) -> None:
-        self.lab, self.flows = lab, list[Flow]()
-        self.stop, self.ready = threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=record, args=(lab, self.flows.append, self.stop,
-                                                            self.ready), daemon=True)
-
-    def __enter__(self) -> list[Flow]:
-        self.thread.start()
-        assert self.ready.wait(30), "the recorder did not subscribe"
-        return self.flows
-
-    def __exit__(self, *exc: object) -> None:
-        time.sleep(1.0)  # let the last messages arrive
-        self.stop.set()
-        self.thread.join(30)
+def flows_of(lab: Lab, src: str, dst: str, count: int = 1,
+             timeout: float = 15.0) -> list[Flow]:
+    """The recorded flows from ``src`` to ``dst``, once there are ``count`` (or at ``timeout``:
+    the recorder writes a record within a poll interval of the packet)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        flows = _between(list(iter_flows(recorded(lab.id), "recorded")), src, dst)
+        if len(flows) >= count or time.monotonic() > deadline:
+            return flows
+        time.sleep(0.2)
 
 
 def app_traffic(lab: Lab) -> tuple[str, bool]:
@@ -130,12 +126,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def recorded(app: Path) -> Iterator[tuple[Lab, list[Flow]]]:
+def traffic(app: Path) -> Iterator[tuple[Lab, list[Flow]]]:
     lab, _ = up([app], ENFORCER)
     try:
-        with Recording(lab) as flows:
-            assert app_traffic(lab) == ("nw shop/api-0", True)
-        yield lab, flows
+        assert app_traffic(lab) == ("nw shop/api-0", True)
+        flows_of(lab, "shop/api-0", "shop/db-0")
+        flows_of(lab, "shop/web-0", "shop/api-0")
+        yield lab, list(iter_flows(recorded(lab.id), "recorded"))
     finally:
         down(lab, ENFORCER)
 
@@ -145,8 +142,8 @@ def _between(flows: list[Flow], src: str, dst: str) -> list[Flow]:
 
 
 def test_a_connection_through_a_service_is_recorded_with_the_service_and_the_backend(
-        recorded: tuple[Lab, list[Flow]]) -> None:
-    _, flows = recorded
+        traffic: tuple[Lab, list[Flow]]) -> None:
+    _, flows = traffic
     [flow] = _between(flows, "shop/web-0", "shop/api-0")
     assert (flow.protocol, flow.destination.port, flow.verdict) == ("TCP", 8080,
                                                                      FlowVerdict.ALLOWED)
@@ -155,8 +152,8 @@ def test_a_connection_through_a_service_is_recorded_with_the_service_and_the_bac
     assert flow.source.label_map == {"app": "web"}
 
 
-def test_each_dns_lookup_is_one_flow_to_kube_dns(recorded: tuple[Lab, list[Flow]]) -> None:
-    _, flows = recorded
+def test_each_dns_lookup_is_one_flow_to_kube_dns(traffic: tuple[Lab, list[Flow]]) -> None:
+    _, flows = traffic
     dns = _between(flows, "shop/web-0", "kube-system/lab-dns")
     assert dns and all(f.protocol == "UDP" and f.destination.port == 53 for f in dns)
     assert len({f.source.port for f in dns}) == len(dns)  # a socket's second query: no record
@@ -168,24 +165,23 @@ def test_a_denied_connection_is_recorded_with_the_end_of_tier_that_dropped_it(
     policy.write_text(DB_FROM_API)
     lab, _ = up([app, policy], ENFORCER)
     try:
-        with Recording(lab) as flows:
-            assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
-            assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
+        assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        [denied] = flows_of(lab, "shop/web-0", "shop/db-0")
+        [allowed] = flows_of(lab, "shop/api-0", "shop/db-0")
     finally:
         down(lab, ENFORCER)
-    [denied] = _between(flows, "shop/web-0", "shop/db-0")
     assert denied.verdict is FlowVerdict.DENIED
     assert (denied.decision and (denied.decision.direction, denied.decision.tier,
                                  denied.decision.policy)) == ("ingress", "default", None)
-    [allowed] = _between(flows, "shop/api-0", "shop/db-0")
     assert allowed.decision is not None
     assert (allowed.decision.policy, allowed.decision.rule) == ("shop/db",
                                                                  "ingress[0] from[0] ports[0]")
 
 
 def test_the_suggestion_from_recorded_traffic_lets_it_through_and_refuses_the_rest(
-        app: Path, recorded: tuple[Lab, list[Flow]], tmp_path: Path) -> None:
-    first, flows = recorded
+        app: Path, traffic: tuple[Lab, list[Flow]], tmp_path: Path) -> None:
+    first, flows = traffic
     manifests = suggest(current_cluster(first.id), flows)
     policies = tmp_path / "suggested.yaml"
     policies.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
@@ -212,13 +208,89 @@ def test_traffic_a_staged_policy_would_deny_still_flows_and_is_counted(
     staged.write_text(STAGED_DENY_DB)
     lab, _ = up([app, staged], ENFORCER)
     try:
-        with Recording(lab) as flows:
-            assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        [flow] = flows_of(lab, "shop/api-0", "shop/db-0")
+        flows = list(iter_flows(recorded(lab.id), "recorded"))
+        status = recorder_status(lab.id)
     finally:
         down(lab, ENFORCER)
-    [flow] = _between(flows, "shop/api-0", "shop/db-0")
     assert flow.verdict is FlowVerdict.ALLOWED
     assert flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED
     assert flow.staged.decision is not None
     assert (flow.staged.decision.direction, flow.staged.decision.tier) == ("ingress", "default")
     assert sum(1 for f in flows if f.staged and f.staged.verdict is FlowVerdict.DENIED) == 1
+    assert status is not None and status["staged_denied"] == 1
+
+
+API_FROM_DB = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: db}}}]
+"""
+
+
+def cluster_ip(lab: Lab, name: str) -> str:
+    [svc] = [s for s in current_cluster(lab.id).services if s.name == name]
+    return str(svc.frontends[0].ip)
+
+
+def test_a_denied_connection_to_a_cluster_ip_is_recorded_with_its_service(
+        app: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "api.yaml"
+    policy.write_text(API_FROM_DB)
+    lab, _ = up([app, policy], ENFORCER)
+    try:
+        assert not tcp(lab, "shop/web-0", cluster_ip(lab, "api"), 80)
+        [denied] = flows_of(lab, "shop/web-0", "shop/api-0")
+    finally:
+        down(lab, ENFORCER)
+    assert (denied.verdict, denied.destination.port) == (FlowVerdict.DENIED, 8080)
+    assert denied.service == FlowService("shop", "api", 80)
+
+
+def test_the_recorder_judges_accepted_flows_by_the_policies_lab_apply_put_in_force(
+        app: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "db.yaml"
+    policy.write_text(DB_FROM_API)
+    lab, _ = up([app], ENFORCER)
+    try:
+        ENFORCER.apply_policies(lab, [policy])
+        assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        [allowed] = flows_of(lab, "shop/api-0", "shop/db-0")
+    finally:
+        down(lab, ENFORCER)
+    assert allowed.decision is not None
+    assert (allowed.decision.policy, allowed.decision.rule) == ("shop/db",
+                                                                 "ingress[0] from[0] ports[0]")
+
+
+def test_lab_flows_writes_what_was_recorded_since_lab_up(
+        app: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lab, _ = up([app], ENFORCER)
+    out = tmp_path / "flows.jsonl"
+    try:
+        assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
+        flows_of(lab, "shop/api-0", "shop/db-0")
+        assert main(["lab", "flows", "--lab", lab.id, "-O", str(out)]) == 0
+    finally:
+        down(lab, ENFORCER)
+    flows = list(iter_flows(out.read_bytes().splitlines(), str(out)))
+    assert [(f.source.key, f.destination.key) for f in flows] == [("shop/api-0", "shop/db-0")]
+    assert f"lab {lab.id}: 1 flow record(s)" in capsys.readouterr().err
+
+
+def test_lab_down_stops_the_recorder_and_removes_its_log(app: Path) -> None:
+    lab, _ = up([app], ENFORCER)
+    try:
+        status = recorder_status(lab.id)
+        assert status is not None and running(lab.id)
+    finally:
+        down(lab, ENFORCER)
+    assert not running(lab.id)
+    assert not any(os.path.exists(p) for p in (flow_log_path(lab.id), status_path(lab.id)))
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert lab.prefix not in netns

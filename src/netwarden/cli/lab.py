@@ -108,19 +108,15 @@ def register(sub: Any) -> None:
     add_format(p, "table", "json")
     p.set_defaults(func=_stats)
 
-    p = cmd("flows", "record the lab's new connections (accepted and denied) as flow records",
-            "sudo netwarden lab flows -O flows.jsonl --seconds 60")
+    p = cmd("flows", "the lab's new connections (accepted and denied) since lab up, as flow "
+            "records", "sudo netwarden lab flows -O flows.jsonl")
     _lab_opt(p)
-    p.add_argument("-O", "--output", metavar="FILE",
-                   help="append JSON Lines to FILE (rotated to FILE.1 past --max-bytes); "
-                   "default stdout")
+    add_output(p)
+    p.add_argument("--follow", action="store_true",
+                   help="then keep writing new records as the lab records them")
     p.add_argument("--seconds", type=float, default=None,
-                   help="stop after this many seconds (default: until interrupted)")
-    p.add_argument("--max-bytes", type=int, default=64 << 20,
-                   help="size at which FILE rotates (default 64 MiB)")
-    p.add_argument("--rate", type=float, default=200.0,
-                   help="records a second kept in a burst; the rest are counted, not "
-                   "written (default 200)")
+                   help="with --follow: stop after this many seconds (default: until "
+                   "interrupted)")
     p.set_defaults(func=_flows)
 
     p = cmd("down", "remove the lab (namespaces, daemon, state)", "sudo netwarden lab down --all")
@@ -372,37 +368,52 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _flows(args: argparse.Namespace) -> int:
+    import sys
     import threading
 
-    from ..analysis.flows import Flow, FlowVerdict, dump_flow
-    from ..dataplane.flowlog import FlowLogFile
-    from ..lab.flows import record
+    from ..lab.flows import follow, recorded, recorder_status
+    from ..lab.recorder import running
 
     lab = _lab(args)
-    log = FlowLogFile(args.output or "/dev/stdout", max_bytes=args.max_bytes if args.output
-                      else 1 << 62, rate=args.rate, burst=max(1, int(args.rate * 5)))
+    status = recorder_status(lab.id)
+    if status is None:
+        raise LabError(f"lab {lab.id} records no flows (made without `lab up`, or with "
+                       "record_flows=False)")
     stop = threading.Event()
-    staged_denied = [0]
-
-    def keep(flow: Flow) -> None:
-        if flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED:
-            staged_denied[0] += 1
-        log.write(dump_flow(flow))
-
-    if args.seconds is not None:
-        threading.Timer(args.seconds, stop.set).start()
+    count = 0
+    out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     try:
-        record(lab, keep, stop)
-    except KeyboardInterrupt:
-        pass
+        for line in recorded(lab.id):
+            out.write(line)
+            count += 1
+        out.flush()
+        if args.follow:
+            if args.seconds is not None:
+                threading.Timer(args.seconds, stop.set).start()
+            try:
+                for line in follow(lab.id, stop):
+                    out.write(line)
+                    out.flush()
+                    count += 1
+            except KeyboardInterrupt:
+                pass
+            finally:
+                stop.set()
     finally:
-        stop.set()
-        log.close()
-    error_console().print(f"lab {lab.id}: recorded {log.written} flows"
-                          + (f", {log.sampled_out} left out of the log by sampling"
-                             if log.sampled_out else "")
-                          + (f"; staged policies would deny {staged_denied[0]} (not enforced)"
-                             if staged_denied[0] else ""))
+        if args.output:
+            out.close()
+    status = recorder_status(lab.id) or status
+    notes = [f"lab {lab.id}: {count} flow record(s)"]
+    if status.get("sampled_out"):
+        notes.append(f"{status['sampled_out']} left out of the log by sampling")
+    if status.get("rotations"):
+        notes.append(f"the log rotated {status['rotations']} time(s): older records are gone")
+    if status.get("staged_denied"):
+        notes.append(f"staged policies would deny {status['staged_denied']} (not enforced)")
+    if not running(lab.id):
+        notes.append("the recorder is not running" + (
+            f" ({status['error']})" if status.get("error") else ""))
+    error_console().print("; ".join(notes))
     return EXIT_OK
 
 
@@ -456,7 +467,7 @@ def _run(args: argparse.Namespace) -> int:
     extra = [(args.port, protocol_number(proto))] if proto in ("TCP", "UDP") else []
     enforcer = Enforcer()
     lab, cluster = up(args.paths, enforcer, nodes=args.nodes, ports=extra,
-                      strictness=args.strictness)
+                      strictness=args.strictness, record_flows=False)  # one probe, no flows
     print_warnings(cluster)
     try:
         obs = _observe(lab, cluster, args)

@@ -7,7 +7,8 @@ atomic batch)::
 
     prerouting (nat, priority -100)   ip daddr . meta l4proto . th dport vmap @front4
     output     (nat, priority -100)   the same, for connections the node itself opens
-    fe-<digest>                       meta l4proto tcp dnat ip to numgen random mod N map
+    fe-<digest>                       [log group G prefix "nw service"]  (``log_group``)
+                                      meta l4proto tcp dnat ip to numgen random mod N map
                                         { 0 : 10.244.1.2 . 8080, 1 : 10.244.1.3 . 9090 }
     hairpin    (filter, prerouting -90)  after DNAT, a pod reaching itself: mark HAIRPIN_MARK,
                                       which the policy table accepts like loopback
@@ -22,6 +23,16 @@ backend's target port is resolved per backend (a named ``targetPort`` may be
 a different number on each pod). A frontend without a ready backend gets no
 DNAT: the packet goes on to the ClusterIP, which nothing routes, and the
 client gets "network unreachable" at once (kube-proxy rejects it too).
+
+With ``log_group``, each frontend chain first logs the packet to that NFLOG
+group with the prefix ``nw service`` (``flowlog.SERVICE_PREFIX``): a nat
+chain sees only a connection's first packet, so this is one message per new
+connection, carrying the address and port the client sent it to, before DNAT
+rewrites them. The flow recorder pairs it with the forward hook's message of
+the same packet (``flowlog.Addressed``), so a connection the policy table
+drops still names the Service it was addressed to (conntrack never confirms a
+dropped connection, and only kernels with the netlink glue attach the
+unconfirmed entry to NFLOG messages).
 
 A frontend with ``masquerade`` (``externalTrafficPolicy: Cluster`` entering
 from outside) is source-NATed to ``snat4``/``snat6`` after DNAT, so the
@@ -44,6 +55,7 @@ from ..ir import Cluster
 from ..ir.endpoints import IPAddress
 from ..ir.kube_services import FrontendKind, KubeService
 from ..ir.services import SCTP, TCP, UDP
+from .flowlog import SERVICE_PREFIX
 from .names import digest
 from .nft.objects import Chain, Map, Rule, Set, Table
 from .ruleset import Ruleset
@@ -108,6 +120,10 @@ def _target(ip: IPAddress, port: int) -> str:
     return f"{ip} . {port}"
 
 
+def _log_rule(group: int) -> Rule:
+    return Rule(f'log group {group} prefix "{SERVICE_PREFIX}"', comment="flow log: addressed")
+
+
 def _dnat_rule(front: Frontend) -> Rule | None:
     backends = _family_backends(front)
     if not backends or front.protocol not in _PROTO_NAMES:
@@ -126,7 +142,7 @@ def _dnat_rule(front: Frontend) -> Rule | None:
 
 def render_services(frontends: Iterable[Frontend], *, snat4: str | None = None,
                     snat6: str | None = None, output: bool = True,
-                    edge_interface: str | None = None) -> Ruleset:
+                    edge_interface: str | None = None, log_group: int | None = None) -> Ruleset:
     """The ``netwarden-services`` table for ``frontends`` (pure: no kernel involved).
 
     ``snat4``/``snat6`` are the addresses masquerading frontends rewrite the
@@ -136,7 +152,8 @@ def render_services(frontends: Iterable[Frontend], *, snat4: str | None = None,
     from it get ``EDGE_MARK`` on their conntrack entry and their replies get
     it as packet mark, which the node's routing sends back to that interface
     (a ``Local`` connection keeps the client's address, so the reply would
-    otherwise bypass the edge and its un-NAT).
+    otherwise bypass the edge and its un-NAT). ``log_group``: each new connection to a
+    frontend is logged there before DNAT (``nw service``, for the flow recorder).
     """
     chains: list[Chain] = []
     entries: dict[int, dict[str, str]] = {4: {}, 6: {}}
@@ -147,7 +164,7 @@ def render_services(frontends: Iterable[Frontend], *, snat4: str | None = None,
         rule = _dnat_rule(front)
         if rule is None:
             continue
-        rules = [rule]
+        rules = [rule] if log_group is None else [_log_rule(log_group), rule]
         if front.masquerade:
             masq = True
             rules.insert(0, Rule(f"meta mark set meta mark | 0x{MASQUERADE_MARK:x}"))

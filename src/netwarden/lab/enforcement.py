@@ -122,7 +122,7 @@ class Enforcer:
             raise LabError("enforcing policy needs nft (nftables) on PATH")
         rulesets = rulesets if rulesets is not None else self.render(lab, cluster)
         writers = {node: self.writer(lab, node) for node in rulesets}
-        services = service_rulesets(lab.topology, cluster)  # the lab's kube-proxy tables
+        services = service_rulesets(lab.topology, cluster, FLOW_LOG_GROUP)  # kube-proxy
         with self._lock:
             for netns in services:
                 self._writers.setdefault((lab.id, "services:" + netns),

@@ -1,40 +1,114 @@
-"""Record the lab's new connections as flow records (``netwarden lab flows``).
+"""The lab's new connections as flow records: recorded from ``lab up``, read by ``lab flows``.
 
 Each node's table logs every new connection it accepts and every drop to
-``FLOW_LOG_GROUP`` (``lab_options``); this reads that group in every node
-namespace, finds the Service a connection was addressed to in the node's
-conntrack table, and writes one record per connection (``analysis.flows``).
-Recording lasts while ``record`` runs: NFLOG keeps nothing for a group nobody
-listens to.
+``FLOW_LOG_GROUP`` (``lab_options``), and its kube-proxy table logs each new
+connection to a Service there as it was addressed, before DNAT
+(``kubeproxy``). ``record`` reads that group in every node namespace, so both
+an accepted and a dropped connection name the Service the client addressed
+(``dataplane.flowlog``: the kernel's conntrack entry where it attaches one,
+else the kube-proxy message), and writes one record per connection
+(``analysis.flows``), judged under the policies in force: it re-reads them
+whenever ``lab up``/``lab apply`` store new ones (``manifests_stamp``).
+
+NFLOG keeps nothing for a group nobody listens to, so ``lab up`` starts a
+recorder with the lab (``recorder``); it writes the bounded log
+``flow_log_path(id)`` (rotated to ``PATH.1`` past its cap, bursts sampled with
+a count in ``recorder_status``). ``recorded`` and ``follow`` read it back.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import select
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..analysis.flows.observed import FlowJoiner
 from ..analysis.flows.record import Flow
 from ..dataplane.conntrack import Conntrack
-from ..dataplane.flowlog import FlowLogReader, NewConnection, Repeats, dnat_originals, with_original
+from ..dataplane.flowlog import FlowLogReader, Repeats, with_listed_originals
 from ..ir import Cluster
 from ..netns import inside
 from . import Lab
 from .enforcement import FLOW_LOG_GROUP
-from .manifests import current_cluster
+from .manifests import current_cluster, manifests_stamp
+from .topology import STATE_DIR
 
-__all__ = ["record"]
+__all__ = ["flow_log_path", "follow", "record", "recorded", "recorder_status", "status_path"]
 
-RELOAD_SECONDS = 2.0  # how often the policies in force are re-read (``lab apply``)
+POLL_SECONDS = 0.2  # how long a read waits for a message before checking ``stop``
 
 
-def _with_services(events: list[NewConnection], tool: Conntrack) -> list[NewConnection]:
-    if not any(not e.denied for e in events):
-        return events  # a drop never reaches conntrack's table (it is never confirmed)
-    originals = dnat_originals(tool.list())
-    return [e if e.denied else with_original(e, originals) for e in events]
+def flow_log_path(lab_id: str) -> str:
+    """Where the lab's recorder writes its flow records (JSON Lines; ``.1`` the previous file)."""
+    return os.path.join(STATE_DIR, f"{lab_id}.flows.jsonl")
+
+
+def status_path(lab_id: str) -> str:
+    """The recorder's status: pid, records written and sampled out, rotations."""
+    return os.path.join(STATE_DIR, f"{lab_id}.flows.status")  # not .json: a lab state file
+
+
+def recorder_status(lab_id: str) -> dict[str, object] | None:
+    """What the recorder last reported (``status_path``), None when there is none."""
+    try:
+        with open(status_path(lab_id), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def recorded(lab_id: str) -> Iterator[bytes]:
+    """Every record line kept so far, oldest first (the rotated file, then the current)."""
+    path = flow_log_path(lab_id)
+    for name in (path + ".1", path):
+        try:
+            with open(name, "rb") as f:
+                yield from f
+        except FileNotFoundError:
+            continue
+
+
+def follow(lab_id: str, stop: threading.Event) -> Iterator[bytes]:
+    """Record lines as the recorder appends them, from the current end, until ``stop``.
+
+    A rotation (the file replaced by a new one) is followed into the new file.
+    """
+    path = flow_log_path(lab_id)
+    stream = None
+    partial = b""
+    try:
+        while not stop.is_set():
+            if stream is None:
+                try:
+                    stream = open(path, "rb")  # noqa: SIM115 - closed below
+                except FileNotFoundError:
+                    stop.wait(POLL_SECONDS)
+                    continue
+                stream.seek(0, os.SEEK_END)
+            chunk = stream.read()
+            if chunk:
+                lines = (partial + chunk).split(b"\n")
+                partial = lines.pop()
+                yield from (line + b"\n" for line in lines)
+                continue
+            try:
+                rotated = os.stat(path).st_ino != os.fstat(stream.fileno()).st_ino
+            except FileNotFoundError:
+                rotated = True
+            if rotated:  # what the old file still held was read above; the new one from 0
+                stream.close()
+                try:
+                    stream = open(path, "rb")  # noqa: SIM115
+                except FileNotFoundError:
+                    stream = None
+                continue
+            stop.wait(POLL_SECONDS)
+    finally:
+        if stream is not None:
+            stream.close()
 
 
 def _joiner(cluster: Cluster) -> FlowJoiner:
@@ -47,10 +121,9 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
     """Write a record to ``sink`` for each new connection until ``stop`` is set.
 
     ``ready`` is set once every node is subscribed. ``cluster_of`` gives the cluster in
-    force (default: the one ``lab up``/``lab apply`` recorded), re-read every
-    ``RELOAD_SECONDS``. Returns how many were recorded.
+    force (default: the one ``lab up``/``lab apply`` recorded, re-read when they store a
+    new one). Returns how many were recorded.
     """
-    load = cluster_of or (lambda: current_cluster(lab.id))
     readers: dict[str, FlowLogReader] = {}
     try:
         for node in lab.nodes:
@@ -58,18 +131,19 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
                 readers[node] = FlowLogReader(FLOW_LOG_GROUP)
         if ready is not None:
             ready.set()
+        stamp = manifests_stamp(lab.id) if cluster_of is None else None
+        joiner = _joiner(cluster_of() if cluster_of is not None else current_cluster(lab.id))
         tools = {node: Conntrack(lab.node_netns(node)) for node in readers}
-        joiner, loaded = _joiner(load()), time.monotonic()
         count, repeats = 0, Repeats()
         by_fd = {r.fileno(): (node, r) for node, r in readers.items()}
         while not stop.is_set():
-            ready_fds, _, _ = select.select(list(by_fd), [], [], 0.2)
-            if time.monotonic() - loaded > RELOAD_SECONDS:
-                joiner, loaded = _joiner(load()), time.monotonic()
+            ready_fds, _, _ = select.select(list(by_fd), [], [], POLL_SECONDS)
+            if cluster_of is None and (now := manifests_stamp(lab.id)) != stamp:
+                stamp, joiner = now, _joiner(current_cluster(lab.id))
             for fd in ready_fds:
                 node, reader = by_fd[fd]
                 events = [e for e in reader.read() if not repeats.repeat(e)]
-                for event in _with_services(events, tools[node]):
+                for event in with_listed_originals(events, tools[node]):
                     sink(joiner.flow(event))
                     count += 1
         return count

@@ -4,6 +4,8 @@
   DNATed in prerouting, where the pods' veths enter the node, and in output
   for the node's own connections; hairpin connections are source-NATed to
   the pod gateway so a pod that reaches itself through its Service answers.
+  Each new connection to a frontend is logged, as addressed, to the node's
+  flow-log group (``lab.flows`` names its Service, allowed or dropped).
 * Every edge namespace (``topology``: only when some Service takes traffic
   from outside): NodePorts on the node's address, LoadBalancer ingress
   addresses and external IPs; ``Cluster`` ones masqueraded to the node
@@ -32,8 +34,12 @@ def _is_on(topo: Topology, node: LabNode) -> Callable[[str], bool]:
     return local
 
 
-def service_rulesets(topo: Topology, cluster: Cluster) -> dict[str, Ruleset]:
+def service_rulesets(topo: Topology, cluster: Cluster,
+                     log_group: int | None = None) -> dict[str, Ruleset]:
     """``{namespace: ruleset}`` for every node (and edge) namespace of the lab.
+
+    ``log_group``: the NFLOG group the node's flow recorder reads; each node logs
+    a new connection to a ClusterIP there before its DNAT (``render_services``).
 
     >>> service_rulesets(Topology("0000", (), ()), Cluster())
     {}
@@ -42,7 +48,8 @@ def service_rulesets(topo: Topology, cluster: Cluster) -> dict[str, Ruleset]:
     for node in topo.nodes:
         local = _is_on(topo, node)
         out[node.netns] = render_services(cluster_frontends(cluster, local),
-                                          edge_interface=node.edge_veth if node.edge else None)
+                                          edge_interface=node.edge_veth if node.edge else None,
+                                          log_group=log_group)
         if node.edge:
             snat4 = next((str(ip) for ip in node.ips if ip.version == 4), None)
             snat6 = next((str(ip) for ip in node.ips if ip.version == 6), None)

@@ -3,8 +3,10 @@
 ``up`` reads the manifests, builds the namespaces (``Lab.up``) with a
 listener on every port the policies name and every Service target port,
 records the manifests (``manifests``) and has the given ``Enforcer`` enforce
-the policies and the Services; any failure removes the lab again. ``down``
-removes the lab and forgets it.
+the policies and the Services, then starts the lab's flow recorder
+(``recorder``: every new connection from then on, for ``lab flows``); any
+failure removes the lab again. ``down`` stops the recorder, removes the lab
+and forgets it, also when part of that fails.
 
 When the manifests have Services but no ``kube-system/kube-dns``, ``up``
 adds the lab's own (``dns.lab_dns_manifests``: a kube-dns-labelled pod and
@@ -21,7 +23,7 @@ from typing import TextIO
 
 from ..ir import Cluster, Direction, EndpointKind, NamedPort
 from ..ir.services import TCP, UDP
-from . import Lab, LabHost, _ns, parse_host_arg, parse_lab_hosts
+from . import Lab, LabHost, _ns, parse_host_arg, parse_lab_hosts, recorder
 from .dns import lab_dns_manifests
 from .enforcement import Enforcer
 from .manifests import (
@@ -100,19 +102,23 @@ def prune(enforcer: Enforcer | None = None) -> None:
             forget_manifests(lab_id)
             if enforcer is not None:
                 enforcer.forget(lab_id)
+    for lab_id in recorder.recorded_lab_ids():
+        if lab_id not in alive:
+            recorder.stop(lab_id)
+            recorder.forget(lab_id)
 
 
 def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
        hosts: Sequence[str | LabHost] = (), nodes: int = 1,
        ports: Iterable[tuple[int, int]] = (), keep: bool = False,
        stdin: TextIO | None = None, dns: bool = True,
-       strictness: str = "default") -> tuple[Lab, Cluster]:
+       strictness: str = "default", record_flows: bool = True) -> tuple[Lab, Cluster]:
     """Build a lab for the manifests under ``paths`` and enforce their policies.
 
     ``kind: LabHost`` documents and ``hosts`` (``name=ip`` or ``LabHost``)
     become external hosts. ``dns=False`` adds no kube-dns of the lab's own.
     ``strictness``: how the manifests are read (``--lenient``/``--strict``),
-    recorded with them.
+    recorded with them. ``record_flows=False`` starts no flow recorder.
     Fails with ``LabError`` without root, ip or nft.
     """
     _ns.require_root_and_tools("ip", "nft", "conntrack")
@@ -128,6 +134,8 @@ def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
     try:
         store_sources(lab.id, "cluster", sources, strictness)
         enforcer.enforce(lab, cluster)
+        if record_flows:
+            recorder.start(lab)
     except BaseException:
         down(lab, enforcer)
         raise
@@ -135,10 +143,15 @@ def up(paths: Sequence[str | os.PathLike[str]], enforcer: Enforcer, *,
 
 
 def down(lab: Lab, enforcer: Enforcer | None = None) -> None:
-    """``lab.down()`` plus forgetting what it ran (and ``enforcer``'s state for it)."""
+    """Stop the lab's flow recorder, ``lab.down()``, and forget what it ran and recorded
+    (and ``enforcer``'s state for it)."""
     try:
-        lab.down()
+        recorder.stop(lab.id)
     finally:
-        forget_manifests(lab.id)
-        if enforcer is not None:
-            enforcer.forget(lab.id)
+        try:
+            lab.down()
+        finally:
+            recorder.forget(lab.id)
+            forget_manifests(lab.id)
+            if enforcer is not None:
+                enforcer.forget(lab.id)

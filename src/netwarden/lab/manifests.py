@@ -28,6 +28,7 @@ __all__ = [
     "forget_manifests",
     "lab_ids_with_manifests",
     "load_sources",
+    "manifests_stamp",
     "snapshot",
     "sources_of",
     "store_sources",
@@ -120,6 +121,19 @@ def current_cluster(lab_id: str) -> Cluster:
     if (store / "policies").is_dir():
         cluster = with_policies(cluster, _load_dir(store / "policies"))
     return cluster
+
+
+def manifests_stamp(lab_id: str) -> tuple[int, ...]:
+    """Changes whenever ``store_sources`` stores new manifests for the lab (cheap: two stats)."""
+    out: list[int] = []
+    for path in (_store(lab_id), _store(lab_id) / "policies"):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            out += [0, 0]
+            continue
+        out += [st.st_mtime_ns, st.st_ino]
+    return tuple(out)
 
 
 def forget_manifests(lab_id: str) -> None:
