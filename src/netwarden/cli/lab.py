@@ -408,6 +408,9 @@ def _flows(args: argparse.Namespace) -> int:
         notes.append(f"{status['sampled_out']} left out of the log by sampling")
     if status.get("rotations"):
         notes.append(f"the log rotated {status['rotations']} time(s): older records are gone")
+    if status.get("overruns"):
+        notes.append(f"{status['overruns']} socket overrun(s): the recorder lost messages "
+                     "(never packets)")
     if status.get("staged_denied"):
         notes.append(f"staged policies would deny {status['staged_denied']} (not enforced)")
     if not running(lab.id):

@@ -117,12 +117,14 @@ def _joiner(cluster: Cluster) -> FlowJoiner:
 
 def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
            ready: threading.Event | None = None,
-           cluster_of: Callable[[], Cluster] | None = None) -> int:
+           cluster_of: Callable[[], Cluster] | None = None,
+           stats: dict[str, int] | None = None) -> int:
     """Write a record to ``sink`` for each new connection until ``stop`` is set.
 
     ``ready`` is set once every node is subscribed. ``cluster_of`` gives the cluster in
     force (default: the one ``lab up``/``lab apply`` recorded, re-read when they store a
-    new one). Returns how many were recorded.
+    new one). ``stats["overruns"]`` counts the messages lost to a full socket. Returns how
+    many were recorded.
     """
     readers: dict[str, FlowLogReader] = {}
     try:
@@ -146,6 +148,8 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
                 for event in with_listed_originals(events, tools[node]):
                     sink(joiner.flow(event))
                     count += 1
+            if stats is not None:
+                stats["overruns"] = sum(r.overruns for r in readers.values())
         return count
     finally:
         for reader in readers.values():

@@ -137,10 +137,11 @@ def _run(lab: Lab, ready_fd: int) -> int:
 
     subscribed = threading.Event()
     failure: list[BaseException] = []
+    stats = {"overruns": 0}
 
     def run() -> None:
         try:
-            record(lab, keep, done, subscribed)
+            record(lab, keep, done, subscribed, stats=stats)
         except BaseException as exc:  # reported on READY_FD, or in the status
             failure.append(exc)
             done.set()
@@ -159,7 +160,7 @@ def _run(lab: Lab, ready_fd: int) -> int:
     def status(running: bool) -> dict[str, object]:
         return {"pid": os.getpid(), "running": running, "written": log.written,
                 "sampled_out": log.sampled_out, "rotations": log.rotations,
-                "staged_denied": staged_denied[0],
+                "staged_denied": staged_denied[0], "overruns": stats["overruns"],
                 "error": str(failure[0]) if failure else None}
 
     _write_status(lab.id, status(True))
