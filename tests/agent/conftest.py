@@ -1,9 +1,10 @@
-"""Agent fixtures: labs and in-process agents that are always cleaned up."""
+"""Agent fixtures: labs and in-process agents that are always cleaned up.
+
+Lab tests are skipped where they cannot run by ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,24 +18,6 @@ from netwarden.engine import Engine
 from netwarden.ir import Cluster
 
 from .manifests import cluster_of
-
-
-def lab_unavailable() -> str | None:
-    if os.geteuid() != 0:
-        return "agent lab tests need root (network namespaces)"
-    for tool in ("ip", "nft", "conntrack"):
-        if shutil.which(tool) is None:
-            return f"agent lab tests need {tool}"
-    return None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    reason = lab_unavailable()
-    if reason is None:
-        return
-    for item in items:
-        if "lab" in item.keywords and "tests/agent" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

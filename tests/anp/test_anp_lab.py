@@ -19,7 +19,7 @@ from netwarden.lab import Lab
 from netwarden.lab.observe import flush_conntrack, observe_many
 from netwarden.load import load_texts
 
-from ..enforcement.labtools import ENFORCER, lab_for
+from ..lab_fixtures import ENFORCER, lab_for
 from .anp_scenarios import BASE_CLUSTER_YAML, PODS, STEPS, Step, expected_for
 
 pytestmark = pytest.mark.lab  # skipped without root by this directory's conftest

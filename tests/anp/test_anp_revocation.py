@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from netwarden.lab import Lab
-from netwarden.lab.lifecycle import down, up
 
-from ..enforcement.labtools import ENFORCER
+from ..lab_fixtures import ENFORCER, lab_up
 
 pytestmark = pytest.mark.lab  # skipped without root by this directory's conftest
 
@@ -47,11 +46,8 @@ def manifests(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def lab(manifests: Path) -> Iterator[Lab]:
-    built, _ = up([manifests / "pods.yaml"], ENFORCER)
-    try:
+    with lab_up([manifests / "pods.yaml"]) as built:
         yield built
-    finally:
-        down(built, ENFORCER)
 
 
 def test_admin_deny_revokes_the_open_connection_it_now_denies(lab: Lab, manifests: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
+
+from ..lab_fixtures import lab_unavailable
 
 NetnsFactory = Callable[[], str]
 
@@ -21,19 +21,10 @@ def in_ns(ns: str, *argv: str, check: bool = True) -> subprocess.CompletedProces
     return sh("ip", "netns", "exec", ns, *argv, check=check)
 
 
-def lab_available() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root"
-    for tool in ("nft", "ip", "conntrack"):
-        if shutil.which(tool) is None:
-            return f"{tool} missing"
-    return None
-
-
 @pytest.fixture
 def netns() -> Iterator[NetnsFactory]:
     """Creates ``nwt-<random>`` namespaces on demand and deletes all of them afterwards."""
-    reason = lab_available()
+    reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
     made: list[str] = []

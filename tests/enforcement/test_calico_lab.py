@@ -32,6 +32,7 @@ from netwarden.lab import Lab, ProbeUnsupported
 from netwarden.lab.observe import flush_conntrack, observe, observe_many
 
 from ..calico.scenarios import OUTSIDE, SCENARIOS, Probe, Scenario
+from ..lab_fixtures import ENFORCER, lab_for
 from .calico_lab_tools import (
     PODS,
     SERVICES,
@@ -42,7 +43,7 @@ from .calico_lab_tools import (
     probe_ports,
     unpoliced,
 )
-from .labtools import ENFORCER, cluster_from_text, lab_for
+from .labtools import cluster_from_text
 
 pytestmark = pytest.mark.lab
 TIMEOUT = 1.0

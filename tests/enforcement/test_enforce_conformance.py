@@ -21,7 +21,7 @@ from netwarden.lab.observe import Observation, flush_conntrack, observe_many
 
 from ..engine.builders import load_cluster
 from ..engine.conformance_cases import BASE_CLUSTER_YAML, CASES, PODS, Case, parse_grid, render_grid
-from .labtools import ENFORCER, lab_for
+from ..lab_fixtures import ENFORCER, lab_for
 
 pytestmark = pytest.mark.lab
 POOL = 4

@@ -14,7 +14,8 @@ from netwarden.lab._ns import inside
 from netwarden.lab.counters import rule_counters
 from netwarden.lab.lifecycle import down, serving
 
-from .labtools import ENFORCER, cluster_from_text
+from ..lab_fixtures import ENFORCER
+from .labtools import cluster_from_text
 from .test_enforce_live import from_app, pod, policy
 
 pytestmark = pytest.mark.lab

@@ -17,11 +17,11 @@ from netwarden.cli import main
 from netwarden.dataplane.nft.objects import Chain, Rule
 from netwarden.lab import Lab, run_in
 from netwarden.lab.counters import rule_counters
-from netwarden.lab.lifecycle import down, up
 from netwarden.lab.manifests import current_cluster
 from netwarden.lab.observe import observe
 
-from .labtools import ENFORCER, cluster_from_text, grid, lab_for
+from ..lab_fixtures import ENFORCER, lab_for, lab_up
+from .labtools import cluster_from_text, grid
 
 pytestmark = pytest.mark.lab
 
@@ -66,11 +66,8 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def lab(manifests: Path) -> Iterator[Lab]:
-    built, _cluster = up([manifests / "pods.yaml"], ENFORCER)
-    try:
+    with lab_up([manifests / "pods.yaml"]) as built:
         yield built
-    finally:
-        down(built, ENFORCER)
 
 
 def matrix(lab: Lab) -> str:

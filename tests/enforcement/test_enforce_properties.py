@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from netwarden.lab import Lab
 from netwarden.lab.observe import flush_conntrack, observe_many
 
-from .labtools import ENFORCER, cluster_from_text, grid, lab_for
+from ..lab_fixtures import ENFORCER, lab_for
+from .labtools import cluster_from_text, grid
 
 pytestmark = pytest.mark.lab
 

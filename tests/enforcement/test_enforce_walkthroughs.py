@@ -25,7 +25,8 @@ from netwarden.lab import Lab, LabHost
 from netwarden.lab.observe import Observation, flush_conntrack, observe
 
 from ..examples.walkthroughs import WALKTHROUGHS, Walkthrough
-from .labtools import ENFORCER, grid, lab_for
+from ..lab_fixtures import ENFORCER, lab_for
+from .labtools import grid
 
 pytestmark = pytest.mark.lab
 PROBE_TIMEOUT = 1.0

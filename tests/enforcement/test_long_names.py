@@ -17,7 +17,8 @@ from netwarden.dataplane.names import COMMENT_MAX
 from netwarden.lab.counters import rule_counters
 from netwarden.lab.observe import observe
 
-from .labtools import cluster_from_text, lab_for
+from ..lab_fixtures import lab_for
+from .labtools import cluster_from_text
 
 pytestmark = pytest.mark.lab
 

@@ -20,9 +20,8 @@ import pytest
 from netwarden.engine import Engine
 from netwarden.engine.services import check_service
 from netwarden.lab import Lab
-from netwarden.lab.lifecycle import down, up
 
-from .labtools import ENFORCER
+from ..lab_fixtures import lab_up
 from .test_services_lab import cluster_of, connect_greeting
 
 pytestmark = pytest.mark.lab
@@ -77,11 +76,8 @@ spec: {{ip: {CLIENT}, node: node-1}}
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     path = tmp_path_factory.mktemp("entry") / "app.yaml"
     path.write_text(APP)
-    built, _cluster = up([path], ENFORCER, nodes=2, dns=False)
-    try:
+    with lab_up([path], nodes=2, dns=False) as built:
         yield built
-    finally:
-        down(built, ENFORCER)
 
 
 def test_the_lab_places_the_client_on_node_1_and_the_backend_on_node_2(lab: Lab) -> None:

@@ -9,6 +9,7 @@ inside a pod, as ``kubectl exec … curl`` would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -34,8 +35,8 @@ from netwarden.lab.observe import flush_conntrack
 from netwarden.lab.topology import NETNS_ETC
 from netwarden.netns import inside
 
+from ..lab_fixtures import ENFORCER, lab_up
 from ..services.service_walkthroughs import SERVICE_CASES
-from .labtools import ENFORCER
 
 pytestmark = pytest.mark.lab
 
@@ -162,11 +163,8 @@ NAME = "backend.staging.svc.cluster.local"
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     path = tmp_path_factory.mktemp("svc") / "app.yaml"
     path.write_text(APP)
-    built, _cluster = up([path], ENFORCER)
-    try:
+    with lab_up([path]) as built:
         yield built
-    finally:
-        down(built, ENFORCER)
 
 
 @pytest.fixture
@@ -502,17 +500,14 @@ def test_a_dual_stack_service_balances_over_ipv6_to_the_pods_ipv6_addresses(
         tmp_path: Path) -> None:
     path = tmp_path / "ds.yaml"
     path.write_text(DUAL_STACK)
-    built, cluster = up([path], ENFORCER)
-    try:
-        svc = cluster.service("x", "s")
+    with lab_up([path]) as built:
+        svc = current_cluster(built.id).service("x", "s")
         assert svc is not None
         (v6,) = [str(ip) for ip in svc.cluster_ips if ip.version == 6]
         seen = {connect_greeting(built, "x/a", v6, 80) for _ in range(30)}
         assert seen == {"nw x/a", "nw x/b"}  # x/a → itself too: the IPv6 hairpin
         reply = query(built, "x/b", "s.x.svc.cluster.local", "AAAA")
         assert [str(r) for r in reply.answer[0]] == [v6]
-    finally:
-        down(built, ENFORCER)
 
 
 # -- what the lab leaves behind ------------------------------------------------------------
@@ -537,15 +532,12 @@ def test_lab_down_removes_the_resolvers_and_tables(tmp_path: Path) -> None:
 def example_labs() -> Iterator[dict[tuple[str, ...], Lab]]:
     """One lab per example (its cluster and Services, ``lab up`` by the CLI's path)."""
     labs: dict[tuple[str, ...], Lab] = {}
-    try:
+    with contextlib.ExitStack() as stack:
         for case in SERVICE_CASES:
             base = tuple(str(p) for p in case.paths() if "/policies/" not in str(p))
             if base not in labs:
-                labs[base], _ = up(list(base), ENFORCER)
+                labs[base] = stack.enter_context(lab_up(base))
         yield labs
-    finally:
-        for built in labs.values():
-            down(built, ENFORCER)
 
 
 @pytest.mark.parametrize("case", SERVICE_CASES, ids=[c.id for c in SERVICE_CASES])

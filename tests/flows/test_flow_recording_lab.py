@@ -12,7 +12,6 @@ nobody made while recording is refused.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,15 +24,13 @@ from netwarden.analysis.flows import Flow, FlowService, FlowVerdict, iter_flows
 from netwarden.analysis.suggest import suggest
 from netwarden.cli import main
 from netwarden.lab import Lab
-from netwarden.lab.enforcement import Enforcer
 from netwarden.lab.flows import flow_log_path, recorded, recorder_status, status_path
-from netwarden.lab.lifecycle import down, up
 from netwarden.lab.manifests import current_cluster
 from netwarden.lab.recorder import running
 
-pytestmark = [pytest.mark.lab, pytest.mark.skipif(
-    os.geteuid() != 0 or any(shutil.which(t) is None for t in ("ip", "nft", "conntrack")),
-    reason="lab tests need root, ip, nft and conntrack")]
+from ..lab_fixtures import ENFORCER, lab_up
+
+pytestmark = pytest.mark.lab
 
 APP = """
 apiVersion: v1
@@ -72,7 +69,6 @@ spec:
     ports: [{port: 5432}]
 """
 
-ENFORCER = Enforcer()
 API_URL = "http://api.shop.svc.cluster.local/"
 
 
@@ -127,14 +123,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def traffic(app: Path) -> Iterator[tuple[Lab, list[Flow]]]:
-    lab, _ = up([app], ENFORCER)
-    try:
+    with lab_up([app]) as lab:
         assert app_traffic(lab) == ("nw shop/api-0", True)
         flows_of(lab, "shop/api-0", "shop/db-0")
         flows_of(lab, "shop/web-0", "shop/api-0")
         yield lab, list(iter_flows(recorded(lab.id), "recorded"))
-    finally:
-        down(lab, ENFORCER)
 
 
 def _between(flows: list[Flow], src: str, dst: str) -> list[Flow]:
@@ -163,14 +156,11 @@ def test_a_denied_connection_is_recorded_with_the_end_of_tier_that_dropped_it(
         app: Path, tmp_path: Path) -> None:
     policy = tmp_path / "db.yaml"
     policy.write_text(DB_FROM_API)
-    lab, _ = up([app, policy], ENFORCER)
-    try:
+    with lab_up([app, policy]) as lab:
         assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
         assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
         [denied] = flows_of(lab, "shop/web-0", "shop/db-0")
         [allowed] = flows_of(lab, "shop/api-0", "shop/db-0")
-    finally:
-        down(lab, ENFORCER)
     assert denied.verdict is FlowVerdict.DENIED
     assert (denied.decision and (denied.decision.direction, denied.decision.tier,
                                  denied.decision.policy)) == ("ingress", "default", None)
@@ -185,13 +175,10 @@ def test_the_suggestion_from_recorded_traffic_lets_it_through_and_refuses_the_re
     manifests = suggest(current_cluster(first.id), flows)
     policies = tmp_path / "suggested.yaml"
     policies.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
-    lab, _ = up([app, policies], ENFORCER)
-    try:
+    with lab_up([app, policies]) as lab:
         assert app_traffic(lab) == ("nw shop/api-0", True)
         assert not tcp(lab, "shop/web-0", ip_of(lab, "shop/db-0"), 5432)
         assert not tcp(lab, "shop/db-0", ip_of(lab, "shop/api-0"), 8080)
-    finally:
-        down(lab, ENFORCER)
 
 
 STAGED_DENY_DB = """
@@ -206,14 +193,11 @@ def test_traffic_a_staged_policy_would_deny_still_flows_and_is_counted(
         app: Path, tmp_path: Path) -> None:
     staged = tmp_path / "staged.yaml"
     staged.write_text(STAGED_DENY_DB)
-    lab, _ = up([app, staged], ENFORCER)
-    try:
+    with lab_up([app, staged]) as lab:
         assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
         [flow] = flows_of(lab, "shop/api-0", "shop/db-0")
         flows = list(iter_flows(recorded(lab.id), "recorded"))
         status = recorder_status(lab.id)
-    finally:
-        down(lab, ENFORCER)
     assert flow.verdict is FlowVerdict.ALLOWED
     assert flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED
     assert flow.staged.decision is not None
@@ -242,12 +226,9 @@ def test_a_denied_connection_to_a_cluster_ip_is_recorded_with_its_service(
         app: Path, tmp_path: Path) -> None:
     policy = tmp_path / "api.yaml"
     policy.write_text(API_FROM_DB)
-    lab, _ = up([app, policy], ENFORCER)
-    try:
+    with lab_up([app, policy]) as lab:
         assert not tcp(lab, "shop/web-0", cluster_ip(lab, "api"), 80)
         [denied] = flows_of(lab, "shop/web-0", "shop/api-0")
-    finally:
-        down(lab, ENFORCER)
     assert (denied.verdict, denied.destination.port) == (FlowVerdict.DENIED, 8080)
     assert denied.service == FlowService("shop", "api", 80)
 
@@ -256,13 +237,10 @@ def test_the_recorder_judges_accepted_flows_by_the_policies_lab_apply_put_in_for
         app: Path, tmp_path: Path) -> None:
     policy = tmp_path / "db.yaml"
     policy.write_text(DB_FROM_API)
-    lab, _ = up([app], ENFORCER)
-    try:
+    with lab_up([app]) as lab:
         ENFORCER.apply_policies(lab, [policy])
         assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
         [allowed] = flows_of(lab, "shop/api-0", "shop/db-0")
-    finally:
-        down(lab, ENFORCER)
     assert allowed.decision is not None
     assert (allowed.decision.policy, allowed.decision.rule) == ("shop/db",
                                                                  "ingress[0] from[0] ports[0]")
@@ -270,26 +248,20 @@ def test_the_recorder_judges_accepted_flows_by_the_policies_lab_apply_put_in_for
 
 def test_lab_flows_writes_what_was_recorded_since_lab_up(
         app: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lab, _ = up([app], ENFORCER)
     out = tmp_path / "flows.jsonl"
-    try:
+    with lab_up([app]) as lab:
         assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
         flows_of(lab, "shop/api-0", "shop/db-0")
         assert main(["lab", "flows", "--lab", lab.id, "-O", str(out)]) == 0
-    finally:
-        down(lab, ENFORCER)
     flows = list(iter_flows(out.read_bytes().splitlines(), str(out)))
     assert [(f.source.key, f.destination.key) for f in flows] == [("shop/api-0", "shop/db-0")]
     assert f"lab {lab.id}: 1 flow record(s)" in capsys.readouterr().err
 
 
 def test_lab_down_stops_the_recorder_and_removes_its_log(app: Path) -> None:
-    lab, _ = up([app], ENFORCER)
-    try:
+    with lab_up([app]) as lab:
         status = recorder_status(lab.id)
         assert status is not None and running(lab.id)
-    finally:
-        down(lab, ENFORCER)
     assert not running(lab.id)
     assert not any(os.path.exists(p) for p in (flow_log_path(lab.id), status_path(lab.id)))
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
