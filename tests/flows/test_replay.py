@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.analysis.flows import Flow, dump_flow
+from netwarden.analysis.flows import Flow, dump_flow, tally
 from netwarden.analysis.replay import Change, ReplayReport, proposed_cluster, replay
 from netwarden.cli import main
 from netwarden.compile import compile_snapshot
@@ -53,6 +53,15 @@ def test_a_flow_a_new_default_deny_would_cut_is_reported() -> None:
         Change("shop/Deployment/web", "shop/Deployment/api", "TCP", 9090, True, False, 2),
     )
     assert report.unchanged == 5
+
+
+def test_flows_counted_per_connection_replay_as_the_flows_do() -> None:
+    current = load_snapshot([SHOP])
+    proposal = load_texts([("new.yaml", INGRESS_DENY)])
+    before, after = compile_snapshot(current), proposed_cluster(current, proposal)
+    flows = shop_flows() * 3
+    assert replay(before, after, tally(flows)) == replay(before, after, flows)
+    assert replay(before, after, tally(flows)).flows == 30
 
 
 def test_a_proposal_that_keeps_every_flow_changes_nothing() -> None:

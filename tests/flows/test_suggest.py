@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from netwarden.analysis.flows import FlowEnd, dump_flow
+from netwarden.analysis.diff import diff
+from netwarden.analysis.flows import FlowEnd, dump_flow, tally
 from netwarden.analysis.suggest import SuggestOptions, suggest, suggestion
 from netwarden.analysis.suggest_labels import choose_selector
 from netwarden.analysis.suggest_verify import verify
@@ -133,6 +134,14 @@ def test_the_output_does_not_depend_on_the_order_of_the_flows(shop: Any) -> None
     assert suggest(shop[1], flows) == suggest(shop[1], shuffled)
 
 
+def test_flows_counted_per_connection_give_the_same_suggestion(shop: Any) -> None:
+    flows = shop_flows() * 2   # every connection recorded twice
+    by_flow, by_count = suggestion(shop[1], flows), suggestion(shop[1], tally(flows))
+    assert by_count.manifests == by_flow.manifests
+    assert (by_count.flows_used, by_count.skipped) == (by_flow.flows_used, by_flow.skipped) \
+        == (18, {"denied flows (--include-denied to allow them)": 2})
+
+
 # -- verified -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["k8s", "calico"])
@@ -195,6 +204,20 @@ def test_suggest_writes_one_file_per_policy_and_prints_the_diff(
     # what was written loads with the application and allows the traffic
     assert main(["check", str(SHOP), str(out), "--from", "shop/Deployment/api",
                  "--to", "shop/StatefulSet/db", "--port", "5432"]) == 0
+
+
+def test_the_written_files_are_the_policies_that_were_verified(tmp_path: Path) -> None:
+    flows = tmp_path / "flows.jsonl"
+    flows.write_bytes(b"".join(dump_flow(f) for f in shop_flows()))
+    out = tmp_path / "policies"
+    assert main(["suggest", str(SHOP), "--flows", str(flows), "-O", str(out)]) == 0
+    snapshot = load_snapshot([SHOP])
+    verified = verify(snapshot, suggestion(compile_snapshot(snapshot), shop_flows())).after
+    written = compile_snapshot(load_snapshot([SHOP, out]))
+    assert sorted(p.id for p in written.policies) == sorted(p.id for p in verified.policies)
+    assert [p.ingress + p.egress for p in sorted(written.policies, key=lambda p: p.id)] == \
+        [p.ingress + p.egress for p in sorted(verified.policies, key=lambda p: p.id)]
+    assert diff(verified, written).changes == ()
 
 
 def test_a_flow_to_a_pod_outside_the_manifests_is_not_checked_and_lint_stops_it(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -251,15 +252,13 @@ class _Edits:
         B than in A for some pair of the line: only then can that side's policies explain
         it."""
         egress = direction is Direction.EGRESS
-        pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
-        for s in sources:
-            for d in dests:
-                local, peer = (s, d) if egress else (d, s)
-                ca, cb = self.maps
-                pairs.add(((ca.class_of[local.key], ca.class_of[peer.key]),
-                           (cb.class_of[local.key], cb.class_of[peer.key])))
-        for (la, pa), (lb, pb) in pairs:
-            sa, sb = self.maps[0].side(la, direction), self.maps[1].side(lb, direction)
+        ca, cb = self.maps
+        # endpoints by their pair of classes (in A, in B): each pair of those is compared once
+        src = {(ca.class_of[e.key], cb.class_of[e.key]) for e in sources}
+        dst = {(ca.class_of[e.key], cb.class_of[e.key]) for e in dests}
+        for (s_a, s_b), (d_a, d_b) in itertools.product(src, dst):
+            (la, pa), (lb, pb) = ((s_a, d_a), (s_b, d_b)) if egress else ((d_a, s_a), (d_b, s_b))
+            sa, sb = ca.side(la, direction), cb.side(lb, direction)
             if (sa.get(pa) if sa is not None else _ALL) != (sb.get(pb) if sb is not None
                                                              else _ALL):
                 return True

@@ -19,7 +19,7 @@ from ..compile import compile_snapshot
 from ..ir import Cluster
 from ..resources.snapshot import Snapshot
 from .flow_verdicts import FlowVerdicts, Unplaced
-from .flows import Flow, FlowEnd
+from .flows import Flow, FlowCount, FlowEnd
 
 __all__ = ["Change", "ReplayReport", "propose", "proposed_cluster", "replay"]
 
@@ -113,27 +113,32 @@ class ReplayReport:
         return "\n".join(lines) + "\n"
 
 
-def replay(current: Cluster, proposed: Cluster, flows: Iterable[Flow]) -> ReplayReport:
-    """Every flow under both clusters; the changes grouped, cuts first."""
+def replay(current: Cluster, proposed: Cluster,
+           flows: Iterable[Flow | FlowCount]) -> ReplayReport:
+    """Every flow under both clusters; the changes grouped, cuts first.
+
+    ``flows`` may be counted (``FlowCount``): a connection is decided once for all its flows.
+    """
     before, after = FlowVerdicts(current), FlowVerdicts(proposed)
     groups: Counter[tuple[str, str, str, int | None, bool, bool]] = Counter()
     unchecked: dict[str, int] = defaultdict(int)
     total = unchanged = differently = 0
-    for flow in flows:
-        total += 1
+    for item in flows:
+        flow, count = (item.flow, item.count) if isinstance(item, FlowCount) else (item, 1)
+        total += count
         was, now = before.allows(flow), after.allows(flow)
         if isinstance(was, Unplaced) or isinstance(now, Unplaced):
             end = was if isinstance(was, Unplaced) else now
             assert isinstance(end, Unplaced)
-            unchecked[end.end] += 1
+            unchecked[end.end] += count
             continue
         if was != flow.allowed:
-            differently += 1
+            differently += count
         if was == now:
-            unchanged += 1
+            unchanged += count
             continue
         groups[(_end_name(flow.source), _end_name(flow.destination), flow.protocol,
-                flow.destination.port, was, now)] += 1
+                flow.destination.port, was, now)] += count
     changes = [Change(s, d, p, port, was, now, n)
                for (s, d, p, port, was, now), n in groups.items()]
     changes.sort(key=lambda c: (not c.cut, c.source, c.destination, c.protocol, c.port or 0))

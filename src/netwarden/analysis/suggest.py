@@ -18,14 +18,14 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir import Cluster, Endpoint, EndpointKind
 from ..ir.services import protocol_number
 from .flow_verdicts import FlowVerdicts, Unplaced
-from .flows import Flow, FlowEnd
-from .suggest_labels import Selection, choose_selector
+from .flows import Flow, FlowCount, FlowEnd
+from .suggest_labels import BarePodGroup, Selection, bare_pod_groups, choose_selector
 
 __all__ = ["MANAGED_BY", "SuggestOptions", "Suggestion", "suggest", "suggestion"]
 
@@ -60,9 +60,11 @@ class Suggestion:
     """The manifests, the flows they were made from, and what the user must know."""
 
     manifests: tuple[dict[str, Any], ...]
-    used: tuple[Flow, ...]
+    used: tuple[Flow, ...]               # the connections they allow, one flow each
     warnings: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()          # what was decided that the user should know
+    flows_used: int = 0                  # the flows of ``used``, counted as recorded
 
 
 @dataclass(slots=True)
@@ -85,6 +87,15 @@ def _unit_id(endpoint: Endpoint) -> str:
     return f"{endpoint.namespace}/{endpoint.workload or endpoint.name}"
 
 
+def _dns_label(value: str) -> str:
+    """A label value as part of a policy name: lower case, ``_`` as ``-``.
+
+    >>> _dns_label("Web_Front.v2")
+    'web-front.v2'
+    """
+    return value.lower().replace("_", "-")
+
+
 class _Builder:
     def __init__(self, cluster: Cluster, options: SuggestOptions) -> None:
         self.cluster = cluster
@@ -92,26 +103,34 @@ class _Builder:
         self.verdicts = FlowVerdicts(cluster)
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = defaultdict(int)
+        pods = [e for e in cluster.endpoints
+                if e.kind is EndpointKind.POD and e.namespace is not None]
+        self.groups = {g.id: g for g in bare_pod_groups(pods)}
+        self.unit_of = {e.key: _unit_id(e) for e in pods}
+        self.unit_of.update({key: g.id for g in self.groups.values() for key in g.pods})
         members: dict[str, list[Endpoint]] = defaultdict(list)
-        for e in cluster.endpoints:
-            if e.kind is EndpointKind.POD and e.namespace is not None:
-                members[_unit_id(e)].append(e)
+        by_namespace: dict[str, list[Endpoint]] = defaultdict(list)
+        for e in pods:
+            members[self.unit_of[e.key]].append(e)
+            by_namespace[str(e.namespace)].append(e)
         self.members = members
+        self.by_namespace = by_namespace
         self.units: dict[str, _Unit] = {}
         self.dns_peers: set[PeerKey] = set()   # kube-dns as peers resolved names from
 
     def unit(self, endpoint: Endpoint) -> _Unit:
-        uid = _unit_id(endpoint)
+        uid = self.unit_of[endpoint.key]
         found = self.units.get(uid)
         if found is None:
             pods = self.members[uid]
-            others = [e.labels for e in self.cluster.endpoints
-                      if e.kind is EndpointKind.POD and e.namespace == endpoint.namespace
-                      and _unit_id(e) != uid]
+            others = [e.labels for e in self.by_namespace[str(endpoint.namespace)]
+                      if self.unit_of[e.key] != uid]
             selection = choose_selector([p.labels for p in pods], others, uid)
             if selection.warning:
                 self.warnings.append(selection.warning)
-            name = (endpoint.workload or endpoint.name).rpartition("/")[2].lower()
+            group = self.groups.get(uid)
+            name = _dns_label(group.value) if group is not None else \
+                (endpoint.workload or endpoint.name).rpartition("/")[2].lower()
             found = _Unit(str(endpoint.namespace), name, selection)
             self.units[uid] = found
         return found
@@ -145,10 +164,24 @@ class _Builder:
                     return {(flow.protocol, named.name)}
         return {(flow.protocol, port)}
 
-    def add(self, flow: Flow) -> bool:
+    def same_as(self, flow: Flow) -> tuple[object, ...] | None:
+        """What ``add`` reads of a flow from a pod of the manifests (None for another source):
+        its unit (every pod of it gets the same rules), the destination, protocol, port and
+        whether it is DNS."""
+        src = self.verdicts.place(flow.source)
+        if not isinstance(src, Endpoint) or src.key not in self.unit_of:
+            return None
+        dst = self.verdicts.place(flow.destination)
+        far: object = dst.key if isinstance(dst, Endpoint) and dst.key in self.unit_of \
+            else flow.destination
+        return (self.unit_of[src.key], src.is_policed, far, flow.protocol,
+                flow.destination.port, _is_dns(flow))
+
+    def add(self, flow: Flow, count: int) -> bool:
         src, dst = self.verdicts.place(flow.source), self.verdicts.place(flow.destination)
         if flow.protocol not in PORT_PROTOCOLS and self.options.format == "k8s":
-            self.skipped[f"{flow.protocol} (NetworkPolicy cannot name it; --format calico)"] += 1
+            self.skipped[f"{flow.protocol} (NetworkPolicy cannot name it; --format calico)"] \
+                += count
             return False
         ports = self.ports(flow, dst)
         added = False
@@ -166,7 +199,7 @@ class _Builder:
                 self.unit(dst).ingress[peer] |= ports
                 added = True
         if not added:
-            self.skipped["flows with no workload of the manifests at either end"] += 1
+            self.skipped["flows with no workload of the manifests at either end"] += count
         return added
 
 
@@ -176,24 +209,30 @@ def _is_dns(flow: Flow) -> bool:
             or (service is not None and service.name == "kube-dns"))
 
 
-def suggestion(cluster: Cluster, flows: Iterable[Flow],
+def suggestion(cluster: Cluster, flows: Iterable[Flow | FlowCount],
                options: SuggestOptions | None = None) -> Suggestion:
-    """Policies allowing exactly the observed flows' workloads, peers and ports."""
+    """Policies allowing exactly the observed flows' workloads, peers and ports.
+
+    ``flows`` may be counted (``FlowCount``, as ``read_flow_counts`` gives them): each
+    connection is looked at once.
+    """
     options = options or SuggestOptions()
     builder = _Builder(cluster, options)
     used: list[Flow] = []
-    seen: set[Flow] = set()
-    for flow in flows:
+    added: set[tuple[object, ...]] = set()
+    flows_used = 0
+    for item in flows:
+        flow, count = (item.flow, item.count) if isinstance(item, FlowCount) else (item, 1)
         if not flow.allowed and not options.include_denied:
-            builder.skipped["denied flows (--include-denied to allow them)"] += 1
+            builder.skipped["denied flows (--include-denied to allow them)"] += count
             continue
-        key = _dedupe_key(flow)
-        if key in seen:
+        # adding is idempotent: a flow that adds what an earlier one added is only counted
+        key = builder.same_as(flow)
+        if (key is not None and key in added) or builder.add(flow, count):
+            if key is not None:
+                added.add(key)
             used.append(flow)
-            continue
-        if builder.add(flow):
-            seen.add(key)
-            used.append(flow)
+            flows_used += count
     namespaces = sorted({e.namespace for e in cluster.endpoints
                          if e.kind is EndpointKind.POD and e.namespace})
     dns_servers = {e.namespace: e.key for e in cluster.endpoints
@@ -208,8 +247,15 @@ def suggestion(cluster: Cluster, flows: Iterable[Flow],
                         unit.ingress[("ns", namespace, ())] |= set(DNS_PORTS)
     render = _calico if options.format == "calico" else _k8s
     manifests: list[dict[str, Any]] = []
+    _disambiguate(builder.units, builder.groups)
+    notes = []
     for uid in sorted(builder.units):
         unit = builder.units[uid]
+        group = builder.groups.get(uid)
+        if group is not None:
+            notes.append(f"{group.namespace}: {len(group.pods)} bare pods labelled "
+                         f"{group.key}={group.value} are one workload (suggested-{unit.name}-*):"
+                         " each is allowed what any of them was seen doing")
         for direction in ("ingress", "egress"):
             rules = _rules(getattr(unit, direction))
             if rules:
@@ -228,13 +274,27 @@ def suggestion(cluster: Cluster, flows: Iterable[Flow],
         else:
             manifests.append(render.default_deny(namespace, sorted(dns, key=_peer_order)))
     return Suggestion(tuple(manifests), tuple(used), tuple(builder.warnings),
-                      dict(builder.skipped))
+                      dict(builder.skipped), tuple(notes), flows_used)
 
 
-def _dedupe_key(flow: Flow) -> Flow:
-    """The same connection again (other time, other source port) adds nothing."""
-    return replace(flow, time="", source=replace(flow.source, port=None), decision=None,
-                   staged=None)
+def _disambiguate(units: dict[str, _Unit], groups: dict[str, BarePodGroup]) -> None:
+    """Units of one namespace whose names clash get their kind appended (``web-deployment``,
+    ``web-statefulset``, ``web-pod``, ``web-pods`` for a group), then a number."""
+    by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for uid in sorted(units):
+        by_name[(units[uid].namespace, units[uid].name)].append(uid)
+    taken = set(by_name)
+    for (namespace, name), uids in by_name.items():
+        if len(uids) == 1:
+            continue
+        for uid in uids:
+            parts = uid.split("/")
+            kind = "pods" if uid in groups else parts[1].lower() if len(parts) == 3 else "pod"
+            new, n = f"{name}-{kind}", 2
+            while (namespace, new) in taken:
+                new, n = f"{name}-{kind}-{n}", n + 1
+            taken.add((namespace, new))
+            units[uid].name = new
 
 
 def _port_order(port: PortKey) -> tuple[str, int, str]:

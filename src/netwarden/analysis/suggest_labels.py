@@ -7,6 +7,11 @@ selecting by them stops matching, or matches one pod. A workload is selected by
 ``app.kubernetes.io/name`` when that alone picks exactly its pods in the namespace, else
 by ``app``, else by every stable label its pods share.
 
+Bare pods (no controller) are workloads of one pod each, unless several of them share
+a namespace and their ``app.kubernetes.io/name`` (else ``app``) value, and that label
+picks out exactly them in the namespace: then they are one workload, as replicas a
+controller netwarden does not see would be (``bare_pod_groups``).
+
 >>> choose_selector([{"app": "web", "pod-template-hash": "7d9f"},
 ...                  {"app": "web", "pod-template-hash": "8c1e"}], others=[])
 Selection(labels=(('app', 'web'),), warning=None)
@@ -14,10 +19,14 @@ Selection(labels=(('app', 'web'),), warning=None)
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["PREFERRED_KEYS", "UNSTABLE_KEYS", "Selection", "choose_selector", "stable_labels"]
+from ..ir import Endpoint, EndpointKind
+
+__all__ = ["PREFERRED_KEYS", "UNSTABLE_KEYS", "BarePodGroup", "Selection", "bare_pod_groups",
+           "choose_selector", "stable_labels"]
 
 UNSTABLE_KEYS = frozenset({
     "pod-template-hash",
@@ -87,3 +96,41 @@ def choose_selector(pods: Sequence[Mapping[str, str]],
     return Selection(tuple(sorted(common.items())), (
         f"{name}: its labels ({', '.join(f'{k}={v}' for k, v in sorted(common.items()))}) "
         "also select other pods of its namespace: the suggested rules admit them too"))
+
+
+@dataclass(frozen=True, slots=True)
+class BarePodGroup:
+    """Bare pods of one namespace that ``key=value`` selects, and only them."""
+
+    namespace: str
+    key: str
+    value: str
+    pods: tuple[str, ...]        # their keys, sorted
+
+    @property
+    def id(self) -> str:
+        """``ns/key=value``: unlike any pod key or ``ns/Kind/name`` (no ``=`` in names)."""
+        return f"{self.namespace}/{self.key}={self.value}"
+
+
+def bare_pod_groups(endpoints: Iterable[Endpoint]) -> list[BarePodGroup]:
+    """Groups of two or more bare pods that their preferred stable label selects exactly.
+
+    A bare pod's label is the first of ``PREFERRED_KEYS`` it carries; the pods with the
+    same namespace and value form a group when no other pod of the namespace (one of a
+    workload, or a bare pod grouped by another key) carries that label and value.
+    """
+    pods = [e for e in endpoints if e.kind is EndpointKind.POD and e.namespace is not None]
+    carried: Counter[tuple[str, str, str]] = Counter()
+    for pod in pods:
+        for key in PREFERRED_KEYS:
+            if key in pod.labels:
+                carried[(str(pod.namespace), key, pod.labels[key])] += 1
+    members: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for pod in pods:
+        preferred = next((k for k in PREFERRED_KEYS if k in pod.labels), None)
+        if preferred is not None and not pod.workload:
+            members[(str(pod.namespace), preferred, pod.labels[preferred])].append(pod.key)
+    return [BarePodGroup(ns, key, value, tuple(sorted(keys)))
+            for (ns, key, value), keys in sorted(members.items())
+            if len(keys) >= 2 and carried[(ns, key, value)] == len(keys)]

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from .._errors import ValidationError
 from ..analysis.diff import diff
-from ..analysis.flows import Flow, read_flow_file
+from ..analysis.flows import FlowCount, read_flow_counts
 from ..analysis.suggest import SuggestOptions, suggestion
 from ..analysis.suggest_verify import manifest_texts, verify
 from ..compile import compile_snapshot
@@ -58,15 +58,15 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def read_flows_args(paths: list[str]) -> list[Flow]:
-    """The flows of every ``--flows`` file; import notes on stderr."""
+def read_flows_args(paths: list[str]) -> list[FlowCount]:
+    """The flows of every ``--flows`` file, counted per connection; import notes on stderr."""
     err = error_console()
-    flows: list[Flow] = []
+    flows: list[FlowCount] = []
     for path in paths:
-        file = read_flow_file(path)
+        file = read_flow_counts(path)
         for note in file.notes:
             err.print(f"note: {escape(note)}")
-        flows.extend(file.flows)
+        flows.extend(file.counted)
     return flows
 
 
@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     err = error_console()
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
+    for note in result.notes:
+        err.print(f"note: {escape(note)}")
     for why, count in sorted(result.skipped.items()):
         err.print(f"note: {count} flows left out: {escape(why)}")
     directory = args.output or "suggested"
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     texts = manifest_texts(result, directory)
     report = diff(before, check.after)
     out = console() if args.output else err
-    out.print(f"{len(texts)} policies suggested from {len(result.used)} flows; every observed "
+    out.print(f"{len(texts)} policies suggested from {result.flows_used} flows; every observed "
               "flow is allowed, lint finds no error or warning")
     out.print(f"diff against the current policies ({sum(c.kind == 'lost' for c in report.changes)}"
               f" connections lost, {sum(c.kind == 'gained' for c in report.changes)} gained):")

@@ -4,9 +4,18 @@ Standard library, orjson and netwarden's errors only: the lab and the agent writ
 records with it without importing the engine.
 """
 
-from .files import FlowFile, read_flow_file
+from .files import FlowCounts, FlowFile, read_flow_counts, read_flow_file
 from .hubble import HubbleImport, import_hubble, load_hubble
-from .jsonl import dump_flow, flow_json, iter_flows, load_flows, parse_flow, read_flows, write_flows
+from .jsonl import (
+    count_flows,
+    dump_flow,
+    flow_json,
+    iter_flows,
+    load_flows,
+    parse_flow,
+    read_flows,
+    write_flows,
+)
 from .record import (
     PROTOCOLS,
     Decision,
@@ -17,11 +26,14 @@ from .record import (
     Staged,
     Workload,
 )
+from .tally import FlowCount, connection, tally
 
 __all__ = [
     "PROTOCOLS",
     "Decision",
     "Flow",
+    "FlowCount",
+    "FlowCounts",
     "FlowEnd",
     "FlowFile",
     "FlowService",
@@ -29,6 +41,8 @@ __all__ = [
     "HubbleImport",
     "Staged",
     "Workload",
+    "connection",
+    "count_flows",
     "dump_flow",
     "flow_json",
     "import_hubble",
@@ -36,7 +50,9 @@ __all__ = [
     "load_flows",
     "load_hubble",
     "parse_flow",
+    "read_flow_counts",
     "read_flow_file",
     "read_flows",
+    "tally",
     "write_flows",
 ]

@@ -7,10 +7,19 @@ from pathlib import Path
 
 from ..._errors import Position, ValidationError
 from .hubble import import_hubble, looks_like_hubble
-from .jsonl import iter_flows
+from .jsonl import count_flows, iter_flows
 from .record import Flow
+from .tally import FlowCount, tally
 
-__all__ = ["FlowFile", "read_flow_file"]
+__all__ = ["FlowCounts", "FlowFile", "read_flow_counts", "read_flow_file"]
+
+
+def _notes(path: str, kind: str, flows: int, skipped: dict[str, int]) -> list[str]:
+    if not skipped:
+        return []
+    parts = ", ".join(f"{why} {n}" for why, n in sorted(skipped.items()))
+    return [f"{path}: {kind} export: read {flows} flows, skipped "
+            f"{sum(skipped.values())} ({parts})"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,24 +34,54 @@ class FlowFile:
     @property
     def notes(self) -> list[str]:
         """What to tell the user about the import (nothing for netwarden's own records)."""
-        if not self.skipped:
-            return []
-        parts = ", ".join(f"{why} {n}" for why, n in sorted(self.skipped.items()))
-        return [f"{self.path}: {self.kind} export: read {len(self.flows)} flows, skipped "
-                f"{sum(self.skipped.values())} ({parts})"]
+        return _notes(self.path, self.kind, len(self.flows), self.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowCounts:
+    """The same as ``FlowFile``, counted per connection (``tally.FlowCount``)."""
+
+    path: str
+    kind: str
+    counted: tuple[FlowCount, ...]
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.counted)
+
+    @property
+    def notes(self) -> list[str]:
+        return _notes(self.path, self.kind, self.total, self.skipped)
+
+
+def _lines(path: str | Path) -> tuple[list[bytes], bool]:
+    """The file's lines, and whether it is Hubble's export (its first line says)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(Position(str(path)), "", f"cannot read: {exc.strerror or exc}") \
+            from None
+    lines = data.splitlines()
+    first = next((line for line in lines if line.strip()), b"")
+    return lines, looks_like_hubble(first)
 
 
 def read_flow_file(path: str | Path) -> FlowFile:
     """The flows of ``path``: Hubble's export when its first line is Hubble's, else records."""
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError(Position(name), "", f"cannot read: {exc.strerror or exc}") \
-            from None
-    lines = data.splitlines()
-    first = next((line for line in lines if line.strip()), b"")
-    if looks_like_hubble(first):
+    lines, hubble = _lines(path)
+    if hubble:
         result = import_hubble(lines, name)
         return FlowFile(name, "hubble", result.flows, result.skipped)
     return FlowFile(name, "netwarden", tuple(iter_flows(lines, name)))
+
+
+def read_flow_counts(path: str | Path) -> FlowCounts:
+    """``read_flow_file`` counted per connection, for commands that decide connections."""
+    name = str(path)
+    lines, hubble = _lines(path)
+    if hubble:
+        result = import_hubble(lines, name)
+        return FlowCounts(name, "hubble", tally(result.flows), result.skipped)
+    return FlowCounts(name, "netwarden", count_flows(lines, name))

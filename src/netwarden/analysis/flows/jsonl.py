@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,9 +35,10 @@ from .record import (
     Staged,
     Workload,
 )
+from .tally import FlowCount
 
-__all__ = ["dump_flow", "flow_json", "iter_flows", "load_flows", "parse_flow", "read_flows",
-           "write_flows"]
+__all__ = ["count_flows", "dump_flow", "flow_json", "iter_flows", "load_flows", "parse_flow",
+           "read_flows", "write_flows"]
 
 RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
@@ -138,11 +139,15 @@ def _decision(value: Any, field: str) -> Decision | None:
                     rule=_string(data.get("rule"), f"{field}.rule"))
 
 
-def _flow(data: Any) -> Flow:
-    data = _object(data, "", _TOP)
-    time = _required(data, "time", "")
+def _check_time(time: Any) -> None:
     if not isinstance(time, str) or not RFC3339.match(time):
         raise _bad("time", f"expected an RFC 3339 time (2026-12-01T12:00:00Z), got {_show(time)}")
+
+
+def _flow(data: Any, ends: Callable[[Any, str], FlowEnd] = _end) -> Flow:
+    data = _object(data, "", _TOP)
+    _check_time(_required(data, "time", ""))
+    time = data["time"]
     protocol = _required(data, "protocol", "")
     if protocol not in PROTOCOLS:
         raise _bad("protocol", f"expected one of {', '.join(PROTOCOLS)}, got {_show(protocol)}")
@@ -158,30 +163,112 @@ def _flow(data: Any) -> Flow:
         s = _object(data["staged"], "staged", ("verdict", "decision"))
         staged = Staged(_verdict(_required(s, "verdict", "staged"), "staged.verdict"),
                         _decision(s.get("decision"), "staged.decision"))
-    return Flow(time=time, source=_end(_required(data, "source", ""), "source"),
-                destination=_end(_required(data, "destination", ""), "destination"),
+    return Flow(time=time, source=ends(_required(data, "source", ""), "source"),
+                destination=ends(_required(data, "destination", ""), "destination"),
                 protocol=protocol, verdict=_verdict(_required(data, "verdict", ""), "verdict"),
                 decision=_decision(data.get("decision"), "decision"), service=service,
                 staged=staged)
 
 
-def parse_flow(line: str | bytes, position: Position) -> Flow:
-    """One JSON line as a ``Flow``; a ``ValidationError`` at ``position`` otherwise."""
+def _loads(line: str | bytes, position: Position) -> Any:
     try:
-        data = orjson.loads(line)
+        return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise ValidationError(position, "", f"not JSON: {exc}") from None
+
+
+def _checked(data: Any, position: Position, ends: Callable[[Any, str], FlowEnd]) -> Flow:
     try:
-        return _flow(data)
+        return _flow(data, ends)
     except ValidationError as bad:
         raise ValidationError(position, bad.field, bad.message) from None
 
 
+def parse_flow(line: str | bytes, position: Position) -> Flow:
+    """One JSON line as a ``Flow``; a ``ValidationError`` at ``position`` otherwise."""
+    return _checked(_loads(line, position), position, _end)
+
+
+_CACHE_LIMIT = 1 << 16
+
+
+class _Ends:
+    """Flow ends validated once: a log repeats the same pods with other ports.
+
+    The key is the end's JSON re-serialized without its port (so a source's ephemeral
+    port does not defeat it); the port is checked on every line. Bounded: emptied when full.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, FlowEnd] = {}
+
+    def __call__(self, value: Any, field: str) -> FlowEnd:
+        if type(value) is not dict:
+            return _end(value, field)
+        rest = dict(value)
+        port = rest.pop("port", None)
+        key = orjson.dumps(rest)
+        seen = self._seen.get(key)
+        if seen is None:
+            end = _end(value, field)
+            if len(self._seen) >= _CACHE_LIMIT:
+                self._seen.clear()
+            self._seen[key] = end
+            return end
+        return FlowEnd(seen.namespace, seen.pod, seen.workload, seen.labels, seen.address,
+                       _port(port, f"{field}.port"))
+
+
 def iter_flows(lines: Iterable[str | bytes], name: str) -> Iterator[Flow]:
     """The flows of JSON lines read from ``name`` (blank lines are skipped)."""
+    ends = _Ends()
     for number, line in enumerate(lines, 1):
         if line.strip():
-            yield parse_flow(line, Position(name, number))
+            position = Position(name, number)
+            yield _checked(_loads(line, position), position, ends)
+
+
+def count_flows(lines: Iterable[str | bytes], name: str) -> tuple[FlowCount, ...]:
+    """The flows of JSON lines as counts per connection (``tally.FlowCount``).
+
+    Every line is validated as ``iter_flows`` does; a line equal to one seen before but
+    for its time and source port (its key: the rest re-serialized) is checked for those
+    two only and counted, without building its flow.
+    """
+    ends = _Ends()
+    seen: dict[bytes, list[Any]] = {}    # key -> [first flow, count]
+    missing = object()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ValidationError(Position(name, number), "", f"not JSON: {exc}") from None
+        source = data.get("source") if type(data) is dict else None
+        if type(source) is not dict:   # no flow object: _flow says what is wrong
+            seen[b"%d" % number] = [_checked(data, Position(name, number), ends), 1]
+            continue
+        # the key: the line without its time and source port (put back for a new one)
+        time, port = data.pop("time", missing), source.pop("port", missing)
+        key = orjson.dumps(data)
+        entry = seen.get(key)
+        if entry is None:
+            if time is not missing:
+                data["time"] = time
+            if port is not missing:
+                source["port"] = port
+            seen[key] = [_checked(data, Position(name, number), ends), 1]
+            continue
+        try:
+            if time is missing:
+                raise _bad("time", "required")
+            _check_time(time)
+            _port(None if port is missing else port, "source.port")
+        except ValidationError as bad:
+            raise ValidationError(Position(name, number), bad.field, bad.message) from None
+        entry[1] += 1
+    return tuple(FlowCount(flow, count) for flow, count in seen.values())
 
 
 def read_flows(stream: IO[str] | IO[bytes], name: str) -> list[Flow]:
