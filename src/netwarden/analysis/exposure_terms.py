@@ -281,12 +281,22 @@ def disjoint(rule: Rule, pos: Sequence[Rule], direction: Direction, cluster: Clu
 
 
 def _implied(selector: Selector, by: Selector) -> bool:
-    """Syntactically: every operand of ``selector`` is an operand of ``by``."""
+    """Every label set ``by`` matches, ``selector`` matches too.
+
+    Syntactically first (every operand of ``selector`` is an operand of
+    ``by``); else, for the exact operators, when no label set matches ``by``
+    and not ``selector`` (``env notin (p)`` is implied by ``env=q``).
+    """
     if selector.is_all or selector == by:
         return True
     needed = selector.operands if isinstance(selector, sel.And) else (selector,)
     have = by.operands if isinstance(by, sel.And) else (by,)
-    return all(n in have for n in needed)
+    return all(n in have for n in needed) or _implied_by_labels(selector, by)
+
+
+@functools.lru_cache(maxsize=8192)
+def _implied_by_labels(selector: Selector, by: Selector) -> bool:
+    return _exact(selector) and _exact(by) and label_witness([by], [selector]) is None
 
 
 def match_covers(wide: EntityMatch, narrow: EntityMatch, cluster: Cluster) -> bool:
@@ -301,7 +311,12 @@ def match_covers(wide: EntityMatch, narrow: EntityMatch, cluster: Cluster) -> bo
     every_namespace = ws.namespace_selector is not None and ws.namespace_selector.is_all
     names = _named(nsc)
     labelled = names is not None and all(_admits(ws, n, cluster) for n in names)
-    if not (ws == nsc or ws == Scope() or (every_namespace and namespaced) or labelled):
+    # Namespaces chosen by labels: every label set the narrow selector admits, the wide one does.
+    implied = ws.namespace_selector is not None and nsc.namespace_selector is not None \
+        and not ws.global_only and not nsc.global_only \
+        and _implied(ws.namespace_selector, nsc.namespace_selector)
+    if not (ws == nsc or ws == Scope() or (every_namespace and namespaced) or labelled
+            or implied):
         return False
     if wide.selector is None:
         return False
