@@ -42,6 +42,7 @@ KINDS = {
     ("networking.k8s.io", "NetworkPolicy"): "io.k8s.api.networking.v1.NetworkPolicy",
     ("", "Service"): "io.k8s.api.core.v1.Service",
     ("discovery.k8s.io", "EndpointSlice"): "io.k8s.api.discovery.v1.EndpointSlice",
+    ("networking.k8s.io", "Ingress"): "io.k8s.api.networking.v1.Ingress",
 }
 # ``kind: List`` (metav1.List, what ``kubectl get -o yaml`` prints) has no OpenAPI
 # definition of its own; its items are whole objects, each checked by its own kind.

@@ -25,7 +25,16 @@ from .._errors import NoManifests
 from ..resources.snapshot import Snapshot
 
 # Importing a parser module registers its kinds.
-from . import anp, calico, cluster_nodes, networkpolicy, pods, services, staged  # noqa: F401
+from . import (  # noqa: F401
+    anp,
+    calico,
+    cluster_nodes,
+    ingress,
+    networkpolicy,
+    pods,
+    services,
+    staged,
+)
 from .loader import SnapshotBuilder, Strictness
 from .registry import Note, register
 from .schema import calico_version, kubernetes_version

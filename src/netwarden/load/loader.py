@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from .._errors import READING, InvalidManifests, SelectorError, ValidationError
 from ..resources.anp import ClusterNode, ClusterPolicy
+from ..resources.ingress import Ingress
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
 from ..resources.services import EndpointSlice, Service
 from ..resources.snapshot import Snapshot
@@ -64,6 +65,7 @@ class SnapshotBuilder:
         self.nodes: list[ClusterNode] = []
         self.services: list[Service] = []
         self.endpoint_slices: list[EndpointSlice] = []
+        self.ingresses: list[Ingress] = []
         self.documents = 0  # documents read, valid or not: none at all is no input
 
     def add_texts(self, items: Sequence[tuple[str, str]]) -> None:
@@ -209,6 +211,8 @@ class SnapshotBuilder:
             self.services.append(item)
         elif isinstance(item, EndpointSlice):
             self.endpoint_slices.append(item)
+        elif isinstance(item, Ingress):
+            self.ingresses.append(item)
         else:
             self.calico.append(item)
 
@@ -229,6 +233,7 @@ class SnapshotBuilder:
             nodes=tuple(self.nodes),
             services=tuple(services),
             endpoint_slices=tuple(self.endpoint_slices),
+            ingresses=tuple(self.ingresses),
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
         )

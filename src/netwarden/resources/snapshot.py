@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .anp import ClusterNode, ClusterPolicy
+from .ingress import Ingress
 from .k8s import Namespace, NetworkPolicy, Pod
 from .services import EndpointSlice, Service
 
@@ -20,7 +21,8 @@ class Snapshot:
     such as kinds that were skipped; ``cluster_policies`` the AdminNetworkPolicy,
     BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects, ``nodes`` the
     Node objects (for ``nodes`` peers); ``services`` and ``endpoint_slices``
-    the Services (addresses assigned) and EndpointSlices; ``warnings`` are things that could change
+    the Services (addresses assigned) and EndpointSlices; ``ingresses`` the
+    Ingress objects; ``warnings`` are things that could change
     a verdict, which every command prints.
     """
 
@@ -32,5 +34,6 @@ class Snapshot:
     nodes: tuple[ClusterNode, ...] = ()
     services: tuple[Service, ...] = ()
     endpoint_slices: tuple[EndpointSlice, ...] = ()
+    ingresses: tuple[Ingress, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
