@@ -92,7 +92,8 @@ def test_json_contract(capsys: Any, tmp_path: Path) -> None:
                     "pods": "all pods", "addresses": [], "except": [],
                     "services": [{"protocol": "TCP", "ports": [[5432, 5432]]}],
                     "port_names": [], "ports": "TCP 5432", "existing": ["payments/api"],
-                    "rules": ["payments/db ingress[0] from[0] ports[0]"], "via": None}
+                    "rules": ["payments/db ingress[0] from[0] ports[0]"], "via": None,
+                    "caveat": None}
     _, text = run(capsys, "exposure", path, "-o", "yaml")
     assert yaml.safe_load(text)["workloads"][0]["workload"] == "payments/api"
 

@@ -36,7 +36,6 @@ from .._errors import LookupFailed
 from ..engine import Engine
 from ..engine.connectivity import Connectivity
 from ..ir import (
-    NAME_LABEL,
     Action,
     Cluster,
     Direction,
@@ -47,13 +46,13 @@ from ..ir import (
     PolicyIndex,
     Rule,
     Scope,
-    Selector,
     ServiceSet,
 )
 from ..ir import selector as sel
 from ..ir.addresses import AddressSet
 from ..ir.services import protocol_name
 from ..load.addresses import POD_CIDR
+from .exposure_ingress import ControllerRule, ingress_lines
 from .exposure_services import service_lines
 from .exposure_terms import (
     Term,
@@ -66,6 +65,7 @@ from .exposure_terms import (
     remote,
     term_addresses,
 )
+from .exposure_words import CLUSTER, match_text, selector_text
 
 __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
            "selector_text"]
@@ -73,7 +73,6 @@ __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
 ANY = "entire cluster and outside"
 _EVERY_POD = EntityMatch(selector=sel.All(), scope=Scope(namespace_selector=sel.All()),
                          kinds=frozenset((EndpointKind.POD,)))
-CLUSTER = "entire cluster"
 OUTSIDE = "any address outside the cluster"
 KINDS = ("any", "cluster", "pods", "addresses", "names")
 
@@ -91,7 +90,10 @@ class ExposureLine:
     (or pods, host endpoints, network sets) of the input it matches.
     ``rules``: the rules that admit it. ``via``: the Service (``ns/svc/name``)
     through which outside addresses reach it, for lines of external
-    Services (NodePort, LoadBalancer, externalIPs). ``terms``: the same peer set in IR
+    Services (NodePort, LoadBalancer, externalIPs), or the Ingress
+    (``ns/ingress/name``). ``caveat``: what the line holds only if, said
+    beside it (an Ingress whose controller pods the input does not have).
+    ``terms``: the same peer set in IR
     terms (``exposure_terms.Term``: rules whose far side a peer must and must
     not match), for programs that want to test a peer against the line.
     """
@@ -108,6 +110,7 @@ class ExposureLine:
     existing: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     via: str | None = None
+    caveat: str | None = None
     terms: tuple[Term, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -134,7 +137,7 @@ class ExposureLine:
                 if self.services else [],
                 "port_names": [{"protocol": p, "name": n} for p, n in self.port_names],
                 "ports": self.ports, "existing": list(self.existing),
-                "rules": list(self.rules), "via": self.via}
+                "rules": list(self.rules), "via": self.via, "caveat": self.caveat}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +189,17 @@ class Exposure:
 
 # -- the computation -------------------------------------------------------------
 def exposure(cluster: Cluster, subjects: Iterable[str] | None = None,
-             conn: Connectivity | None = None) -> Exposure:
+             conn: Connectivity | None = None,
+             controllers: Sequence[ControllerRule] | None = None) -> Exposure:
     """The exposure of every workload (or only of ``subjects``: workload names or pod keys).
 
     Pods are grouped by workload as ``who-can-reach`` groups them; pods of one
     workload with different exposure (labels that differ) are listed apart.
+    ``controllers`` says which pods are the Ingress controller
+    (``exposure_ingress``; None: the conventional namespaces).
     """
     conn = conn or Connectivity(cluster)
-    builder = _Builder(cluster, conn)
+    builder = _Builder(cluster, conn, controllers)
     wanted = set(subjects) if subjects is not None else None
     groups: dict[tuple[str | None, str], list[Endpoint]] = {}
     for pod in conn.pods:
@@ -227,7 +233,8 @@ def workload_name(pod: Endpoint) -> str:
 
 
 class _Builder:
-    def __init__(self, cluster: Cluster, conn: Connectivity) -> None:
+    def __init__(self, cluster: Cluster, conn: Connectivity,
+                 controllers: Sequence[ControllerRule] | None = None) -> None:
         self.cluster = cluster
         self.conn = conn
         self.index = PolicyIndex(cluster)
@@ -247,7 +254,9 @@ class _Builder:
         self.pod_nets = tuple(ipaddress.ip_network(n) for n in (str(POD_CIDR), *elsewhere))
         self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
         self._masks: dict[tuple[Rule, Direction], frozenset[int]] = {}
-        self.through = service_lines(Engine(cluster), self.space) if cluster.services else {}
+        engine = Engine(cluster)
+        self.through = service_lines(engine, self.space) if cluster.services else {}
+        self.ingress = ingress_lines(engine, controllers)
 
     def notes(self) -> tuple[str, ...]:
         """What the lines leave out, said once."""
@@ -260,7 +269,7 @@ class _Builder:
                for p in self.cluster.policies for r in p.egress):
             out.append("an egress Pass on named ports hands those ports to later tiers, "
                        "which the lines do not follow: they may show less than is allowed")
-        return tuple(out)
+        return (*out, *self.ingress.notes)
 
     def sides(self, pod: Endpoint, group: Sequence[Endpoint]) -> tuple[Side, Side]:
         klass = self.conn.classes[self.conn.class_of[pod.key]]
@@ -274,6 +283,10 @@ class _Builder:
         extra = tuple(ExposureLine(Direction.INGRESS, "addresses", sl.peer, sl.services,
                                    rules=sl.rules, via=sl.service.key)
                       for sl in self.through.get(pod.key, ()))
+        extra += tuple(ExposureLine(Direction.INGRESS, "addresses", il.peer, il.services,
+                                    existing=il.admitted, rules=il.rules,
+                                    via=il.ingress.key, caveat=il.caveat)
+                       for il in self.ingress.lines.get(pod.key, ()))
         if extra:
             ingress = result[0]
             result[0] = Side(ingress.direction, ingress.isolated, ingress.lines + extra)
@@ -400,7 +413,7 @@ class _Builder:
                 return "any", ANY, None, None, ()
             text, spans = self._address_text(term, addresses)
             return "addresses", text, None, None, spans
-        parts = [_match_text(m) for m in owners]
+        parts = [match_text(m) for m in owners]
         namespaces = " and ".join(dict.fromkeys(p[0] for p in parts))
         pods = " and ".join(dict.fromkeys(p[1] for p in parts))
         peer = " and ".join(dict.fromkeys(p[2] for p in parts))
@@ -455,7 +468,7 @@ class _Builder:
     def _exception(self, term: Term, rule: Rule) -> str:
         far = remote(rule, term.direction)
         if identity(far):
-            text = _match_text(far)[2]
+            text = match_text(far)[2]
             if far.nets or far.not_nets:
                 text += " at " + ", ".join(_elements(_far_addresses(far)))
         elif far.domains:
@@ -531,69 +544,3 @@ def _subsumes(wide_terms: list[Term], wide: ExposureLine, narrow_terms: list[Ter
                    for t in wide_terms):
             return False
     return True
-
-
-# -- selector text, in the words of kubectl ---------------------------------------
-def selector_text(selector: Selector) -> str:
-    """A selector as kubectl writes one: ``app=web, tier in (a,b), !canary``.
-
-    >>> selector_text(sel.And((sel.Eq("app", "web"), sel.Not(sel.Has("canary")))))
-    'app=web, !canary'
-    """
-    if isinstance(selector, sel.And):
-        return ", ".join(selector_text(op) for op in selector.operands)
-    if isinstance(selector, sel.Eq):
-        return f"{selector.key}={selector.value}"
-    if isinstance(selector, sel.Ne):
-        return f"{selector.key}!={selector.value}"
-    if isinstance(selector, sel.In):
-        return f"{selector.key} in ({','.join(sorted(selector.values))})"
-    if isinstance(selector, sel.NotIn):
-        return f"{selector.key} notin ({','.join(sorted(selector.values))})"
-    if isinstance(selector, sel.Has):
-        return selector.key
-    if isinstance(selector, sel.Not) and isinstance(selector.operand, sel.Has):
-        return f"!{selector.operand.key}"
-    return str(selector)
-
-
-def _namespaces_text(selector: Selector) -> str:
-    """``namespace dev`` for a selector on the name label, else ``namespaces with …``."""
-    if selector.is_all:
-        return "all namespaces"
-    if isinstance(selector, sel.Eq) and selector.key == NAME_LABEL:
-        return f"namespace {selector.value}"
-    if isinstance(selector, sel.In) and selector.key == NAME_LABEL:
-        return "namespaces " + ", ".join(sorted(selector.values))
-    return f"namespaces with {selector_text(selector)}"
-
-
-def _match_text(match: EntityMatch) -> tuple[str, str, str]:
-    """(namespaces, pods, peer) for an identity match."""
-    pods_only = match.kinds == frozenset((EndpointKind.POD,))
-    noun = "pods" if pods_only else "endpoints"
-    chosen = match.selector
-    pods = f"all {noun}" if chosen is None or chosen.is_all else \
-        f"{noun} with {selector_text(chosen)}"
-    if match.service_accounts:
-        pods += " with service account " + ", ".join(sorted(match.service_accounts))
-    scope = match.scope
-    if scope.global_only:
-        namespaces = "no namespace"
-    elif scope.namespace is not None:
-        namespaces = f"namespace {scope.namespace}"
-    elif scope.namespace_selector is not None:
-        namespaces = _namespaces_text(scope.namespace_selector)
-    else:
-        namespaces = "any namespace or none"
-    if pods == "all pods" and namespaces == "all namespaces" and match.not_selector is None:
-        peer = CLUSTER
-    elif not pods_only and pods == "all endpoints" and namespaces == "any namespace or none" \
-            and match.not_selector is None:
-        peer = CLUSTER + " (pods, host endpoints and network sets)"
-    else:
-        peer = f"{pods} in {namespaces}"
-    if match.not_selector is not None:
-        peer += f" but not {noun} with {selector_text(match.not_selector)}"
-    return namespaces, pods, peer
-

@@ -45,7 +45,8 @@ class ExposureChange:
 
     def __str__(self) -> str:
         arrow = "←" if self.direction is Direction.INGRESS else "→"
-        return f"{self.workload} {arrow} {self.line.text} : {self.ports}"
+        caveat = f" ({self.line.caveat})" if self.line.caveat else ""
+        return f"{self.workload} {arrow} {self.line.text} : {self.ports}{caveat}"
 
     def to_data(self) -> dict[str, Any]:
         return {"kind": self.kind, "workload": self.workload,
@@ -54,7 +55,8 @@ class ExposureChange:
                 "services": self.services.to_json() if self.services else [],
                 "port_names": [{"protocol": p, "name": n} for p, n in self.port_names],
                 "ports": self.ports, "existing": list(self.line.existing),
-                "rules": list(self.line.rules)}
+                "rules": list(self.line.rules), "via": self.line.via,
+                "caveat": self.line.caveat}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +76,10 @@ class ExposureDiff:
 
     def grouped(self) -> list[tuple[tuple[str, ...], ExposureChange]]:
         """Changes equal but for the workload, once, with every workload they concern."""
-        groups: dict[tuple[str, Direction, str, str], list[ExposureChange]] = {}
+        groups: dict[tuple[str, Direction, str, str, str | None], list[ExposureChange]] = {}
         for c in self.changes:
-            groups.setdefault((c.kind, c.direction, c.line.text, c.ports), []).append(c)
+            groups.setdefault((c.kind, c.direction, c.line.text, c.ports, c.line.caveat),
+                              []).append(c)
         return [(tuple(c.workload for c in members), members[0])
                 for members in groups.values()]
 
@@ -91,8 +94,10 @@ class ExposureDiff:
                 mark = "**+ gained**" if c.kind == "gained" else "− lost"
                 existing = ", ".join(f"`{n}`" for n in c.line.existing) or "none today"
                 shown = ", ".join(f"`{w}`" for w in workloads)
+                peer = _cell(c.line.text) + (f" *({_cell(c.line.caveat)})*"
+                                             if c.line.caveat else "")
                 out.append(f"| {mark} | {shown} | {c.direction.lower} | "
-                           f"{_cell(c.line.text)} | {_cell(c.ports)} | {existing} |")
+                           f"{peer} | {_cell(c.ports)} | {existing} |")
         for side, names in (("A", self.only_in_a), ("B", self.only_in_b)):
             if names:
                 out += ["", f"Workloads only in {side} (not compared): "

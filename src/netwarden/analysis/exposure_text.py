@@ -28,7 +28,7 @@ def side_heading(side: Side) -> str:
 def text_lines(found: Exposure, directions: Iterable[Direction] = tuple(Direction),
                indent: str = "") -> list[str]:
     """One block per workload: the heading, then per direction its lines, what exists
-    under each and the rules that admit it."""
+    under each, the rules that admit it and its caveat; then the notes."""
     wanted = tuple(directions)
     out: list[str] = []
     for w in found.workloads:
@@ -38,6 +38,7 @@ def text_lines(found: Exposure, directions: Iterable[Direction] = tuple(Directio
             out.append(f"{indent}  {side_heading(side)}")
             for line in side.lines:
                 out.extend(_line(line, indent + "    "))
+    out.extend(f"{indent}note: {n}" for n in found.notes)
     return out
 
 
@@ -53,6 +54,8 @@ def _line(line: ExposureLine, indent: str) -> list[str]:
         out.append(f"{indent}    existing: {', '.join(line.existing)}")
     if line.rules:
         out.append(f"{indent}    by: {'; '.join(line.rules)}")
+    if line.caveat:
+        out.append(f"{indent}    caveat: {line.caveat}")
     return out
 
 
@@ -82,6 +85,8 @@ def markdown(found: Exposure, title: str = "Exposure",
                     f" +{more} more" if more > 0 else "")
                 broad = line.kind in ("any", "cluster") or line.peer.startswith("any ")
                 peer = f"**{_cell(line.text)}**" if broad else _cell(line.text)
+                if line.caveat:
+                    peer += f" *({_cell(line.caveat)})*"
                 out.append(f"| {direction.lower} | {peer} | {_cell(line.ports)} | "
                            f"{existing or 'none today'} |")
         out.append("")

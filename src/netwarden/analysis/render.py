@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from ..engine.connectivity import Connectivity
 from ..ir import Cluster
 from . import report
+from .exposure_ingress import ControllerRule
 from .matrix import full_matrix, port_matrix
 from .report.text import services_text as cell_text
 
@@ -65,7 +67,8 @@ def view(conn: Connectivity, protocol: str = "TCP", port: int | None = None,
 
 
 def matrix(cluster: Cluster, conn: Connectivity, fmt: str, *, protocol: str = "TCP",
-           port: int | None = None, grouped: bool = False) -> str:
+           port: int | None = None, grouped: bool = False,
+           controllers: Sequence[ControllerRule] | None = None) -> str:
     """Render the matrix as ``csv``, ``md``, ``dot`` or ``html``.
 
     ``dot`` and ``html`` draw the report's graph (``analysis.report``): namespaces
@@ -77,7 +80,7 @@ def matrix(cluster: Cluster, conn: Connectivity, fmt: str, *, protocol: str = "T
             return report.dot_source(report.model_for(
                 cluster, conn, grouped=grouped, protocol=protocol, port=port, single=single))
         return report.to_html(cluster, conn, grouped=grouped, protocol=protocol, port=port,
-                              single=single)
+                              single=single, controllers=controllers)
     v = view(conn, protocol, port, grouped)
     if fmt == "csv":
         return to_csv(v)

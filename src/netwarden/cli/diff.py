@@ -19,6 +19,7 @@ from ._common import (
     print_warnings,
     write,
 )
+from .exposure import add_controller_option, controllers
 
 
 def register(sub: Any) -> None:
@@ -41,6 +42,7 @@ def register(sub: Any) -> None:
                         help="also compare what each workload is open to in selector terms "
                         "(exit 1 when exposure is gained: 'opens prod/db to the entire "
                         "cluster'); text, json, yaml or md")
+    add_controller_option(parser)
     add_format(parser, "text", "json", "yaml", "md", "csv", default="text")
     add_strictness(parser)
     add_output(parser)
@@ -63,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if args.exposure and args.format == "csv":
         raise ValidationError(None, "--exposure", "goes with --format text, json, yaml or md")
     report = diff(before, after)
-    changes = exposure_diff(exposure(before), exposure(after), (before, after)) if args.exposure \
-        else None
+    rules = controllers(args)
+    changes = exposure_diff(exposure(before, controllers=rules),
+                            exposure(after, controllers=rules), (before, after)) \
+        if args.exposure else None
     if args.format in ("json", "yaml"):
         data = report.to_data()
         if changes is not None:
@@ -95,8 +99,9 @@ def _exposure_text(changes: ExposureDiff) -> None:
     for workloads, c in changes.grouped():
         mark = "[bold red]+ gained[/]" if c.kind == "gained" else "[yellow]- lost  [/]"
         arrow = "←" if c.direction.lower == "ingress" else "→"
+        caveat = f" ({c.line.caveat})" if c.line.caveat else ""
         out.print(f"  {mark} {_esc(', '.join(workloads))} {arrow} {_esc(c.line.text)} : "
-                  f"{_esc(c.ports)}")
+                  f"{_esc(c.ports)}{_esc(caveat)}")
     for side, names in (("A", changes.only_in_a), ("B", changes.only_in_b)):
         if names:
             out.print(f"  workloads only in {side} (not compared): {_esc(', '.join(names))}")

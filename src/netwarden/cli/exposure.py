@@ -9,6 +9,7 @@ from typing import Any
 from rich.markup import escape
 
 from ..analysis.exposure import exposure
+from ..analysis.exposure_ingress import ControllerRule, parse_controller
 from ..analysis.exposure_text import markdown, text_lines
 from ..ir import Direction
 from ._common import (
@@ -22,6 +23,30 @@ from ._common import (
     load_inputs,
     write,
 )
+
+
+def add_controller_option(parser: argparse.ArgumentParser) -> None:
+    """``--ingress-controller NS/SELECTOR``: which pods proxy Ingress traffic (repeatable)."""
+    parser.add_argument("--ingress-controller", dest="ingress_controllers", action="append",
+                        type=_controller, metavar="NS/SELECTOR",
+                        help="the Ingress controller's pods, for exposure through Ingresses: "
+                        "a namespace and a kubectl-style selector (ingress-nginx/"
+                        "app.kubernetes.io/component=controller), or a namespace alone; "
+                        "repeatable (default: the pods of namespaces ingress-nginx, "
+                        "nginx-ingress, traefik, haproxy-controller, kong, projectcontour)")
+
+
+def controllers(args: argparse.Namespace) -> list[ControllerRule] | None:
+    """The ``--ingress-controller`` rules, or None for the conventional namespaces."""
+    return getattr(args, "ingress_controllers", None)
+
+
+def _controller(text: str) -> ControllerRule:
+    try:
+        return parse_controller(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 DIRECTIONS = {"both": tuple(Direction), "ingress": (Direction.INGRESS,),
               "egress": (Direction.EGRESS,)}
@@ -43,6 +68,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--direction", choices=tuple(DIRECTIONS), default="both",
                         help="ingress (who may connect to it), egress (where it may connect), "
                         "or both (default)")
+    add_controller_option(parser)
     add_format(parser, "table", "json", "yaml", "md")
     add_output(parser)
     parser.set_defaults(func=run)
@@ -60,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     live = bool(getattr(args, "kubeconfig", None) or getattr(args, "context", None))
     subject = split_subject(args.paths, live)
     cluster = load_inputs(args)
-    found = exposure(cluster, [subject] if subject else None)
+    found = exposure(cluster, [subject] if subject else None, controllers=controllers(args))
     directions = DIRECTIONS[args.direction]
     if args.format in ("json", "yaml"):
         data = found.to_data()

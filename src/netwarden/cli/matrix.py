@@ -25,6 +25,7 @@ from ._common import (
     load_inputs,
     write,
 )
+from .exposure import add_controller_option, controllers
 from .service_target import port_argument
 
 # Above this many pods the text table groups pods with identical connectivity.
@@ -58,6 +59,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--exposure", action="store_true",
                         help="also list what each workload is open to in selector terms "
                         "(as `netwarden exposure`), with table, json, yaml or md")
+    add_controller_option(parser)
     add_format(parser, *FORMATS)
     add_output(parser)
     parser.set_defaults(func=run)
@@ -85,16 +87,19 @@ def run(args: argparse.Namespace) -> int:
         data = (port_matrix(conn, args.protocol, args.port, grouped=args.grouped) if single
                 else full_matrix(conn, grouped=args.grouped))
         if args.exposure:
-            data["exposure"] = exposure(cluster).to_data()["workloads"]
+            found = exposure(cluster, controllers=controllers(args))
+            data["exposure"] = found.to_data()["workloads"]
         write(dump(data, args.format), args.output)
         return EXIT_OK
     if args.format != "table":
         from ..analysis import render  # formats for people: csv, md, dot, html
 
         text = render.matrix(cluster, conn, args.format, protocol=args.protocol,
-                             port=args.port if single else None, grouped=args.grouped)
+                             port=args.port if single else None, grouped=args.grouped,
+                             controllers=controllers(args))
         if args.exposure:  # md
-            text = text.rstrip("\n") + "\n\n" + markdown(exposure(cluster))
+            found = exposure(cluster, controllers=controllers(args))
+            text = text.rstrip("\n") + "\n\n" + markdown(found)
         write(text, args.output)
         return EXIT_OK
     grouped = args.grouped or len(conn.endpoints) > TEXT_GROUP_THRESHOLD
@@ -107,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.exposure:
         out = console()
         out.print("\nExposure (peers the policies admit, existing or not):", highlight=False)
-        for line in text_lines(exposure(cluster), indent="  "):
+        for line in text_lines(exposure(cluster, controllers=controllers(args)), indent="  "):
             out.print(line, markup=False, highlight=False)
     return EXIT_OK
 

@@ -24,6 +24,7 @@ from ._common import (
     dump,
     load_inputs,
 )
+from .exposure import add_controller_option, controllers
 from .service_target import add_service_arguments, port_argument, qualified_name, resolve_service
 
 
@@ -52,6 +53,7 @@ def register(sub: Any) -> None:
         parser.add_argument("--exposure", action="store_true",
                             help="also list, in selector terms, every peer the subject's "
                             "policies admit in this direction, existing or not")
+        add_controller_option(parser)
         add_format(parser, "table", "json", "yaml")
         parser.set_defaults(func=run, question=name)
 
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         if args.question == "reachable-from":
             data["services"] = services
         if args.exposure:
-            data["exposure"] = _exposure_side(cluster, subject, args.question).to_data()
+            data["exposure"] = _exposure_side(cluster, subject, args).to_data()
         print(dump(data, args.format))
         return EXIT_OK
     out = console()
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             share = "every backend" if n == total else f"{n} of {total} backends"
             out.print(f"  {item['service']} port {item['port']}: {share}", markup=False)
     if args.exposure:
-        side = _exposure_side(cluster, subject, args.question)
+        side = _exposure_side(cluster, subject, args)
         out.print(f"Exposure, {side_heading(side)} (peers the policies admit, existing or not):",
                   markup=False, highlight=False)
         for line in side.lines:
@@ -122,10 +124,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _exposure_side(cluster: Cluster, subject: Endpoint, question: str) -> Side:
+def _exposure_side(cluster: Cluster, subject: Endpoint, args: argparse.Namespace) -> Side:
     """The subject's ingress (who-can-reach) or egress (reachable-from) exposure."""
-    (found,) = exposure(cluster, [subject.key]).workloads
-    return found.ingress if question == "who-can-reach" else found.egress
+    (found,) = exposure(cluster, [subject.key], controllers=controllers(args)).workloads
+    return found.ingress if args.question == "who-can-reach" else found.egress
 
 
 def _run_service(conn: ExternalConnectivity, engine: Engine, args: argparse.Namespace,

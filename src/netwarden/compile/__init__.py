@@ -15,6 +15,7 @@ from ..ir import Cluster, Endpoint, Namespace, Policy, Tier
 from ..resources.snapshot import Snapshot
 from .anp import compile_cluster_policies
 from .calico import compile_calico
+from .ingress import compile_ingress
 from .k8s import compile_namespace, compile_network_policy, compile_pod
 from .services import compile_services
 from .staged import staged_snapshot
@@ -103,5 +104,6 @@ def compile_snapshot(snapshot: Snapshot, memo: CompileMemo | None = None) -> Clu
         warnings=tuple(warnings),
         services=services.services,
         node_addresses=services.node_addresses,
+        ingresses=tuple(compile_ingress(i) for i in snapshot.ingresses),
         staged=compile_snapshot(staged) if staged is not None else None,
     )

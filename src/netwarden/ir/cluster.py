@@ -8,6 +8,7 @@ from functools import cached_property
 
 from .addresses import AddressSet
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, Namespace
+from .ingresses import KubeIngress
 from .kube_services import DEFAULT_NODE, KubeService
 from .policy import EntityMatch, Policy, Tier, sort_key
 
@@ -30,7 +31,9 @@ class Cluster:
     where a verdict may differ from the cluster's, and every command prints them.
     ``services`` are the Kubernetes Services with their backends
     (``netwarden.ir.kube_services``): they route, policies never select them;
-    ``node_addresses`` each node's address (NodePorts, SNAT), by node name.
+    ``node_addresses`` each node's address (NodePorts, SNAT), by node name;
+    ``ingresses`` the Ingress routes (``netwarden.ir.ingresses``), which no
+    verdict reads: exposure follows them from outside to their backends.
     """
 
     endpoints: tuple[Endpoint, ...] = ()
@@ -41,6 +44,7 @@ class Cluster:
     warnings: tuple[str, ...] = ()
     services: tuple[KubeService, ...] = ()
     node_addresses: Mapping[str, IPAddress] = field(default_factory=dict)
+    ingresses: tuple[KubeIngress, ...] = ()
     # The cluster as Calico's staged policies would make it (``compile.staged``): evaluated
     # for "what would happen", never enforced. None without staged policies.
     staged: Cluster | None = None

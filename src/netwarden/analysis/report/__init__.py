@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...engine.connectivity import Connectivity
 from ...ir import Cluster
 from ..exposure import exposure
+from ..exposure_ingress import ControllerRule
 from ..external import ExternalConnectivity
 from ..lint import lint
 from .exposure_section import exposure_section
@@ -35,8 +38,13 @@ def model_for(cluster: Cluster, conn: Connectivity, *, grouped: bool = False,
 
 
 def to_html(cluster: Cluster, conn: Connectivity, *, grouped: bool = False,
-            protocol: str = "TCP", port: int | None = None, single: bool = False) -> str:
-    """The one-file report: summary, graph, matrix, lint findings, exposure and policies."""
+            protocol: str = "TCP", port: int | None = None, single: bool = False,
+            controllers: Sequence[ControllerRule] | None = None) -> str:
+    """The one-file report: summary, graph, matrix, lint findings, exposure and policies.
+
+    ``controllers``: the Ingress controller's pods, for exposure through Ingresses.
+    """
     model = model_for(cluster, conn, grouped=grouped, protocol=protocol, port=port,
                       single=single)
-    return document(model, cluster, lint(cluster), exposure_section(exposure(cluster)))
+    found = exposure(cluster, controllers=controllers)
+    return document(model, cluster, lint(cluster), exposure_section(found))

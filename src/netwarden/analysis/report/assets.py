@@ -42,7 +42,9 @@ padding:5px 8px;text-align:left;vertical-align:top}
 .fix{color:#445;font-size:12px}
 .broad{color:#b2461a;font-weight:600}table.exposure tbody{border-top:2px solid #cfd6e4;
 break-inside:avoid}table.exposure td.none{color:#99a}
-table.exposure td.ports{white-space:nowrap}table.exposure th.rowh{text-align:left;
+table.exposure td.ports{white-space:nowrap}
+table.exposure .caveat{color:#8a5a00;font-weight:400;font-style:italic;
+font-size:12px}table.exposure th.rowh{text-align:left;
 vertical-align:top}
 .policy{border-left:4px solid #3d7dd8;padding:4px 12px;margin:10px 0;break-inside:avoid}
 .policy h3{margin:0;font-size:14px}.policy p{margin:4px 0}.policy ul{margin:2px 0;

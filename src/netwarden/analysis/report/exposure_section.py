@@ -32,7 +32,9 @@ def _rows(w: WorkloadExposure) -> list[str]:
             continue
         for line in side.lines:
             broad = ' class="broad"' if line.kind in _BROAD else ""
-            rows.append(f"<td>{label}</td><td{broad}>{escape(line.text)}</td>"
+            caveat = f'<br><span class="caveat">{escape(line.caveat)}</span>' \
+                if line.caveat else ""
+            rows.append(f"<td>{label}</td><td{broad}>{escape(line.text)}{caveat}</td>"
                         f'<td class="ports">{escape(line.ports)}</td>'
                         f'<td class="loc">{_existing(line)}</td>')
     return rows
