@@ -72,6 +72,20 @@ def test_cache_and_memo_equal_the_loader_and_compile_each_object_once() -> None:
     assert second.policies[0] is first.policies[0]  # parsed once, so compiled once
 
 
+def test_cache_keeps_services_and_endpoint_slices_as_the_loader_does() -> None:
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db",
+                                                                   "namespace": "prod"},
+               "spec": {"clusterIP": "10.96.7.7", "ports": [{"port": 80}]}}
+    slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+              "metadata": {"name": "db-1", "namespace": "prod",
+                           "labels": {"kubernetes.io/service-name": "db"}},
+              "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.1.21"]}],
+              "ports": [{"port": 80}]}
+    view = items(*DOCS, service, slice_)
+    assert compile_snapshot(ManifestCache().snapshot(view)).services == compile_snapshot(
+        load_texts(view)).services != ()
+
+
 def test_cache_rejects_an_invalid_view_unless_told_to_skip_the_object() -> None:
     bad = [*items(*DOCS), ("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\n")]
     with pytest.raises(InvalidManifests):

@@ -1,4 +1,5 @@
-"""``agent --flow-log``: the node's new connections as flow records, drops with their rule."""
+"""``agent --flow-log``: the node's new connections as flow records, drops with their rule
+and, addressed to a ClusterIP, with its Service."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.analysis.flows import Flow, FlowVerdict, load_flows
+from netwarden import NftError
+from netwarden.analysis.flows import Flow, FlowService, FlowVerdict, load_flows
+from netwarden.dataplane import SystemNft, TableWriter
+from netwarden.dataplane.services import ADDRESSED_TABLE, cluster_frontends, render_services
 
-from .manifests import namespace, pod, policy, text, write_atomic
+from .manifests import cluster_of, namespace, pod, policy, text, write_atomic
 
 pytestmark = pytest.mark.lab
 
@@ -53,3 +57,43 @@ def test_the_agent_records_accepted_and_denied_connections(
     assert denied.decision is not None and denied.decision.direction == "ingress"
     drops = [r.getMessage() for r in caplog.records if getattr(r, "event", None) == "drop"]
     assert drops and drops[0].startswith("drop prod/web -> prod/db TCP/80: ")
+
+
+def _listed(netns: str) -> str:
+    """The agent's table of addressed frontends, "" while it does not exist."""
+    try:
+        return SystemNft(netns).list_table(ADDRESSED_TABLE)
+    except NftError:
+        return ""
+
+
+SERVICE_DOCS = [
+    *DOCS,
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "prod"},
+     "spec": {"clusterIP": "10.96.7.7", "selector": {"app": "db"},
+              "ports": [{"port": 8080, "targetPort": 80}]}},
+]
+
+
+def test_a_denied_connection_to_a_cluster_ip_names_its_service(
+        make_lab, start_agent, tmp_path: Path) -> None:
+    lab = make_lab(SERVICE_DOCS)
+    netns = lab.node_netns()
+    # the node's kube-proxy: DNAT of the ClusterIP, and nothing logged (not netwarden's)
+    TableWriter(SystemNft(netns)).apply(
+        render_services(cluster_frontends(cluster_of(*SERVICE_DOCS), lambda _key: True)))
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    write_atomic(manifests / "cluster.yaml", text(*SERVICE_DOCS))
+    log = tmp_path / "flows.jsonl"
+    start_agent(manifests, lab, flow_log=str(log))
+    deadline = time.monotonic() + 10
+    while "10.96.7.7" not in _listed(netns):
+        assert time.monotonic() < deadline, "the agent never listed the ClusterIP"
+        time.sleep(0.2)
+    done = lab.exec("prod/web", ["sh", "-c", "echo x | nc -w 2 10.96.7.7 8080"], timeout=30)
+    assert not done.stdout.startswith("nw ")
+    [flow] = _wait_flows(log, 1)
+    assert (flow.source.key, flow.destination.key, flow.destination.port, flow.verdict) == (
+        "prod/web", "prod/db", 80, FlowVerdict.DENIED)
+    assert flow.service == FlowService("prod", "db", 8080)

@@ -4,6 +4,14 @@ The same recording as ``lab flows`` (``dataplane.flowlog``, joined by
 ``analysis.flows.observed``) in the agent's namespace, under the cluster the
 reconciler has in force. Drops and accepts share one NFLOG group (a group has one
 subscriber), so with ``--log-drops`` this thread also writes the readable drop lines.
+
+The Service of a flow: where the kernel attaches each message's conntrack
+entry (``FlowLogReader.conntrack``), from it. Elsewhere the agent keeps
+``table inet netwarden-addressed`` (``dataplane.services.render_addressed``)
+listing the cluster's ClusterIP frontends, rewritten when the cluster in force
+changes, which logs each new connection to one as addressed before the node's
+kube-proxy DNATs it; the reader pairs it with the forward hook's message, so a
+denied connection names its Service too.
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from .._errors import NftError
 from ..analysis.flows import FlowVerdict, dump_flow
 from ..analysis.flows.observed import FlowJoiner
-from ..dataplane import Conntrack
+from ..dataplane import Conntrack, SystemNft, TableWriter
 from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, with_listed_originals
+from ..dataplane.services import cluster_frontends, render_addressed
 from ..ir import Cluster
 from ..ir.services import protocol_name
 from ..netns import inside
@@ -38,10 +48,8 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
             reader = FlowLogReader(group)
     else:
         reader = FlowLogReader(group)
-    if not reader.conntrack:
-        log.warning("flow log: this kernel attaches no conntrack entry to NFLOG messages "
-                    "(CONFIG_NETFILTER_NETLINK_GLUE_CT); denied connections to a Service are "
-                    "recorded with the backend only", extra={"event": "flow-log-no-conntrack"})
+    addressed = None if reader.conntrack else TableWriter(SystemNft(netns))
+    addressed_for: Cluster | None = None
     tool, repeats = Conntrack(netns), Repeats()
     joiner: FlowJoiner | None = None
     joined_for: Cluster | None = None
@@ -49,6 +57,10 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
     try:
         while not stop.is_set():
             ready, _, _ = select.select([reader], [], [], 0.5)
+            if addressed is not None and (now := cluster_of()) is not addressed_for \
+                    and now is not None:
+                addressed_for = now
+                _write_addressed(addressed, now, group, log)
             if time.monotonic() - last_report > REPORT_SECONDS and \
                     log_file.sampled_out > reported:
                 log.warning(f"flow log: {log_file.sampled_out - reported} records left out "
@@ -82,3 +94,15 @@ def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster
     finally:
         reader.close()
         log_file.close()
+
+
+def _write_addressed(writer: TableWriter, cluster: Cluster, group: int,
+                     log: logging.Logger) -> None:
+    """Make ``netwarden-addressed`` list ``cluster``'s frontends; a refusal is logged and
+    leaves the previous table (flows then name no Service for the new frontends)."""
+    try:
+        writer.apply(render_addressed(cluster_frontends(cluster, lambda _key: True), group))
+    except NftError as exc:
+        log.warning(f"flow log: cannot write table inet netwarden-addressed: {exc}; flows to "
+                    "Services new since then name no Service",
+                    extra={"event": "flow-log-addressed-failed"})

@@ -61,6 +61,7 @@ from .nft.objects import Chain, Map, Rule, Set, Table
 from .ruleset import Ruleset
 
 __all__ = [
+    "ADDRESSED_TABLE",
     "EDGE_MARK",
     "HAIRPIN_MARK",
     "MASQUERADE_MARK",
@@ -70,10 +71,13 @@ __all__ = [
     "cluster_frontends",
     "external_frontends",
     "frontend_chain",
+    "render_addressed",
     "render_services",
 ]
 
 SERVICES_TABLE = Table("netwarden-services", "inet")
+ADDRESSED_TABLE = Table("netwarden-addressed", "inet")
+ADDRESSED_PRIORITY = -110  # before any kube-proxy's DNAT (dstnat, -100), after conntrack (-200)
 MASQUERADE_MARK = 0x4000  # kube-proxy's masquerade bit; the policy table uses 0x10000/0x20000
 EDGE_MARK = 0x8000  # connections that came in from the edge: their replies are routed back there
 HAIRPIN_MARK = 0x40000  # a pod reaching itself through a Service (``RenderOptions.hairpin_mark``)
@@ -277,3 +281,32 @@ def external_frontends(cluster: Cluster, node_ips: Sequence[IPAddress],
                 out.append(Frontend(svc.key, f.protocol, ip, f.port, backends,
                                     masquerade=not is_local))
     return out
+
+
+def render_addressed(frontends: Iterable[Frontend], log_group: int) -> Ruleset:
+    """``table inet netwarden-addressed``: each new connection to a frontend logged to
+    ``log_group`` as addressed (``nw service``), before whatever kube-proxy DNATs it.
+
+    For a node whose kube-proxy is not netwarden's (the agent's): one filter chain
+    at prerouting priority -110 looks the destination up in a set of every
+    frontend's address, protocol and port, so only new connections to a Service
+    are logged. A kube-proxy that translates before netfilter (eBPF) leaves
+    nothing to match: such flows name no Service.
+
+    >>> f = Frontend("shop/db", TCP, ip_address("10.96.0.20"), 5432, ())
+    >>> [r.body for r in render_addressed([f], 7).chain("prerouting").rules][0]
+    'ct state new ip daddr . meta l4proto . th dport @front4 log group 7 prefix "nw service"'
+    """
+    elements: dict[int, set[str]] = {4: set(), 6: set()}
+    for front in frontends:
+        if front.protocol in _PROTO_NAMES:
+            elements[front.ip.version].add(
+                f"{front.ip} . {_PROTO_NAMES[front.protocol]} . {front.port}")
+    sets, rules = [], []
+    for version, field_, addr in ((4, "ip", "ipv4_addr"), (6, "ip6", "ipv6_addr")):
+        sets.append(Set(f"front{version}", f"{addr} . inet_proto . inet_service",
+                        elements=tuple(sorted(elements[version]))))
+        rules.append(Rule(f"ct state new {field_} daddr . meta l4proto . th dport "
+                          f'@front{version} log group {log_group} prefix "{SERVICE_PREFIX}"'))
+    chain = Chain("prerouting", tuple(rules), "filter", "prerouting", ADDRESSED_PRIORITY)
+    return Ruleset(ADDRESSED_TABLE, (chain,), tuple(sets))

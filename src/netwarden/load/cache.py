@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .._errors import InvalidManifests, ValidationError
 from ..resources.anp import ClusterNode, ClusterPolicy
 from ..resources.k8s import Namespace, NetworkPolicy, Pod
+from ..resources.services import EndpointSlice, Service
 from ..resources.snapshot import Snapshot
 from .loader import SnapshotBuilder, Strictness
 
@@ -37,6 +38,8 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[ValidationError] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    endpoint_slices: list[EndpointSlice] = field(default_factory=list)
 
 
 def _parse(name: str, text: str, strictness: Strictness) -> Parsed:
@@ -44,7 +47,8 @@ def _parse(name: str, text: str, strictness: Strictness) -> Parsed:
     builder.add_text(name, text)
     return Parsed(text, list(builder.namespaces), list(builder.pods), list(builder.policies),
                   list(builder.calico), list(builder.cluster_policies), list(builder.nodes),
-                  list(builder.notes), list(builder.warnings), list(builder.errors))
+                  list(builder.notes), list(builder.warnings), list(builder.errors),
+                  list(builder.services), list(builder.endpoint_slices))
 
 
 class ManifestCache:
@@ -90,6 +94,8 @@ class ManifestCache:
             builder.calico.extend(item.calico)
             builder.cluster_policies.extend(item.cluster_policies)
             builder.nodes.extend(item.nodes)
+            builder.services.extend(item.services)
+            builder.endpoint_slices.extend(item.endpoint_slices)
             builder.notes.extend(item.notes)
             builder.warnings.extend(item.warnings)
         builder.warnings.extend(f"{error} (object left out)" for error in skipped)
