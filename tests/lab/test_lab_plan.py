@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 
@@ -100,3 +101,34 @@ def test_missing_ip_tool_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("shutil.which", lambda tool: None)
     with pytest.raises(LabError, match="needs ip"):
         _ns.require_root_and_tools("ip")
+
+
+def _balanced(ingress: str) -> Cluster:
+    from netwarden.compile import compile_snapshot
+    from netwarden.load import load_texts
+
+    return compile_snapshot(load_texts([("lb.yaml", f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: a, labels: {{app: web}}}}
+spec: {{containers: [{{name: c}}]}}
+status: {{podIP: 10.0.0.1}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: a}}
+spec: {{type: LoadBalancer, selector: {{app: web}}, ports: [{{port: 80}}]}}
+status: {{loadBalancer: {{ingress: [{{ip: {ingress}}}]}}}}
+""")]))
+
+
+def test_load_balancer_addresses_are_routed_to_the_edges_and_kept_in_the_state() -> None:
+    topo = plan(_balanced("198.51.100.10"), lab_id="abcd")
+    assert [str(ip) for ip in topo.entry_ips] == ["198.51.100.10"]
+    assert all(n.edge for n in topo.nodes)
+    assert Topology.from_json(topo.to_json()) == topo
+
+
+def test_a_load_balancer_address_a_pod_has_is_refused() -> None:
+    with pytest.raises(LabError, match=re.escape("address 10.0.0.1 of a/svc/web is also a/web's")):
+        plan(_balanced("10.0.0.1"), lab_id="abcd")

@@ -191,6 +191,9 @@ class Topology:
     dns: Zone | None = None
     nameservers: tuple[str, ...] = ()  # what pods' resolv.conf names (kube-dns ClusterIPs)
     dns_servers: tuple[str, ...] = ()  # keys of the pods that answer DNS on port 53
+    # LoadBalancer ingress addresses and external IPs: every node routes them to its edge,
+    # which holds them, as a load balancer (or the network) hands them to a node
+    entry_ips: tuple[IPAddress, ...] = ()
     by_key: dict[str, Attachment] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -229,6 +232,7 @@ class Topology:
             "dns": self.dns.to_json() if self.dns else None,
             "nameservers": list(self.nameservers),
             "dns_servers": list(self.dns_servers),
+            "entry_ips": [str(i) for i in self.entry_ips],
             "attachments": [
                 {"key": a.key, "kind": a.kind, "node": a.node, "netns": a.netns, "veth": a.veth,
                  "ips": [str(i) for i in a.ips], "ports": [list(p) for p in a.ports]}
@@ -253,7 +257,9 @@ class Topology:
         return cls(str(data["id"]), nodes, atts,
                    Zone.from_json(dns) if isinstance(dns, dict) else None,
                    tuple(data.get("nameservers") or ()),  # type: ignore[arg-type]
-                   tuple(data.get("dns_servers") or ()))  # type: ignore[arg-type]
+                   tuple(data.get("dns_servers") or ()),  # type: ignore[arg-type]
+                   tuple(ipaddress.ip_address(i)
+                         for i in data.get("entry_ips") or ()))  # type: ignore[attr-defined]
 
 
 def new_lab_id() -> str:
@@ -388,7 +394,25 @@ def plan(cluster: Cluster, hosts: Sequence[LabHost] = (), nodes: int = 1,
                 raise LabError(f"address {ip} is used by both {other.key} and {a.key}")
     lab_nodes = _with_addresses(lab_nodes, cluster, set(owners), edges=_has_external(cluster))
     zone, nameservers, servers = _cluster_dns(cluster)
-    return Topology(lab_id, lab_nodes, tuple(atts), zone, nameservers, servers)
+    return Topology(lab_id, lab_nodes, tuple(atts), zone, nameservers, servers,
+                    _entry_ips(cluster, owners, lab_nodes))
+
+
+def _entry_ips(cluster: Cluster, owners: dict[IPAddress, Attachment],
+               nodes: tuple[LabNode, ...]) -> tuple[IPAddress, ...]:
+    """The Services' LoadBalancer ingress addresses and external IPs (``Topology.entry_ips``);
+    one a pod, a host or a node already has is an error (the lab could not route it)."""
+    node_ips = {ip: n.name for n in nodes for ip in n.ips}
+    out: dict[IPAddress, None] = {}
+    for svc in cluster.services:
+        if svc.external_name is not None:
+            continue
+        for ip in (*svc.load_balancer_ips, *svc.external_ips):
+            user = owners[ip].key if ip in owners else node_ips.get(ip)
+            if user is not None:
+                raise LabError(f"address {ip} of {svc.key} is also {user}'s")
+            out[ip] = None
+    return tuple(out)
 
 
 def _has_external(cluster: Cluster) -> bool:

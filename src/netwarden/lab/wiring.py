@@ -14,8 +14,11 @@ veths go with them). What the wiring looks like:
   a veth of the full mesh, with routes to the peer's pods and node address via
   the peer's IPv6 link-local address;
 * a node's edge namespace (only when some Service takes traffic from outside):
-  the node's address, a default route back into the node, and in the node a
-  routing rule that sends replies marked ``EDGE_MARK`` back through the edge.
+  the node's address and the Services' LoadBalancer ingress addresses and
+  external IPs (``Topology.entry_ips``, which the node routes to its own edge:
+  the lab's load balancer hands a connection to the node it arrives at), a
+  default route back into the node, and in the node a routing rule that sends
+  replies marked ``EDGE_MARK`` back through the edge.
 
 With a cluster DNS every pod namespace gets ``/etc/netns/<netns>/resolv.conf``
 pointing at the kube-dns ClusterIP (``write_resolvers``); ``ip netns exec``
@@ -123,7 +126,8 @@ def _node_lines(topo: Topology, node: LabNode) -> list[str]:
     if node.edge:
         lines += [f"link set {node.edge_veth} up",
                   f"addr add {GATEWAY6}/64 dev {node.edge_veth} nodad"]
-        lines += [f"route add {ip}/{ip.max_prefixlen} dev {node.edge_veth}" for ip in node.ips]
+        lines += [f"route add {ip}/{ip.max_prefixlen} dev {node.edge_veth}"
+                  for ip in (*node.ips, *topo.entry_ips)]
         # replies of connections that came from the edge go back to it (kubeproxy marks them)
         lines += [f"rule add fwmark 0x{EDGE_MARK:x}/0x{EDGE_MARK:x} table {EDGE_TABLE}",
                   f"route add 0.0.0.0/0 via inet6 {EDGE_LINK6} dev {node.edge_veth} "
@@ -146,10 +150,12 @@ def _node_lines(topo: Topology, node: LabNode) -> list[str]:
     return lines
 
 
-def _edge_lines(node: LabNode) -> list[str]:
-    """The edge namespace: the node's addresses, a default route back into the node."""
+def _edge_lines(node: LabNode, entry_ips: tuple[IPAddress, ...] = ()) -> list[str]:
+    """The edge namespace: the node's addresses and the Services' entry addresses
+    (LoadBalancer ingress, external IPs: what DNAT leaves there is refused, not looped
+    back), a default route back into the node."""
     lines = ["link set lo up", "link set eth0 up", f"addr add {EDGE_LINK6}/64 dev eth0 nodad"]
-    lines += [_addr(ip, "lo") for ip in node.ips]
+    lines += [_addr(ip, "lo") for ip in (*node.ips, *entry_ips)]
     return [*lines, f"route add {GATEWAY4} dev eth0 scope link",
             f"route add default via {GATEWAY4} dev eth0"]
 
@@ -198,7 +204,7 @@ def build(topo: Topology) -> None:
                                  f"peer name {topo.prefix}l{n.index} netns {m.netns}")
         _ns.ip_batch(links)
         batches = [(n.netns, _node_lines(topo, n)) for n in topo.nodes]
-        batches += [(n.edge, _edge_lines(n)) for n in topo.nodes if n.edge]
+        batches += [(n.edge, _edge_lines(n, topo.entry_ips)) for n in topo.nodes if n.edge]
         batches += [(a.netns, _pod_lines(a)) for a in topo.attachments if a.kind not in IN_NODE]
         _ns.ip_batches(batches)
         write_resolvers(topo)
