@@ -48,13 +48,18 @@ def test_a_flow_that_differs_in_anything_else_is_another_connection(other: objec
     assert counted == (FlowCount(FULL, 1), FlowCount(other, 1))
 
 
+# OUTSIDE's source with the rest of FULL: each part seen before, the connection new
+MIXED = replace(FULL, source=replace(OUTSIDE.source, port=41000))
+
+
 def test_counting_a_file_gives_the_tally_of_its_flows(tmp_path: Path) -> None:
     path = tmp_path / "flows.jsonl"
     path.write_bytes(b"".join([dump_flow(OUTSIDE), _again(1, 1), dump_flow(FULL), _again(2, 2),
-                               dump_flow(OUTSIDE)]))
+                               dump_flow(OUTSIDE), dump_flow(MIXED)]))
     counts = read_flow_counts(path)
     assert counts.counted == tally(read_flow_file(path).flows)
-    assert (counts.kind, counts.total, counts.notes) == ("netwarden", 5, [])
+    assert counts.counted[-1] == FlowCount(MIXED, 1)
+    assert (counts.kind, counts.total, counts.notes) == ("netwarden", 6, [])
 
 
 def test_a_hubble_export_is_counted_as_it_is_read() -> None:
@@ -97,6 +102,14 @@ def test_a_repeated_connection_with_a_bad_time_or_source_port_is_still_an_error(
     with pytest.raises(ValidationError) as caught:
         reader([first, first.replace(good, bad)], "flows.jsonl")
     assert str(caught.value).startswith(message)
+
+
+def test_a_new_connection_of_known_parts_with_a_bad_source_port_is_an_error() -> None:
+    lines = [dump_flow(OUTSIDE), dump_flow(FULL),
+             dump_flow(MIXED).replace(b'"port":41000', b'"port":"41000"')]
+    with pytest.raises(ValidationError, match=r"^flows.jsonl:3: source.port: expected an "
+                       r"integer from 0 to 65535, got '41000'"):
+        count_flows(lines, "flows.jsonl")
 
 
 def test_a_repeated_connection_without_a_time_is_an_error() -> None:

@@ -24,7 +24,7 @@ from ._common import (
     print_warnings,
     write,
 )
-from .suggest import read_flows_args
+from ._flow_files import add_flows_option, read_flows_args
 
 
 def register(sub: Any) -> None:
@@ -41,9 +41,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="the current manifests")
     parser.add_argument("new", metavar="NEW_POLICIES", help="the proposed policies (file or dir)")
-    parser.add_argument("--flows", required=True, action="append", metavar="FILE",
-                        help="recorded flows (netwarden's JSON Lines or Hubble's export); "
-                        "repeat for several files")
+    add_flows_option(parser)
     add_format(parser, "table", "json", "yaml", "md")
     add_strictness(parser)
     add_output(parser)

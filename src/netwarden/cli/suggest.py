@@ -11,7 +11,6 @@ from rich.markup import escape
 
 from .._errors import ValidationError
 from ..analysis.diff import diff
-from ..analysis.flows import FlowCount, read_flow_counts
 from ..analysis.suggest import SuggestOptions, suggestion
 from ..analysis.suggest_verify import manifest_texts, verify
 from ..compile import compile_snapshot
@@ -26,6 +25,7 @@ from ._common import (
     error_console,
     print_warnings,
 )
+from ._flow_files import add_flows_option, read_flows_args
 
 
 def register(sub: Any) -> None:
@@ -42,9 +42,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="the application's manifests (files or directories)")
-    parser.add_argument("--flows", required=True, action="append", metavar="FILE",
-                        help="recorded flows (netwarden's JSON Lines or Hubble's export); "
-                        "repeat for several files")
+    add_flows_option(parser)
     parser.add_argument("-O", "--output", metavar="DIR",
                         help="write one file per policy, DIR/<namespace>/<name>.yaml")
     add_format(parser, "k8s", "calico", default="k8s")
@@ -56,18 +54,6 @@ def register(sub: Any) -> None:
                         help="also allow the flows that were denied when recorded")
     add_strictness(parser)
     parser.set_defaults(func=run)
-
-
-def read_flows_args(paths: list[str]) -> list[FlowCount]:
-    """The flows of every ``--flows`` file, counted per connection; import notes on stderr."""
-    err = error_console()
-    flows: list[FlowCount] = []
-    for path in paths:
-        file = read_flow_counts(path)
-        for note in file.notes:
-            err.print(f"note: {escape(note)}")
-        flows.extend(file.counted)
-    return flows
 
 
 def run(args: argparse.Namespace) -> int:

@@ -200,7 +200,7 @@ class _Ends:
     """
 
     def __init__(self) -> None:
-        self._seen: dict[bytes, FlowEnd] = {}
+        self.seen: dict[bytes, FlowEnd] = {}
 
     def __call__(self, value: Any, field: str) -> FlowEnd:
         if type(value) is not dict:
@@ -208,15 +208,18 @@ class _Ends:
         rest = dict(value)
         port = rest.pop("port", None)
         key = orjson.dumps(rest)
-        seen = self._seen.get(key)
+        seen = self.seen.get(key)
         if seen is None:
             end = _end(value, field)
-            if len(self._seen) >= _CACHE_LIMIT:
-                self._seen.clear()
-            self._seen[key] = end
+            self.remember(key, end)
             return end
         return FlowEnd(seen.namespace, seen.pod, seen.workload, seen.labels, seen.address,
                        _port(port, f"{field}.port"))
+
+    def remember(self, key: bytes, end: FlowEnd) -> None:
+        if len(self.seen) >= _CACHE_LIMIT:
+            self.seen.clear()
+        self.seen[key] = end
 
 
 def iter_flows(lines: Iterable[str | bytes], name: str) -> Iterator[Flow]:
@@ -228,16 +231,31 @@ def iter_flows(lines: Iterable[str | bytes], name: str) -> Iterator[Flow]:
             yield _checked(_loads(line, position), position, ends)
 
 
+_MISSING = object()
+
+
+def _repeated(time: Any, port: Any, name: str, number: int) -> tuple[str, int | None]:
+    """The time and source port of a line whose other fields were valid on earlier lines."""
+    try:
+        if time is _MISSING:
+            raise _bad("time", "required")
+        _check_time(time)
+        return time, _port(None if port is _MISSING else port, "source.port")
+    except ValidationError as bad:
+        raise ValidationError(Position(name, number), bad.field, bad.message) from None
+
+
 def count_flows(lines: Iterable[str | bytes], name: str) -> tuple[FlowCount, ...]:
     """The flows of JSON lines as counts per connection (``tally.FlowCount``).
 
-    Every line is validated as ``iter_flows`` does; a line equal to one seen before but
-    for its time and source port (its key: the rest re-serialized) is checked for those
-    two only and counted, without building its flow.
+    Every line is validated as ``iter_flows`` does, but only once what repeats: a line's
+    key is its source without the port and the rest without the time, each re-serialized.
+    A line whose source and rest were both valid on earlier lines is checked for its time
+    and source port only; one whose key was seen before is counted, not built.
     """
     ends = _Ends()
-    seen: dict[bytes, list[Any]] = {}    # key -> [first flow, count]
-    missing = object()
+    rests: dict[bytes, Flow] = {}        # the rest of a line (no time, no source) -> a flow
+    seen: dict[tuple[bytes, bytes], list[Any]] = {}    # key -> [first flow, count]
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -247,27 +265,36 @@ def count_flows(lines: Iterable[str | bytes], name: str) -> tuple[FlowCount, ...
             raise ValidationError(Position(name, number), "", f"not JSON: {exc}") from None
         source = data.get("source") if type(data) is dict else None
         if type(source) is not dict:   # no flow object: _flow says what is wrong
-            seen[b"%d" % number] = [_checked(data, Position(name, number), ends), 1]
+            seen[(b"%d" % number, b"")] = [_checked(data, Position(name, number), ends), 1]
             continue
-        # the key: the line without its time and source port (put back for a new one)
-        time, port = data.pop("time", missing), source.pop("port", missing)
-        key = orjson.dumps(data)
+        time, port = data.pop("time", _MISSING), source.pop("port", _MISSING)
+        del data["source"]
+        key = (orjson.dumps(source), orjson.dumps(data))
         entry = seen.get(key)
-        if entry is None:
-            if time is not missing:
-                data["time"] = time
-            if port is not missing:
-                source["port"] = port
-            seen[key] = [_checked(data, Position(name, number), ends), 1]
+        if entry is not None:
+            _repeated(time, port, name, number)
+            entry[1] += 1
             continue
-        try:
-            if time is missing:
-                raise _bad("time", "required")
-            _check_time(time)
-            _port(None if port is missing else port, "source.port")
-        except ValidationError as bad:
-            raise ValidationError(Position(name, number), bad.field, bad.message) from None
-        entry[1] += 1
+        base, rest = ends.seen.get(key[0]), rests.get(key[1])
+        if base is None or rest is None:   # something new: the whole line is validated
+            data["source"] = source
+            if time is not _MISSING:
+                data["time"] = time
+            if port is not _MISSING:
+                source["port"] = port
+            flow = _checked(data, Position(name, number), ends)
+            ends.remember(key[0], flow.source)
+            if len(rests) >= _CACHE_LIMIT:
+                rests.clear()
+            rests[key[1]] = flow
+        else:
+            when, sport = _repeated(time, port, name, number)
+            flow = Flow(time=when, source=FlowEnd(base.namespace, base.pod, base.workload,
+                                                  base.labels, base.address, sport),
+                        destination=rest.destination, protocol=rest.protocol,
+                        verdict=rest.verdict, decision=rest.decision, service=rest.service,
+                        staged=rest.staged)
+        seen[key] = [flow, 1]
     return tuple(FlowCount(flow, count) for flow, count in seen.values())
 
 
