@@ -147,24 +147,36 @@ def _known(node: Node, p: Problems, fields: list[str] | tuple[str, ...]) -> None
         p.report(child.key_error(f"unknown field{hint}"))
 
 
-def _tier(spec_node: Node, spec: dict[str, Node], p: Problems) -> ClusterTier | None:
-    node = spec.get("tier")
+def _required(parent: Node, fields: dict[str, Node], key: str, p: Problems) -> Node | None:
+    """``parent``'s field ``key``, or None after an error when it is absent or null."""
+    node = fields.get(key)
     if node is None or node.is_null():
-        p.missing(spec_node, "tier")
+        p.missing(parent, key)
         return None
-    value = p.str_(node)
-    if value is None:
+    return node
+
+
+def _choice(parent: Node, fields: dict[str, Node], key: str, choices: tuple[str, ...],
+            p: Problems) -> str | None:
+    """The required string field ``key``, one of ``choices``."""
+    node = _required(parent, fields, key, p)
+    value = None if node is None else p.str_(node)
+    if node is None or value is None:
         return None
-    if value not in _TIERS:
-        p.add(node, v.unsupported(value, _TIERS))
+    if value not in choices:
+        p.add(node, v.unsupported(value, choices))
         return None
-    return ClusterTier(value)
+    return value
+
+
+def _tier(spec_node: Node, spec: dict[str, Node], p: Problems) -> ClusterTier | None:
+    value = _choice(spec_node, spec, "tier", _TIERS, p)
+    return None if value is None else ClusterTier(value)
 
 
 def _priority(spec_node: Node, spec: dict[str, Node], p: Problems) -> int | None:
-    node = spec.get("priority")
-    if node is None or node.is_null():
-        p.missing(spec_node, "priority")
+    node = _required(spec_node, spec, "priority", p)
+    if node is None:
         return None
     value = p.int_(node)
     if value is not None and (problem := v.out_of_range("priority", value, 0, 1000)):
@@ -192,11 +204,8 @@ def _one_of(node: Node, names: tuple[str, ...], p: Problems) -> tuple[str, Node]
 def _required_one_of(parent: Node, fields: dict[str, Node], key: str, names: tuple[str, ...],
                      p: Problems) -> tuple[str, Node] | None:
     """``parent``'s required field ``key``: a mapping with exactly one of ``names`` set."""
-    node = fields.get(key)
-    if node is None or node.is_null():
-        p.missing(parent, key)
-        return None
-    return _one_of(node, names, p)
+    node = _required(parent, fields, key, p)
+    return None if node is None else _one_of(node, names, p)
 
 
 def _or(names: tuple[str, ...]) -> str:
@@ -206,9 +215,12 @@ def _or(names: tuple[str, ...]) -> str:
 def _subject(spec_node: Node, spec: dict[str, Node], kind: _Kind,
              p: Problems) -> ClusterPolicySubject | None:
     chosen = _required_one_of(spec_node, spec, "subject", ("namespaces", "pods"), p)
-    if chosen is None:
-        return None
-    key, value = chosen
+    return None if chosen is None else _pods_of(*chosen, kind, p)
+
+
+def _pods_of(key: str, value: Node, kind: _Kind, p: Problems) -> ClusterPolicySubject | None:
+    """``namespaces`` (every pod of the namespaces a selector picks) or ``pods``: the two
+    ways a subject selects pods, which peers share."""
     if key == "namespaces":
         selector = parse_selector(value, p)
         return None if selector is None else ClusterPolicySubject(namespaces=selector)
@@ -271,10 +283,8 @@ def _rule(item: Node, fields: dict[str, Node], peers_key: str, kind: _Kind,
     name = p.str_(fields.get("name")) or ""
     if len(name) > _MAX_NAME:
         p.add(fields["name"], f"must be no more than {_MAX_NAME} characters, got {len(name)}")
-    action = _action(item, fields, kind, p)
-    peers_node = fields.get(peers_key)
-    if peers_node is None or peers_node.is_null():
-        p.missing(item, peers_key)
+    action = _choice(item, fields, "action", kind.actions, p)
+    peers_node = _required(item, fields, peers_key, p)
     egress = peers_key == "to"
     peers = [_peer(n, egress, kind, action, p)
              for n in _bounded_list(peers_node, kind.max_items, p, minimum=1)]
@@ -292,18 +302,6 @@ def _rule(item: Node, fields: dict[str, Node], peers_key: str, kind: _Kind,
                              name, item.position)
 
 
-def _action(item: Node, fields: dict[str, Node], kind: _Kind, p: Problems) -> str | None:
-    node = fields.get("action")
-    if node is None or node.is_null():
-        p.missing(item, "action")
-        return None
-    value = p.str_(node)
-    if value is not None and value not in kind.actions:
-        p.add(node, v.unsupported(value, kind.actions))
-        return None
-    return value
-
-
 def _peer(node: Node, egress: bool, kind: _Kind, action: str | None,
           p: Problems) -> ClusterPolicyPeer | None:
     names: tuple[str, ...] = ("namespaces", "pods")
@@ -314,13 +312,10 @@ def _peer(node: Node, egress: bool, kind: _Kind, action: str | None,
         return None
     key, value = chosen
     where = node.position
-    if key == "namespaces":
-        selector = parse_selector(value, p)
-        return None if selector is None else ClusterPolicyPeer(namespaces=selector,
-                                                               position=where)
-    if key == "pods":
-        pods = _namespaced_pods(value, kind, p)
-        return None if pods is None else ClusterPolicyPeer(pods=pods, position=where)
+    if key in ("namespaces", "pods"):
+        pods = _pods_of(key, value, kind, p)
+        return None if pods is None else ClusterPolicyPeer(
+            namespaces=pods.namespaces, pods=pods.pods, position=where)
     if key == "nodes":
         selector = parse_selector(value, p)
         return None if selector is None else ClusterPolicyPeer(nodes=selector, position=where)
