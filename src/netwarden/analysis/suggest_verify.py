@@ -27,7 +27,7 @@ from .flows import Flow
 from .lint import lint
 from .suggest import Suggestion
 
-__all__ = ["Verification", "manifest_path", "manifest_texts", "verify"]
+__all__ = ["Verification", "combine", "json_texts", "manifest_path", "manifest_texts", "verify"]
 
 
 def manifest_path(manifest: dict[str, Any], directory: str = "suggested") -> str:
@@ -57,7 +57,7 @@ def manifest_texts(suggestion: Suggestion, directory: str = "suggested",
             for m in suggestion.manifests]
 
 
-def _json_texts(suggestion: Suggestion, directory: str) -> list[tuple[str, str]]:
+def json_texts(suggestion: Suggestion, directory: str) -> list[tuple[str, str]]:
     """The same manifests as JSON, which the loader reads far faster than YAML."""
     return [(manifest_path(m, directory).removesuffix(".yaml") + ".json",
              orjson.dumps(m, option=orjson.OPT_INDENT_2).decode())
@@ -103,7 +103,7 @@ def combine(snapshot: Snapshot, texts: Sequence[tuple[str, str]]) -> Cluster:
 
 def verify(snapshot: Snapshot, suggestion: Suggestion,
            directory: str = "suggested") -> Verification:
-    texts = _json_texts(suggestion, directory)
+    texts = json_texts(suggestion, directory)
     after = combine(snapshot, texts)
     verdicts = FlowVerdicts(after)
     denied: list[Flow] = []
