@@ -272,7 +272,9 @@ def count_flows(lines: Iterable[str | bytes], name: str) -> tuple[FlowCount, ...
         key = (orjson.dumps(source), orjson.dumps(data))
         entry = seen.get(key)
         if entry is not None:
-            _repeated(time, port, name, number)
+            if type(time) is not str or not RFC3339.match(time) or not (
+                    port is _MISSING or (type(port) is int and 0 <= port <= 65535)):
+                _repeated(time, port, name, number)   # says what is wrong
             entry[1] += 1
             continue
         base, rest = ends.seen.get(key[0]), rests.get(key[1])
