@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from netwarden import Cluster, load_cluster
-from netwarden.cli._common import counter_rule
+from netwarden.cli._counted import counter_rule
 
 KUBE = """
 apiVersion: v1

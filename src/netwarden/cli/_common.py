@@ -15,8 +15,6 @@ from rich.markup import escape
 
 from .._api import load_cluster, load_live_cluster
 from .._errors import ValidationError
-from ..dataplane.counters import default_deny_of
-from ..engine.explain import speaks_calico
 from ..ir import Cluster
 from ..load.scalars import KubeDumper
 
@@ -189,17 +187,3 @@ def write(text: str, output: str | None = None) -> None:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
-
-def counter_rule(origin: str, cluster: Cluster) -> str:
-    """A counted rule as people read it: a tier's default deny in a cluster without
-    Calico objects is a pod isolated by NetworkPolicy, not a tier.
-
-    >>> from netwarden.ir import Cluster
-    >>> counter_rule("prod/db ingress tier default default deny", Cluster())
-    'prod/db ingress: isolated, no policy allows it (default deny)'
-    """
-    deny = default_deny_of(origin)
-    if deny is None or speaks_calico(cluster):
-        return origin
-    endpoint, direction, _ = deny
-    return f"{endpoint} {direction}: isolated, no policy allows it (default deny)"

@@ -16,10 +16,10 @@ from ._common import (
     EXIT_OK,
     add_command,
     console,
-    counter_rule,
     port_number,
     print_warnings,
 )
+from ._counted import counter_rule
 
 DEFAULT_EXAMPLE = "examples/seed-prod-dev"
 # The step that makes the most instructive matrix: default deny, then allow dev -> prod.

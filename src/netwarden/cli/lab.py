@@ -23,13 +23,13 @@ from ._common import (
     add_output,
     add_strictness,
     console,
-    counter_rule,
     dump,
     error_console,
     port_number,
     print_warnings,
     write,
 )
+from ._counted import counter_rule
 from .junit import observations_junit
 
 EPILOG = """Examples:
