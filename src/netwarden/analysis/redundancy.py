@@ -14,7 +14,8 @@ services include the redundant rule's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..engine.connectivity import Connectivity, SideMap
@@ -69,11 +70,20 @@ class _Finder:
     def __init__(self, conn: Connectivity) -> None:
         self.conn = conn
         self.n = len(conn.classes)
+        self._applied: dict[Direction, dict[int, list[int]]] = {}
 
     def affected(self, policy: Policy, direction: Direction) -> list[int]:
-        index = self.conn.index
-        return [c.index for c in self.conn.classes
-                if any(p is policy for _, ps in index.layers(c.rep, direction) for p in ps)]
+        """The classes ``policy`` applies to in ``direction``, in class order."""
+        by_policy = self._applied.get(direction)
+        if by_policy is None:
+            # One pass over the classes for every policy, not one per policy.
+            by_policy = self._applied[direction] = defaultdict(list)
+            index = self.conn.index
+            for c in self.conn.classes:
+                for _, ps in index.layers(c.rep, direction):
+                    for p in ps:
+                        by_policy[id(p)].append(c.index)
+        return by_policy.get(id(policy), [])
 
     # -- the semantic test ---------------------------------------------------
     def check(self, policy: Policy, direction: Direction, i: int,
@@ -97,7 +107,11 @@ class _Finder:
 
     def _cells_equal(self, variant: Connectivity, c: int, direction: Direction) -> bool:
         conn = self.conn
-        for other in range(self.n):
+        # A cell can change only where the side changed, unless host endpoints on
+        # the way (forwarded sides) may change too: then every cell is compared.
+        others: Iterable[int] = range(self.n) if conn.forwarding else _differing(
+            conn.side(c, direction), variant.side(c, direction), self.n)
+        for other in others:
             if direction is Direction.EGRESS:
                 old, new = conn.class_pair(c, other), variant.class_pair(c, other)
             else:
@@ -148,6 +162,13 @@ class _Finder:
         for peer in self.mask(rule, direction):
             out = out | rule.services(self.conn.classes[peer].rep)
         return out
+
+
+def _differing(a: SideMap | None, b: SideMap | None, n: int) -> Iterable[int]:
+    """The peer classes two sides treat differently (all of them, when one is not isolated)."""
+    if a is None or b is None or a.default != b.default:
+        return range(n)
+    return sorted(p for p in set(a.per) | set(b.per) if a.get(p) != b.get(p))
 
 
 def _same(a: SideMap | None, b: SideMap | None, n: int) -> bool:

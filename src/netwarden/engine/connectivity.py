@@ -36,6 +36,7 @@ from ..ir import (
     Rule,
     ServiceSet,
 )
+from .candidates import LabelIndex
 
 __all__ = ["Connectivity", "EndpointClass", "is_loopback"]
 
@@ -90,9 +91,7 @@ class Connectivity:
         self.external = tuple(external)
         self.endpoints = self.pods + self.external
         classes = _classify(cluster, self.pods)
-        self._by_ns: dict[str | None, list[int]] = defaultdict(list)
-        for c in classes:
-            self._by_ns[c.rep.namespace].append(c.index)
+        self._labels: LabelIndex | None = None   # the pods' classes, built on first use
         for e in self.external:
             if e.kind is not EndpointKind.NETWORK_SET or not e.ips:
                 raise ValueError(f"{e.key}: an external node is a network set with an address")
@@ -105,6 +104,13 @@ class Connectivity:
         self._by_ip: dict[int, tuple[list[int], list[int]]] | None = None
         self._all: frozenset[int] | None = None
         self._sides: dict[tuple[int, Direction, str | None], SideMap | None] = {}
+        # A variant (``without_rule``): the map it was made from, the ids of the rules it
+        # skips and, per direction, of the policies that held them (in ``index``).
+        self._base: Connectivity | None = None
+        self._skipped: frozenset[int] = frozenset()
+        self._touched: dict[Direction, frozenset[int]] = {}
+        self._owners: dict[int, list[tuple[int, Direction]]] | None = None
+        self._root_policies: tuple[Policy, ...] = cluster.policies
         # Host endpoints make node placement matter: pods on different nodes
         # cross the nodes' interfaces, where applyOnForward policies apply.
         self._forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)
@@ -113,19 +119,58 @@ class Connectivity:
     def without_rule(self, rule: Rule) -> Connectivity:
         """The map of the same cluster with ``rule`` (an object of its policies) removed.
 
-        Classes and peer masks are shared: removing a rule never makes two
-        members of a class distinguishable, and a mask depends only on the
-        rule's far side. Sides are computed afresh, on demand.
+        Classes, peer masks and the policy index are shared: removing a rule never
+        makes two members of a class distinguishable, a mask depends only on the
+        rule's far side, and a policy applies to the same endpoints with or
+        without one of its rules. A side the rule cannot take part in (the other
+        direction, or an endpoint its policy does not apply to) is this map's;
+        the others are computed afresh, on demand, skipping the rule.
         """
-        policies = tuple(_without(p, rule) for p in self.cluster.policies)
-        if all(new is old for new, old in zip(policies, self.cluster.policies, strict=True)):
+        owners = () if id(rule) in self._skipped else self._rule_owners().get(id(rule), ())
+        if not owners:
             raise ValueError(f"{rule.origin}: not a rule of this cluster")
-        cluster = replace(self.cluster, policies=policies)
+        policies = list(self.cluster.policies)
         variant = copy.copy(self)
-        variant.cluster = cluster
-        variant.index = PolicyIndex(cluster)
+        variant._touched = dict(self._touched)
+        for at, direction in owners:
+            policies[at] = _without(policies[at], rule)
+            variant._touched[direction] = variant._touched.get(direction, frozenset()) | {
+                id(self._root_policies[at])}
+        variant.cluster = replace(self.cluster, policies=tuple(policies))
         variant._sides = {}
+        variant._base = self
+        variant._skipped = self._skipped | {id(rule)}
         return variant
+
+    def _rule_owners(self) -> dict[int, list[tuple[int, Direction]]]:
+        """Rule object id → where the policies hold it: (position in ``policies``, direction).
+
+        Built once, on the map variants are made from, whose policies (those of
+        ``index``) variants keep evaluating, skipping the rules they removed.
+        """
+        if self._owners is None:
+            owners: dict[int, list[tuple[int, Direction]]] = defaultdict(list)
+            for at, policy in enumerate(self.cluster.policies):
+                for direction in Direction:
+                    for rule in policy.rules(direction):
+                        owners[id(rule)].append((at, direction))
+            self._owners = dict(owners)
+            self._root_policies = self.cluster.policies
+        return self._owners
+
+    def _untouched(self, c: int, direction: Direction, via: Endpoint | None) -> bool:
+        """Whether no removed rule can take part in this side (the base map's side holds)."""
+        touched = self._touched.get(direction)
+        if not touched:
+            return True
+        layers = self.index.layers(via or self.classes[c].rep, direction,
+                                   forwarded=via is not None)
+        return not any(id(p) in touched for _, ps in layers for p in ps)
+
+    @property
+    def forwarding(self) -> bool:
+        """Whether host endpoints police traffic between pods (forwarded sides join a cell)."""
+        return self._forwarding
 
     def is_external(self, endpoint: Endpoint) -> bool:
         return endpoint.kind is EndpointKind.NETWORK_SET and endpoint in self.external
@@ -249,7 +294,10 @@ class Connectivity:
         """
         key = (c, direction, via.key if via is not None else None)
         if key not in self._sides:
-            self._sides[key] = self._evaluate(self.classes[c], direction, via)
+            if self._base is not None and self._untouched(c, direction, via):
+                self._sides[key] = self._base.side(c, direction, via)
+            else:
+                self._sides[key] = self._evaluate(self.classes[c], direction, via)
         return self._sides[key]
 
     def _evaluate(
@@ -261,10 +309,11 @@ class Connectivity:
         ingress = direction is Direction.INGRESS
         ns_labels = self.cluster.ns_labels
         state = _State(self._everyone())
+        skipped = self._skipped
         for tier, policies in layers:
             for policy in policies:
                 for rule in policy.rules(direction):
-                    if rule.action is Action.LOG:
+                    if rule.action is Action.LOG or (skipped and id(rule) in skipped):
                         continue
                     if not rule.matches_local(direction, local.peer, ns_labels):
                         continue
@@ -311,18 +360,20 @@ class Connectivity:
         return mask
 
     def _candidates(self, remote: EntityMatch) -> Iterable[EndpointClass]:
-        # A selector scoped to one namespace only sees that namespace's pods,
-        # unless network sets (which may be labelled anywhere) hold pod IPs.
         if remote.nets:
             # ``matches_peer`` needs the peer's address in one of ``nets``.
             return (self.classes[i] for i in sorted(self._in_nets(remote.nets)))
-        namespace = remote.scope.namespace
-        if (
-            namespace is not None
-            and remote.selector is not None
-            and not self.cluster.network_sets
-        ):
-            return (self.classes[i] for i in self._by_ns.get(namespace, ()))
+        if (remote.selector is not None or remote.service_accounts) \
+                and not self.cluster.network_sets:
+            # Without network sets a selector only sees the pods' classes (each
+            # class's representative carries its labels on every key a selector
+            # reads): those in the namespaces the scope admits that carry the
+            # labels the selector requires.
+            pods = self.classes[:len(self.classes) - len(self.external)]
+            if self._labels is None:
+                self._labels = LabelIndex([(c.rep.namespace, c.rep.labels) for c in pods])
+            found = self._labels.candidates(remote.selector, remote.scope, self.cluster.ns_labels)
+            return pods if found is None else (pods[i] for i in found)
         return self.classes
 
     def _in_nets(self, nets: Iterable[IPNetwork]) -> set[int]:
