@@ -87,7 +87,8 @@ def and_meant_or(ctx: LintContext) -> Iterator[Finding]:
         if p.policy.kind is not PolicyKind.K8S or m.scope.namespace_selector is None \
                 or m.selector is None or m.selector.is_all:
             continue
-        if any(m.selects(e, ns_labels) for e in ctx.cluster.pods):
+        if any(m.selects(e, ns_labels)
+               for e in ctx.narrowed(ctx.cluster.pods, m.selector, m.scope)):
             continue
         elsewhere = [e for e in ctx.cluster.pods if m.selector.matches(e.labels)]
         spaces = [n for n in ctx.cluster.all_namespaces
@@ -122,7 +123,8 @@ def selectors_match_nothing(ctx: LintContext) -> Iterator[Finding]:
                 continue
         if m.selector is None or m.selector.is_all or not ctx.has_pods:
             continue
-        if any(m.selects(e, ns_labels) for e in ctx.cluster.endpoints):
+        if any(m.selects(e, ns_labels)
+               for e in ctx.narrowed(ctx.cluster.endpoints, m.selector, m.scope)):
             continue
         if p.policy.kind is PolicyKind.K8S and ns_sel is not None:
             continue  # both selectors in one item: NW002 or the namespace check above
@@ -277,9 +279,10 @@ def _declared(targets: Iterable[Endpoint], name: str, protocol: int | None) -> b
 def host_network(ctx: LintContext) -> Iterator[Finding]:
     """NW010: policies selecting hostNetwork pods (no effect on them)."""
     ns_labels = ctx.cluster.ns_labels
-    for policy in ctx.policies:
-        hit = [e for e in ctx.cluster.pods if e.host_network
-               and policy.scope.admits(e, ns_labels) and policy.selector.matches(e.labels)]
+    hosts = [e for e in ctx.cluster.pods if e.host_network]
+    for policy in ctx.policies if hosts else ():
+        hit = [e for e in hosts
+               if policy.scope.admits(e, ns_labels) and policy.selector.matches(e.labels)]
         if hit:
             yield Finding(
                 "NW010", Severity.WARNING,

@@ -6,13 +6,15 @@ peer masks instead of each recomputing them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from .._errors import Position
 from ..engine import Engine
-from ..ir import Cluster, Direction, Endpoint, EntityMatch, Policy, PolicyKind, Rule
+from ..engine.candidates import LabelIndex
+from ..ir import Cluster, Direction, Endpoint, EntityMatch, Policy, PolicyKind, Rule, Scope
+from ..ir.selector import Selector
 from .external import ExternalConnectivity
 
 __all__ = ["LintContext", "PeerRef", "names"]
@@ -62,8 +64,35 @@ class LintContext:
 
     def selected(self, policy: Policy) -> list[Endpoint]:
         """Policed endpoints the policy applies to (any direction)."""
-        return [e for e in self.cluster.endpoints
-                if policy.applies_to(e, self.cluster.ns_labels)]
+        ns_labels = self.cluster.ns_labels
+        return [e for e in self.narrowed(self.cluster.endpoints, policy.selector, policy.scope)
+                if policy.applies_to(e, ns_labels)]
+
+    def narrowed(self, pool: tuple[Endpoint, ...], selector: Selector | None,
+                 scope: Scope | None) -> Sequence[Endpoint]:
+        """The endpoints of ``pool`` that ``selector`` within ``scope`` may match, in order.
+
+        ``pool`` is ``cluster.endpoints`` or ``cluster.pods``. A necessary condition
+        only (the labels an equality selector requires, the namespaces a scope
+        admits), so a check still tests its match on each; it saves testing every
+        endpoint against each of thousands of peers.
+        """
+        if pool is self.cluster.endpoints:
+            index = self._endpoint_labels
+        elif pool is self.cluster.pods:
+            index = self._pod_labels
+        else:
+            raise ValueError("narrowed: the pool is the cluster's endpoints or pods")
+        found = index.candidates(selector, scope, self.cluster.ns_labels)
+        return pool if found is None else [pool[i] for i in found]
+
+    @cached_property
+    def _endpoint_labels(self) -> LabelIndex:
+        return LabelIndex([(e.namespace, e.labels) for e in self.cluster.endpoints])
+
+    @cached_property
+    def _pod_labels(self) -> LabelIndex:
+        return LabelIndex([(e.namespace, e.labels) for e in self.cluster.pods])
 
     def peers(self) -> Iterator[PeerRef]:
         """Each far-side item once (a Kubernetes item with two ports is two IR rules)."""

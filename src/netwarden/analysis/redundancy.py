@@ -174,6 +174,7 @@ def _differing(a: SideMap | None, b: SideMap | None, n: int) -> Iterable[int]:
 def _same(a: SideMap | None, b: SideMap | None, n: int) -> bool:
     if a is None or b is None:
         return a is b
-    if a.default == b.default and a.per == b.per:
-        return True
+    if a.default == b.default:
+        # Peers listed in neither map get the common default: only the listed ones can differ.
+        return a.per == b.per or all(a.get(p) == b.get(p) for p in set(a.per) | set(b.per))
     return all(a.get(p) == b.get(p) for p in range(n))
