@@ -62,6 +62,22 @@ def test_counting_a_file_gives_the_tally_of_its_flows(tmp_path: Path) -> None:
     assert (counts.kind, counts.total, counts.notes) == ("netwarden", 6, [])
 
 
+def test_a_file_with_crlf_line_ends_reads_as_with_lf(tmp_path: Path) -> None:
+    lf, crlf = tmp_path / "lf.jsonl", tmp_path / "crlf.jsonl"
+    lf.write_bytes(dump_flow(FULL) + dump_flow(OUTSIDE))
+    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+    assert read_flow_counts(crlf).counted == read_flow_counts(lf).counted
+    assert read_flow_file(crlf).flows == (FULL, OUTSIDE)
+
+
+def test_a_truncated_line_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "flows.jsonl"
+    path.write_bytes(dump_flow(OUTSIDE) + b"{\n")
+    with pytest.raises(ValidationError, match=r"^.*flows.jsonl:2: not JSON: unexpected end of "
+                       r"data: line 1 column 2"):
+        read_flow_counts(path)
+
+
 def test_a_hubble_export_is_counted_as_it_is_read() -> None:
     counts = read_flow_counts(HUBBLE)
     file = read_flow_file(HUBBLE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,33 +57,35 @@ class FlowCounts:
         return _notes(self.path, self.kind, self.total, self.skipped)
 
 
-def _lines(path: str | Path) -> tuple[list[bytes], bool]:
-    """The file's lines, and whether it is Hubble's export (its first line says)."""
+@contextmanager
+def _opened(path: str | Path) -> Iterator[tuple[Iterator[bytes], bool]]:
+    """The file's lines (read as they come, without their line end), and whether it is
+    Hubble's export (its first line says)."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            first = next((line for line in stream if line.strip()), b"")
+            stream.seek(0)
+            yield (line.rstrip(b"\r\n") for line in stream), looks_like_hubble(first)
     except OSError as exc:
         raise ValidationError(Position(str(path)), "", f"cannot read: {exc.strerror or exc}") \
             from None
-    lines = data.splitlines()
-    first = next((line for line in lines if line.strip()), b"")
-    return lines, looks_like_hubble(first)
 
 
 def read_flow_file(path: str | Path) -> FlowFile:
     """The flows of ``path``: Hubble's export when its first line is Hubble's, else records."""
     name = str(path)
-    lines, hubble = _lines(path)
-    if hubble:
-        result = import_hubble(lines, name)
-        return FlowFile(name, "hubble", result.flows, result.skipped)
-    return FlowFile(name, "netwarden", tuple(iter_flows(lines, name)))
+    with _opened(path) as (stream, hubble):
+        if hubble:
+            result = import_hubble(stream, name)
+            return FlowFile(name, "hubble", result.flows, result.skipped)
+        return FlowFile(name, "netwarden", tuple(iter_flows(stream, name)))
 
 
 def read_flow_counts(path: str | Path) -> FlowCounts:
     """``read_flow_file`` counted per connection, for commands that decide connections."""
     name = str(path)
-    lines, hubble = _lines(path)
-    if hubble:
-        result = import_hubble(lines, name)
-        return FlowCounts(name, "hubble", tally(result.flows), result.skipped)
-    return FlowCounts(name, "netwarden", count_flows(lines, name))
+    with _opened(path) as (stream, hubble):
+        if hubble:
+            result = import_hubble(stream, name)
+            return FlowCounts(name, "hubble", tally(result.flows), result.skipped)
+        return FlowCounts(name, "netwarden", count_flows(stream, name))
