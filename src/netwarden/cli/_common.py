@@ -16,6 +16,7 @@ from rich.markup import escape
 from .._api import load_cluster, load_live_cluster
 from .._errors import ValidationError
 from ..ir import Cluster
+from ..ir.services import PORT_PROTOCOLS, PROTOCOL_NAMES, protocol_name, protocol_number
 from ..load.scalars import KubeDumper
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_ENV = 0, 1, 2, 3
@@ -35,6 +36,18 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """Also: a ``--port`` given with a protocol that has no ports (``--protocol ICMP
+        --port 80``) is a usage error, in every command that has both options."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        port, protocol = getattr(parsed, "port", None), getattr(parsed, "protocol", None)
+        if (isinstance(port, int) and isinstance(protocol, str)
+                and port != self.get_default("port")
+                and protocol_number(protocol) not in PORT_PROTOCOLS):
+            self.error(f"argument --port: {protocol} has no ports (--port is for "
+                       "TCP, UDP, SCTP and UDPLite)")
+        return parsed, extras
 
 
 def port_number(text: str) -> int:
@@ -56,6 +69,44 @@ def port_number(text: str) -> int:
     return value
 
 
+def protocol_argument(text: str) -> str:
+    """A protocol for ``--protocol``: a name in any case or an IP protocol number, written
+    as netwarden writes it (argparse exits 2 with the message).
+
+    >>> protocol_argument("udp"), protocol_argument("icmpv6"), protocol_argument("47")
+    ('UDP', 'ICMPv6', '47')
+    >>> protocol_argument("TPC")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: invalid protocol 'TPC': must be one of TCP, UDP, SCTP, ICMP, ...
+    """
+    try:
+        number = protocol_number(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 255:
+        names = ", ".join(PROTOCOL_NAMES.values())
+        raise argparse.ArgumentTypeError(
+            f"invalid protocol {text!r}: must be one of {names}, or a protocol number 0-255")
+    return protocol_name(number)
+
+
+class _Console(Console):
+    """rich's Console, but a reader that stops early (``| head``) changes no exit code."""
+
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here, the code of "denied" even for an allowed connection
+        discard_rest(self.file)
+
+
+def discard_rest(stream: Any) -> None:
+    """The reader of ``stream`` went away (``| head``): send the rest of the output to
+    /dev/null, so the command ends normally with the exit code of its answer."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
 def console(file: Any = None) -> Console:
     """Colour only on a TTY (rich checks), never when NO_COLOR is set."""
     stream = file or sys.stdout
@@ -63,7 +114,7 @@ def console(file: Any = None) -> Console:
     # (COLUMNS still wins, so a caller can ask for a width).
     width = None if stream.isatty() or "COLUMNS" in os.environ else 1000
     # emoji=False: rich would print "x.yaml:100: ..." as "x.yaml💯 ..."
-    return Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False, emoji=False,
+    return _Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False, emoji=False,
                    soft_wrap=not stream.isatty(), width=width)
 
 
@@ -119,8 +170,12 @@ def add_output(parser: argparse.ArgumentParser) -> None:
 def load_inputs(args: argparse.Namespace) -> Cluster:
     """The cluster the command works on; its warnings are printed to stderr here, so
     every command that reads manifests shows them."""
-    if getattr(args, "kubeconfig", None) or (not args.paths and getattr(args, "context", None)):
-        cluster = load_live_cluster(args.kubeconfig, args.context)
+    kubeconfig = getattr(args, "kubeconfig", None)
+    if kubeconfig and not os.path.isfile(kubeconfig):
+        # a path the user typed, as a missing manifest is: exit 2, not "cannot read the cluster"
+        raise ValidationError(None, "", f"--kubeconfig {kubeconfig}: no such file")
+    if kubeconfig or (not args.paths and getattr(args, "context", None)):
+        cluster = load_live_cluster(kubeconfig, args.context)
     elif not args.paths and not getattr(args, "kustomize", None):
         raise ValidationError(None, "", no_input_message())
     else:
@@ -185,5 +240,9 @@ def write(text: str, output: str | None = None) -> None:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        try:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            discard_rest(sys.stdout)
 

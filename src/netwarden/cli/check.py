@@ -36,6 +36,7 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    protocol_argument,
 )
 from .service_target import (
     add_service_arguments,
@@ -74,7 +75,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--port", type=port_argument,
                         help="destination port, or a Service port name (default: every port, "
                         "answered per port range)")
-    parser.add_argument("--protocol", default="TCP",
+    parser.add_argument("--protocol", default="TCP", type=protocol_argument,
                         help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number (default TCP)")
     add_service_arguments(parser)
     add_via_node_argument(parser)

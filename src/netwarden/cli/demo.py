@@ -18,6 +18,7 @@ from ._common import (
     console,
     port_number,
     print_warnings,
+    protocol_argument,
 )
 from ._counted import counter_rule
 
@@ -39,7 +40,8 @@ def register(sub: Any) -> None:
                         help=f"example directory with cluster.yaml and policies/ "
                         f"(default {DEFAULT_EXAMPLE})")
     parser.add_argument("--port", type=port_number, default=80, help="port to probe (default 80)")
-    parser.add_argument("--protocol", default="TCP", help="TCP or UDP (default TCP)")
+    parser.add_argument("--protocol", default="TCP", type=protocol_argument,
+                        help="TCP or UDP (default TCP)")
     parser.set_defaults(func=run)
 
 

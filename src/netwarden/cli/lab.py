@@ -27,13 +27,14 @@ from ._common import (
     error_console,
     port_number,
     print_warnings,
+    protocol_argument,
     write,
 )
 from ._counted import counter_rule
 from .junit import observations_junit
 
 EPILOG = """Examples:
-  sudo netwarden lab up examples/seed-prod-dev/cluster.yaml \
+  sudo netwarden lab up examples/seed-prod-dev/cluster.yaml \\
       examples/seed-prod-dev/policies/07-default-deny-all.yaml
   sudo netwarden lab probe --port 80
   sudo netwarden lab apply examples/seed-prod-dev/policies/08-allow-from-dev-namespace.yaml
@@ -70,6 +71,7 @@ def register(sub: Any) -> None:
     p.add_argument("--host", action="append", default=[], metavar="NAME=IP[,IP]",
                    help="an external host (also: kind: LabHost manifests in PATHS)")
     p.add_argument("--serve", action="append", default=[], metavar="PORT[/PROTO]",
+                   type=_serve_value,
                    help="extra port every pod serves (besides declared and default ports)")
     p.add_argument("--no-dns", action="store_true",
                    help="add no kube-dns of the lab's own when the manifests have Services "
@@ -150,7 +152,8 @@ def _lab_opt(p: argparse.ArgumentParser) -> None:
 
 def _service(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=port_number, default=80, help="destination port (default 80)")
-    p.add_argument("--protocol", default="TCP", help="TCP, UDP or ICMP (SCTP: not in this kernel)")
+    p.add_argument("--protocol", default="TCP", type=protocol_argument,
+                   help="TCP, UDP or ICMP (SCTP: not in this kernel)")
     p.add_argument("--family", type=int, choices=(4, 6), help="address family (default: each "
                    "pod's first address)")
 
@@ -159,6 +162,15 @@ def _lab(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from ..lab import Lab
 
     return Lab.load(args.lab) if args.lab else Lab.current()
+
+
+def _serve_value(text: str) -> str:
+    """``--serve PORT[/PROTO]`` checked as ``--port`` and ``--protocol`` are (exit 2)."""
+    port, _, proto = text.partition("/")
+    port_number(port)
+    if proto:
+        protocol_argument(proto)
+    return text
 
 
 def _serve_ports(values: list[str]) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    protocol_argument,
     write,
 )
 from .exposure import add_controller_option, controllers
@@ -47,7 +48,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--port", type=port_argument,
                         help="one destination port (default: every port); with --services, "
                         "a Service port's name too")
-    parser.add_argument("--protocol", default="TCP", help="with --port: TCP, UDP, SCTP, ICMP…")
+    parser.add_argument("--protocol", default="TCP", type=protocol_argument,
+                        help="with --port: TCP, UDP, SCTP, ICMP…")
     parser.add_argument("--grouped", action="store_true",
                         help="group pods whose connectivity is identical")
     parser.add_argument("--external", action="store_true",

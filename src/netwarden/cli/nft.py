@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._errors import LabError, LookupFailed
 from ._common import EXIT_OK, add_command, add_format, add_inputs, dump, load_inputs, write
 
 PLACEHOLDER_LAB = "0000"
@@ -37,7 +38,12 @@ def run(args: argparse.Namespace) -> int:
 
     cluster = load_inputs(args)
     topo = plan(cluster, (), args.nodes if args.node else 1, PLACEHOLDER_LAB)
-    node = topo.node(args.node).name if args.node else None
+    try:
+        node = topo.node(args.node).name if args.node else None
+    except LabError:  # an unknown node is the user's input (exit 2), not a broken lab
+        raise LookupFailed(f"--node {args.node}: no such node; the nodes are "
+                           f"{', '.join(n.name for n in topo.nodes)} (the pods' spec.nodeName, "
+                           "and node-1 ... node-N for --nodes N)") from None
     interfaces = {a.key: a.veth for a in topo.attachments
                   if a.veth is not None and (node is None or a.node == node)}
     ruleset = render_ruleset(cluster, node, interfaces,

@@ -23,6 +23,7 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    protocol_argument,
 )
 from .exposure import add_controller_option, controllers
 from .service_target import add_service_arguments, port_argument, qualified_name, resolve_service
@@ -48,7 +49,8 @@ def register(sub: Any) -> None:
                             "who-can-reach) a Service: ns/svc/name, name.ns.svc.cluster.local")
         parser.add_argument("--port", type=port_argument,
                             help="one destination port (a Service port's name for a Service)")
-        parser.add_argument("--protocol", help="TCP, UDP, SCTP, ICMP… (default: any)")
+        parser.add_argument("--protocol", type=protocol_argument,
+                            help="TCP, UDP, SCTP, ICMP… (default: any)")
         add_service_arguments(parser)
         parser.add_argument("--exposure", action="store_true",
                             help="also list, in selector terms, every peer the subject's "
