@@ -354,6 +354,15 @@ class FlowLogReader:
             self.sock.close()
             raise
 
+    @classmethod
+    def adopt(cls, fd: int, group: int, conntrack: bool) -> FlowLogReader:
+        """A reader of a socket another process subscribed (and passed on, e.g. to a child)."""
+        reader = cls.__new__(cls)
+        reader.group, reader.conntrack = group, conntrack
+        reader._addressed, reader.overruns = Addressed(), 0
+        reader.sock = socket.socket(fileno=fd)
+        return reader
+
     def _ack(self) -> int:
         reply = self.sock.recv(4096)
         if len(reply) >= _NLMSG.size + 4:

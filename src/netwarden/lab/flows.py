@@ -118,19 +118,22 @@ def _joiner(cluster: Cluster) -> FlowJoiner:
 def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
            ready: threading.Event | None = None,
            cluster_of: Callable[[], Cluster] | None = None,
-           stats: dict[str, int] | None = None) -> int:
+           stats: dict[str, int] | None = None,
+           readers: dict[str, FlowLogReader] | None = None) -> int:
     """Write a record to ``sink`` for each new connection until ``stop`` is set.
 
     ``ready`` is set once every node is subscribed. ``cluster_of`` gives the cluster in
     force (default: the one ``lab up``/``lab apply`` recorded, re-read when they store a
-    new one). ``stats["overruns"]`` counts the messages lost to a full socket. Returns how
-    many were recorded.
+    new one). ``stats["overruns"]`` counts the messages lost to a full socket. ``readers``:
+    sockets already subscribed (``{node: reader}``, closed at the end), else this
+    subscribes every node. Returns how many were recorded.
     """
-    readers: dict[str, FlowLogReader] = {}
+    readers = dict(readers or {})
     try:
         for node in lab.nodes:
-            with inside(lab.node_netns(node)):
-                readers[node] = FlowLogReader(FLOW_LOG_GROUP)
+            if node not in readers:
+                with inside(lab.node_netns(node)):
+                    readers[node] = FlowLogReader(FLOW_LOG_GROUP)
         if ready is not None:
             ready.set()
         stamp = manifests_stamp(lab.id) if cluster_of is None else None

@@ -1,15 +1,17 @@
 """The lab's flow recorder: a detached process from ``lab up`` to ``lab down``.
 
-``start`` runs ``python -m netwarden.lab.recorder ID READY_FD``, which forks
-once (nobody has to reap it), subscribes to every node's flow-log group
-(``flows.record``), reports ``ok <pid>`` (or the error) on READY_FD and then
-writes one record per new connection to ``flows.flow_log_path(ID)``: a
-``FlowLogFile`` capped at ``MAX_BYTES`` (rotated to ``PATH.1``) whose token
-bucket keeps ``RATE`` records a second after a burst of ``BURST`` and counts
-the rest. Every second it writes ``flows.status_path(ID)``: its pid, what it
-wrote, sampled out and rotated, and the socket overruns. It stops on SIGTERM
-(``stop``), and by itself when the lab's state file disappears (a lab removed
-by ``Lab.down``/``down --all``), removing its files then.
+``start`` subscribes to every node's flow-log group itself (so every
+connection after it returns is kept, whatever the recorder's start-up costs)
+and hands the sockets to a new interpreter, which forks once (nobody has to
+reap it), reports its pid, and runs ``main``: one record per new connection
+(``flows.record``) written to ``flows.flow_log_path(ID)``, a ``FlowLogFile``
+capped at ``MAX_BYTES`` (rotated to ``PATH.1``) whose token bucket keeps
+``RATE`` records a second after a burst of ``BURST`` and counts the rest.
+Every second it writes ``flows.status_path(ID)``: its pid, what it wrote,
+sampled out and rotated, the socket overruns, and its error if it failed. It
+stops on SIGTERM (``stop``), and by itself when the lab's state file
+disappears (a lab removed by ``Lab.down``/``down --all``), removing its files
+then.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -27,8 +28,10 @@ import time
 from .._errors import LabError
 from ..analysis.flows import FlowVerdict, dump_flow
 from ..analysis.flows.record import Flow
-from ..dataplane.flowlog import FlowLogFile
+from ..dataplane.flowlog import FlowLogFile, FlowLogReader
+from ..netns import inside
 from . import Lab
+from .enforcement import FLOW_LOG_GROUP
 from .flows import flow_log_path, record, recorder_status, status_path
 from .topology import STATE_DIR, state_path
 
@@ -52,26 +55,58 @@ def _alive(pid: int, lab_id: str) -> bool:
     return _MODULE.encode() in argv and lab_id.encode() in argv
 
 
-def start(lab: Lab, timeout: float = 60.0) -> int:
-    """Start the lab's recorder and wait until every node is subscribed; its pid.
+# Runs in the new interpreter: fork at once (``start`` waits only for this), report the
+# recorder's pid, and only then import netwarden (a second or so) while the sockets that
+# ``start`` subscribed already collect the lab's messages.
+_BOOT = """import os, sys
+pid = os.fork()
+if pid:
+    os.write(int(sys.argv[1]), b"%d\\n" % pid)
+    os._exit(0)
+os.close(int(sys.argv[1]))
+from netwarden.lab.recorder import main
+sys.exit(main(sys.argv[3:]))
+"""
 
-    Raises ``LabError`` with the recorder's own error when it cannot start.
+
+def start(lab: Lab) -> int:
+    """Subscribe to every node's flow-log group and hand the sockets to a new recorder
+    process; its pid. From the return on, every new connection of the lab is kept.
+
+    Raises ``LabError`` (or ``OSError``) when a node cannot be subscribed; a recorder
+    that fails later says so in its status (``lab flows`` prints it).
     """
+    readers: dict[str, FlowLogReader] = {}
     read_fd, write_fd = os.pipe()
-    log = open(os.path.join(STATE_DIR, f"{lab.id}.log"), "ab")  # noqa: SIM115
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", _MODULE, lab.id, str(write_fd)], pass_fds=(write_fd,),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd="/")
-    finally:
+        for node in lab.nodes:
+            with inside(lab.node_netns(node)):
+                readers[node] = FlowLogReader(FLOW_LOG_GROUP)
+        specs = [f"{node}={r.fileno()}:{int(r.conntrack)}" for node, r in readers.items()]
+        with open(os.path.join(STATE_DIR, f"{lab.id}.log"), "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(write_fd), _MODULE, lab.id, *specs],
+                pass_fds=(write_fd, *(r.fileno() for r in readers.values())),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                cwd="/")
         os.close(write_fd)
-        log.close()
-    with os.fdopen(read_fd) as ready:
-        line = ready.readline().strip() if select.select([ready], [], [], timeout)[0] else ""
-    proc.wait(timeout=30)
-    if not line.startswith("ok "):
-        raise LabError(f"lab {lab.id}: flow recorder failed: {line or 'exited during setup'}")
-    return int(line.split()[1])
+        write_fd = -1
+        with os.fdopen(read_fd) as reply:
+            read_fd = -1
+            line = reply.readline().strip()
+        proc.wait(timeout=30)
+    finally:
+        for fd in (read_fd, write_fd):
+            if fd >= 0:
+                os.close(fd)
+        for reader in readers.values():
+            reader.close()  # the recorder holds its own copies
+    if not line.isdigit():
+        raise LabError(f"lab {lab.id}: the flow recorder did not start (see {lab.id}.log)")
+    pid = int(line)
+    _write_status(lab.id, {"pid": pid, "running": True, "written": 0, "sampled_out": 0,
+                           "rotations": 0, "staged_denied": 0, "overruns": 0, "error": None})
+    return pid
 
 
 def _pid(lab_id: str) -> int | None:
@@ -123,39 +158,26 @@ def _write_status(lab_id: str, status: dict[str, object]) -> None:
     os.replace(tmp, status_path(lab_id))
 
 
-def _run(lab: Lab, ready_fd: int) -> int:
+def _run(lab: Lab, readers: dict[str, FlowLogReader]) -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     log = FlowLogFile(flow_log_path(lab.id), max_bytes=MAX_BYTES, rate=RATE, burst=BURST)
     staged_denied = [0]
+    failure: list[BaseException] = []
+    stats = {"overruns": 0}
 
     def keep(flow: Flow) -> None:
         if flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED:
             staged_denied[0] += 1
         log.write(dump_flow(flow))
 
-    subscribed = threading.Event()
-    failure: list[BaseException] = []
-    stats = {"overruns": 0}
-
     def run() -> None:
         try:
-            record(lab, keep, done, subscribed, stats=stats)
-        except BaseException as exc:  # reported on READY_FD, or in the status
+            record(lab, keep, done, stats=stats, readers=readers)
+        except BaseException as exc:  # in the status, which `lab flows` prints
             failure.append(exc)
             done.set()
-
-    worker = threading.Thread(target=run, name="flow-recorder", daemon=True)
-    worker.start()
-    while not subscribed.is_set() and not done.is_set():
-        subscribed.wait(0.1)
-    if not subscribed.is_set():
-        worker.join(5)
-        os.write(ready_fd, f"error: {failure[0] if failure else 'stopped'}\n".encode())
-        os.close(ready_fd)
-        log.close()
-        return 1
 
     def status(running: bool) -> dict[str, object]:
         return {"pid": os.getpid(), "running": running, "written": log.written,
@@ -163,9 +185,8 @@ def _run(lab: Lab, ready_fd: int) -> int:
                 "staged_denied": staged_denied[0], "overruns": stats["overruns"],
                 "error": str(failure[0]) if failure else None}
 
-    _write_status(lab.id, status(True))
-    os.write(ready_fd, f"ok {os.getpid()}\n".encode())
-    os.close(ready_fd)
+    worker = threading.Thread(target=run, name="flow-recorder", daemon=True)
+    worker.start()
     lab_gone = False
     while not done.wait(STATUS_SECONDS):
         if not os.path.exists(state_path(lab.id)):
@@ -182,18 +203,23 @@ def _run(lab: Lab, ready_fd: int) -> int:
     return 1 if failure else 0
 
 
+def _adopt(spec: str) -> tuple[str, FlowLogReader]:
+    node, _, rest = spec.rpartition("=")
+    fd, _, conntrack = rest.partition(":")
+    return node, FlowLogReader.adopt(int(fd), FLOW_LOG_GROUP, conntrack == "1")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``ID NODE=FD:CT...``: record the lab from the subscribed sockets ``start`` passed."""
     args = sys.argv[1:] if argv is None else argv
-    lab_id, ready_fd = args[0], int(args[1])
-    if os.fork() > 0:  # detach: `up` reaps this parent and never owns the recorder
-        os._exit(0)
+    lab_id = args[0]
+    readers = dict(_adopt(spec) for spec in args[1:])
     try:
         lab = Lab.load(lab_id)
-    except Exception as exc:  # reported to `up`, which tears the lab down
-        os.write(ready_fd, f"error: {exc}\n".encode())
-        os.close(ready_fd)
+    except Exception as exc:
+        _write_status(lab_id, {"pid": os.getpid(), "running": False, "error": str(exc)})
         return 1
-    return _run(lab, ready_fd)
+    return _run(lab, readers)
 
 
 if __name__ == "__main__":
