@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
+import time
 from ipaddress import ip_address
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from netwarden.dataplane.flowlog import (
 )
 from netwarden.dataplane.options import FLOW_LOG_SAMPLED, RenderOptions
 from netwarden.dataplane.services import Backend, Frontend, frontend_chain, render_services
+from netwarden.lab import flows as lab_flows
 
 CLUSTER = """
 apiVersion: v1
@@ -195,3 +198,34 @@ def test_the_forward_chain_logs_new_connections_after_both_sides_accepted() -> N
         "ct state new limit rate over 200/second burst 1000 packets counter"]
     assert rules[-1].comment == FLOW_LOG_SAMPLED
     assert rules[0].body == "ct state established,related accept"  # never logged
+
+
+def test_following_the_lab_s_log_yields_what_it_holds_then_each_new_line_across_rotations(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lab_flows, "STATE_DIR", str(tmp_path))
+    log = FlowLogFile(lab_flows.flow_log_path("abcd"), max_bytes=4, clock=lambda: 0.0)
+    log.write(b"old\n")
+    stop, got = threading.Event(), list[bytes]()
+
+    def collect() -> None:
+        for line in lab_flows.follow("abcd", stop):
+            got.append(line)
+            if len(got) == 4:
+                stop.set()
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(got) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=collect)
+    thread.start()
+    wait_for(1)
+    for i, line in enumerate((b"a\n", b"b\n", b"c\n")):  # 4-byte files: "a", "c" start new
+        log.write(line)
+        wait_for(i + 2)
+    thread.join(10)
+    stop.set()
+    log.close()
+    assert (got, log.rotations) == ([b"old\n", b"a\n", b"b\n", b"c\n"], 2)
+    assert list(lab_flows.recorded("abcd")) == [b"a\n", b"b\n", b"c\n"]

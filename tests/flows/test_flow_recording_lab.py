@@ -248,14 +248,17 @@ def test_the_recorder_judges_accepted_flows_by_the_policies_lab_apply_put_in_for
 
 def test_lab_flows_writes_what_was_recorded_since_lab_up(
         app: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "flows.jsonl"
+    out, followed = tmp_path / "flows.jsonl", tmp_path / "followed.jsonl"
     with lab_up([app]) as lab:
         assert tcp(lab, "shop/api-0", ip_of(lab, "shop/db-0"), 5432, tries=2)
         flows_of(lab, "shop/api-0", "shop/db-0")
         assert main(["lab", "flows", "--lab", lab.id, "-O", str(out)]) == 0
+        assert main(["lab", "flows", "--lab", lab.id, "--follow", "--seconds", "1",
+                     "-O", str(followed)]) == 0
     flows = list(iter_flows(out.read_bytes().splitlines(), str(out)))
     assert [(f.source.key, f.destination.key) for f in flows] == [("shop/api-0", "shop/db-0")]
     assert f"lab {lab.id}: 1 flow record(s)" in capsys.readouterr().err
+    assert followed.read_bytes() == out.read_bytes()  # and nothing new within the second
 
 
 def test_lab_down_stops_the_recorder_and_removes_its_log(app: Path) -> None:

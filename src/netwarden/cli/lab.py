@@ -115,7 +115,7 @@ def register(sub: Any) -> None:
     _lab_opt(p)
     add_output(p)
     p.add_argument("--follow", action="store_true",
-                   help="then keep writing new records as the lab records them")
+                   help="after what was recorded, keep writing new records as they come")
     p.add_argument("--seconds", type=float, default=None,
                    help="with --follow: stop after this many seconds (default: until "
                    "interrupted)")
@@ -394,26 +394,22 @@ def _flows(args: argparse.Namespace) -> int:
     stop = threading.Event()
     count = 0
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    if args.follow and args.seconds is not None:
+        threading.Timer(args.seconds, stop.set).start()
     try:
-        for line in recorded(lab.id):
+        for line in follow(lab.id, stop) if args.follow else recorded(lab.id):
             out.write(line)
             count += 1
-        out.flush()
-        if args.follow:
-            if args.seconds is not None:
-                threading.Timer(args.seconds, stop.set).start()
-            try:
-                for line in follow(lab.id, stop):
-                    out.write(line)
-                    out.flush()
-                    count += 1
-            except KeyboardInterrupt:
-                pass
-            finally:
-                stop.set()
+            if args.follow:
+                out.flush()
+    except KeyboardInterrupt:
+        pass
     finally:
+        stop.set()
         if args.output:
             out.close()
+        else:
+            out.flush()
     status = recorder_status(lab.id) or status
     notes = [f"lab {lab.id}: {count} flow record(s)"]
     if status.get("sampled_out"):

@@ -18,6 +18,7 @@ a count in ``recorder_status``). ``recorded`` and ``follow`` read it back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -72,11 +73,12 @@ def recorded(lab_id: str) -> Iterator[bytes]:
 
 
 def follow(lab_id: str, stop: threading.Event) -> Iterator[bytes]:
-    """Record lines as the recorder appends them, from the current end, until ``stop``.
-
-    A rotation (the file replaced by a new one) is followed into the new file.
-    """
+    """Every record line kept so far (as ``recorded``), then each line the recorder
+    appends, until ``stop``; a rotation (the file replaced by a new one) is followed
+    into the new file, so no line is skipped or repeated."""
     path = flow_log_path(lab_id)
+    with contextlib.suppress(FileNotFoundError), open(path + ".1", "rb") as old:
+        yield from old
     stream = None
     partial = b""
     try:
@@ -87,7 +89,6 @@ def follow(lab_id: str, stop: threading.Event) -> Iterator[bytes]:
                 except FileNotFoundError:
                     stop.wait(POLL_SECONDS)
                     continue
-                stream.seek(0, os.SEEK_END)
             chunk = stream.read()
             if chunk:
                 lines = (partial + chunk).split(b"\n")
@@ -98,12 +99,9 @@ def follow(lab_id: str, stop: threading.Event) -> Iterator[bytes]:
                 rotated = os.stat(path).st_ino != os.fstat(stream.fileno()).st_ino
             except FileNotFoundError:
                 rotated = True
-            if rotated:  # what the old file still held was read above; the new one from 0
+            if rotated:  # the old file was read to its end above; the new one from 0
                 stream.close()
-                try:
-                    stream = open(path, "rb")  # noqa: SIM115
-                except FileNotFoundError:
-                    stream = None
+                stream = None
                 continue
             stop.wait(POLL_SECONDS)
     finally:
