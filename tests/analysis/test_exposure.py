@@ -244,3 +244,68 @@ def test_an_address_line_whose_only_address_is_an_excepted_pod_is_dropped() -> N
         "".join(f"---\n{json.dumps(d)}\n" for d in docs)))
     ingress = exposure(cluster).workload("n0/p0").side(Direction.INGRESS)
     assert [line.peer for line in ingress.lines] == []
+
+
+# -- egress on named ports: a name counts where its number is still undecided ---------
+def _anp_out(*egress: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+            "metadata": {"name": "out"},
+            "spec": {"priority": 10, "egress": list(egress),
+                     "subject": {"pods": {"namespaceSelector": {},
+                                          "podSelector": {"matchLabels": {"role": "db"}}}}}}
+
+
+def _gnp_out(*egress: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+            "metadata": {"name": "out"},
+            "spec": {"order": 10, "selector": "role == 'db'", "types": ["Egress"],
+                     "egress": list(egress)}}
+
+
+PASS_DNS = {"name": "p", "action": "Pass", "to": [{"namespaces": {}}],
+            "ports": [{"namedPort": "dns"}]}
+DENY_PODS = {"name": "d", "action": "Deny", "to": [{"namespaces": {}}]}
+EVERYONE = ["dev/api", "prod/api", "prod/web"]
+
+NAMED_CASES: list[tuple[str, list[dict[str, Any]], Lines]] = [
+    ("a Deny of a number first: the name counts where it is another number",
+     [_anp_out({"name": "d", "action": "Deny", "to": [{"namespaces": {}}],
+                "ports": [{"portNumber": {"protocol": "UDP", "port": 53}}]}),
+      _egress({"to": [{"namespaceSelector": {}}], "ports": [{"port": "dns", "protocol": "UDP"}]})],
+     [("entire cluster : UDP port named dns unless it is UDP 53", EVERYONE)]),
+    ("a Pass of a named port, then a NetworkPolicy allowing every port: all ports",
+     [_anp_out(PASS_DNS), _egress({"to": [{"namespaceSelector": {}}]})],
+     [("entire cluster : all ports", EVERYONE)]),
+    ("a Pass of a named port, then a NetworkPolicy on the same name",
+     [_anp_out(PASS_DNS, DENY_PODS),
+      _egress({"to": [{"namespaceSelector": {}}], "ports": [{"port": "dns", "protocol": "UDP"}]})],
+     [("entire cluster : UDP port named dns", EVERYONE)]),
+    ("a Pass of a named port, then a Calico Deny of a number and an Allow",
+     [_anp_out(PASS_DNS, DENY_PODS),
+      _gnp_out({"action": "Deny", "protocol": "TCP", "destination": {"ports": [53]}},
+               {"action": "Allow"})],
+     [("entire cluster : TCP port named dns unless it is TCP 53", EVERYONE),
+      ("entire cluster : UDP port named dns", EVERYONE),
+      ("entire cluster : SCTP port named dns", EVERYONE),
+      ("any IPv4 address outside the cluster; any IPv6 address : TCP 1-52, 54-65535; every "
+       "other protocol than TCP", [])]),
+]
+
+
+@pytest.mark.parametrize("docs, expected", [c[1:] for c in NAMED_CASES],
+                         ids=[c[0] for c in NAMED_CASES])
+def test_egress_named_ports_are_followed_through_tiers(load: Any, docs: list[dict[str, Any]],
+                                                      expected: Lines) -> None:
+    report = exposure(load(*_labelled_base(), *docs))
+    assert [(str(line), list(line.existing))
+            for line in report.workload("prod/db").egress.lines] == expected
+    assert report.notes == ()
+
+
+def test_a_passed_name_meeting_rules_on_other_names_is_a_note(load: Any) -> None:
+    docs = [_anp_out(PASS_DNS, DENY_PODS),
+            _egress({"to": [{"namespaceSelector": {}}], "ports": [{"port": "http"}]})]
+    assert exposure(load(*_labelled_base(), *docs)).notes == (
+        "an egress Pass on named ports hands those ports to later tiers, whose rules on "
+        "other port names the lines do not follow (two names may stand for one number on "
+        "some peer): they may show less than is allowed",)

@@ -32,7 +32,7 @@ from netwarden.engine import Engine
 from netwarden.ir import NAME_LABEL, Cluster, Direction, Endpoint, EndpointKind, ServiceSet
 from netwarden.ir.addresses import AddressSet
 from netwarden.ir.selector import Has, In, Not
-from netwarden.ir.services import PORT_PROTOCOLS, TCP, protocol_name
+from netwarden.ir.services import PORT_PROTOCOLS, TCP, protocol_name, protocol_number
 from netwarden.load import load_texts
 from netwarden.load.scalars import KubeDumper
 
@@ -146,7 +146,9 @@ def admin_policies(draw: st.DrawFn, baseline: bool) -> Doc:
                          peers: draw(st.lists(admin_peers(), min_size=1, max_size=2))}
             if draw(st.booleans()):
                 rule["ports"] = [{"portNumber": {"protocol": "TCP",
-                                                 "port": draw(st.sampled_from((80, 81)))}}]
+                                                 "port": draw(st.sampled_from((80, 81)))}}
+                                 if draw(st.booleans()) else
+                                 {"namedPort": draw(st.sampled_from(("http", "alt")))}]
             rules.append(rule)
         if rules:
             spec[key] = rules
@@ -241,16 +243,39 @@ def _report(docs: list[Doc]) -> tuple[Cluster, Exposure]:
 
 # -- (a) ------------------------------------------------------------------------
 def _named(line: ExposureLine, peer: Endpoint) -> ServiceSet:
+    """The line's named ports as ``peer`` resolves them, where the line lets them resolve."""
     out = ServiceSet.none()
     for proto, name in line.port_names:
         for number in PORT_PROTOCOLS if proto == "any" else (
                 next(p for p in PORT_PROTOCOLS if protocol_name(p) == proto),):
             out = out | ServiceSet.ports(number, [(p, p) for p in peer.named_ports(name, number)])
-    return out
+    return out & line.names_within
+
+
+# Found at NETWARDEN_PROPERTY_EXAMPLES=1500 (shrunk by hand): an admin Deny of TCP 81,
+# then a NetworkPolicy Allow of the port named alt, which p1 declares as 81. The line
+# "TCP port named alt" gave p1 TCP 81, which the Deny had taken.
+DENIED_NUMBER_OF_A_NAME: list[Doc] = [
+    _namespace("n0", {"env": "p"}), _namespace("n1", {"env": "p"}),
+    _pod("p0", "n1", "10.0.0.1", {}, []),
+    _pod("p1", "n0", "10.0.0.2", {}, [(81, "TCP", "alt")]),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+     "metadata": {"name": "np0", "namespace": "n1"},
+     "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+              "egress": [{"ports": [{"protocol": "TCP", "port": "alt"}]}]}},
+    {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+     "metadata": {"name": "admin"},
+     "spec": {"subject": {"pods": {"namespaceSelector": {}, "podSelector": {}}},
+              "priority": 10, "egress": [
+                  {"name": "r0", "action": "Deny",
+                   "to": [{"pods": {"namespaceSelector": {}, "podSelector": {}}}],
+                   "ports": [{"portNumber": {"protocol": "TCP", "port": 81}}]}]}},
+]
 
 
 @PROPERTY
 @given(clusters())
+@example(DENIED_NUMBER_OF_A_NAME)
 def test_every_existing_peer_is_covered_by_lines_with_exactly_its_ports(docs: list[Doc]) -> None:
     cluster, report = _report(docs)
     engine = Engine(cluster)
@@ -342,8 +367,11 @@ def _admits_a_new_pod(docs: list[Doc], cluster: Cluster, subject: str,
     ports: list[tuple[int, str, str]] = []
     if service is None:  # a port named on the peer
         proto, name = line.port_names[0]
-        service = ("TCP" if proto == "any" else proto, 7777)
-        ports = [(7777, service[0], name)]
+        protocol = "TCP" if proto == "any" else proto
+        number = next(n for n in (7777, 80, 81, 90, 1, 65535)
+                      if line.names_within.contains(protocol_number(protocol), n))
+        service = (protocol, number)
+        ports = [(number, protocol, name)]
     ip = _address(term, taken) if line.kind in ("any", "addresses") else \
         _address(term, taken, "10.0.1.0/24")
     assert ip is not None, str(line)
@@ -422,3 +450,12 @@ def test_an_allow_of_namespaces_a_pass_already_took_admits_nobody() -> None:
     fresh = [_namespace("n9", {"env": "q"}), _pod("x", "n9", "10.0.1.9", {}, [])]
     assert not _allowed(PASSED_THEN_DENIED, fresh, "n0/p0", "n9/x", Direction.EGRESS,
                         ("TCP", 80))
+
+
+def test_a_named_port_is_allowed_only_where_its_number_is_still_undecided() -> None:
+    _, report = _report(DENIED_NUMBER_OF_A_NAME)
+    named = [line for line in report.workload("n1/p0").egress.lines if line.port_names]
+    assert [str(line) for line in named] == [
+        "entire cluster : TCP port named alt unless it is TCP 81"]
+    assert _named(named[0], _load(DENIED_NUMBER_OF_A_NAME).endpoint("n0/p1")) == \
+        ServiceSet.none()

@@ -50,7 +50,7 @@ from ..ir import (
 )
 from ..ir import selector as sel
 from ..ir.addresses import AddressSet
-from ..ir.services import protocol_name
+from ..ir.services import PORT_PROTOCOLS, protocol_name, protocol_number
 from ..load.addresses import POD_CIDR
 from .exposure_ingress import ControllerRule, ingress_lines
 from .exposure_services import service_lines
@@ -71,6 +71,7 @@ __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
            "selector_text"]
 
 ANY = "entire cluster and outside"
+_EVERY_SERVICE = ServiceSet.all()
 _EVERY_POD = EntityMatch(selector=sel.All(), scope=Scope(namespace_selector=sel.All()),
                          kinds=frozenset((EndpointKind.POD,)))
 OUTSIDE = "any address outside the cluster"
@@ -86,8 +87,10 @@ class ExposureLine:
     ``names`` (DNS names). ``peer`` is the simplified text; ``namespaces`` and
     ``pods`` its selector parts, ``addresses`` its ranges; ``except_`` what
     earlier Deny/Pass rules take out of it. ``port_names``: egress ports
-    named on the peer (resolved per peer pod). ``existing``: the workloads
-    (or pods, host endpoints, network sets) of the input it matches.
+    named on the peer (resolved per peer pod), counted only where the name
+    resolves into ``names_within`` (earlier rules decided the other numbers).
+    ``existing``: the workloads (or pods, host endpoints, network sets) of
+    the input it matches.
     ``rules``: the rules that admit it. ``via``: the Service (``ns/svc/name``)
     through which outside addresses reach it, for lines of external
     Services (NodePort, LoadBalancer, externalIPs), or the Ingress
@@ -107,6 +110,7 @@ class ExposureLine:
     addresses: tuple[str, ...] = ()
     except_: tuple[str, ...] = ()
     port_names: tuple[tuple[str, str], ...] = ()
+    names_within: ServiceSet = _EVERY_SERVICE
     existing: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     via: str | None = None
@@ -118,8 +122,15 @@ class ExposureLine:
         """``all ports``, ``TCP 5432``, ``port named http``…"""
         parts = [] if not self.services else [
             "all ports" if self.services.is_all else str(self.services)]
-        parts += [f"{proto} port named {name}" if proto != "any" else f"port named {name}"
-                  for proto, name in self.port_names]
+        for proto, name in self.port_names:
+            text = f"{proto} port named {name}" if proto != "any" else f"port named {name}"
+            numbers = [protocol_number(proto)] if proto != "any" else sorted(PORT_PROTOCOLS)
+            taken = ServiceSet.none()
+            for number in numbers:
+                taken = taken | (ServiceSet.protocol(number) - self.names_within)
+            if self.names_within.is_all:
+                taken = ServiceSet.none()
+            parts.append(text + (f" unless it is {taken}" if taken else ""))
         return "; ".join(parts) or "no port"
 
     @property
@@ -135,7 +146,9 @@ class ExposureLine:
                 "pods": self.pods, "addresses": list(self.addresses),
                 "except": list(self.except_), "services": self.services.to_json()
                 if self.services else [],
-                "port_names": [{"protocol": p, "name": n} for p, n in self.port_names],
+                "port_names": [{"protocol": p, "name": n,
+                                "within": self.names_within.to_json()}
+                               for p, n in self.port_names],
                 "ports": self.ports, "existing": list(self.existing),
                 "rules": list(self.rules), "via": self.via, "caveat": self.caveat}
 
@@ -265,10 +278,11 @@ class _Builder:
         if hosts:
             out.append(f"{hosts} host endpoint(s) appear as peers only: exposure is listed "
                        "for pods")
-        if any(r.action is Action.PASS and r.depends_on_named_ports
-               for p in self.cluster.policies for r in p.egress):
+        if _unfollowed_names(self.cluster):
             out.append("an egress Pass on named ports hands those ports to later tiers, "
-                       "which the lines do not follow: they may show less than is allowed")
+                       "whose rules on other port names the lines do not follow (two names "
+                       "may stand for one number on some peer): they may show less than "
+                       "is allowed")
         return (*out, *self.ingress.notes)
 
     def sides(self, pod: Endpoint, group: Sequence[Endpoint]) -> tuple[Side, Side]:
@@ -341,10 +355,12 @@ class _Builder:
                         if not address_only(r, term.direction) or kind != "addresses")
         excepts += tuple(self._partial(term, r) for r in term.partial)
         names = tuple((protocol_name(p) if p is not None else "any", n) for p, n in term.names)
-        return (kind, peer, namespaces, pods, addresses, excepts, names)
+        return (kind, peer, namespaces, pods, addresses, excepts, names,
+                term.within if names else ServiceSet.all())
 
     def _line(self, terms: list[Term], own: frozenset[str], rules: tuple[str, ...]) -> ExposureLine:
-        kind, peer, namespaces, pods, addresses, excepts, names = self._render(terms[0])
+        kind, peer, namespaces, pods, addresses, excepts, names, within = \
+            self._render(terms[0])
         services = ServiceSet.none()
         for term in terms:
             services = services | term.services
@@ -359,7 +375,7 @@ class _Builder:
             else:
                 existing |= self._names[i]
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
-                            addresses, excepts, names, tuple(sorted(existing)), rules,
+                            addresses, excepts, names, within, tuple(sorted(existing)), rules,
                             terms=tuple(terms))
 
     def _pods_as_addresses(self, term: Term) -> Term:
@@ -488,6 +504,34 @@ class _Builder:
         return f"port named {names} towards {base}"
 
 
+def _name_covered(name: tuple[str, str], within: ServiceSet, wide: ExposureLine) -> bool:
+    """``wide`` has the port ``name`` wherever it may resolve (``within``): it names it
+    too, resolving at least as widely, or its numbers hold all of ``within``."""
+    if name in wide.port_names and not (within - wide.names_within):
+        return True
+    proto = name[0]
+    space = ServiceSet.none()
+    for number in ([protocol_number(proto)] if proto != "any" else sorted(PORT_PROTOCOLS)):
+        space = space | ServiceSet.protocol(number)
+    return not ((within & space) - wide.services)
+
+
+def _port_names(rule: Rule) -> set[tuple[int | None, str]]:
+    ports = rule.destination.ports
+    return {(rule.protocol, n) for n in ports.names} if ports is not None else set()
+
+
+def _unfollowed_names(cluster: Cluster) -> bool:
+    """An egress Pass on named ports and another egress rule on other names (or on
+    names excluded by ``notPorts``): a passed name meets a rule it may or may not match."""
+    rules = [r for p in cluster.policies for r in p.egress
+             if r.depends_on_named_ports and r.action is not Action.LOG]
+    return any(p.action is Action.PASS and any(
+        r is not p and (r.destination.not_ports is not None
+                        or not {n for _, n in _port_names(p)} <= {n for _, n in _port_names(r)})
+        for r in rules) for p in rules)
+
+
 def _far_addresses(far: EntityMatch) -> AddressSet:
     out = AddressSet.everything()
     if far.nets:
@@ -531,9 +575,11 @@ def _subsumes(wide_terms: list[Term], wide: ExposureLine, narrow_terms: list[Ter
               narrow: ExposureLine, cluster: Cluster) -> bool:
     """``wide`` already says everything ``narrow`` says (and ``narrow`` adds no rule text)."""
     if wide is narrow or (narrow.services - wide.services) \
-            or set(narrow.port_names) - set(wide.port_names):
+            or not all(_name_covered(name, narrow.names_within, wide)
+                       for name in narrow.port_names):
         return False
-    if (wide.kind, wide.peer, wide.except_) == (narrow.kind, narrow.peer, narrow.except_):
+    if (wide.kind, wide.peer, wide.except_) == (narrow.kind, narrow.peer, narrow.except_) \
+            and not narrow.port_names:
         return False
     for term in narrow_terms:
         if not any(not t.partial

@@ -40,7 +40,7 @@ class ExposureChange:
     @property
     def ports(self) -> str:
         shown = ExposureLine(self.direction, self.line.kind, self.line.peer, self.services,
-                             port_names=self.port_names)
+                             port_names=self.port_names, names_within=self.line.names_within)
         return shown.ports
 
     def __str__(self) -> str:
@@ -140,12 +140,15 @@ def _side_changes(old: WorkloadExposure, new: WorkloadExposure, direction: Direc
     for line in new.side(direction).lines:
         was = before.get(line.text)
         services = line.services - (was.services if was else ServiceSet.none())
-        names = tuple(n for n in line.port_names if not was or n not in was.port_names)
+        # A name gains where it may now resolve to numbers it could not before.
+        names = tuple(n for n in line.port_names if not was or n not in was.port_names
+                      or line.names_within - was.names_within)
         if was is None and cluster is not None:
             for wider in before.values():
                 if _covers(wider, line, cluster):
                     services = services - wider.services
-                    names = tuple(n for n in names if n not in wider.port_names)
+                    names = tuple(n for n in names if n not in wider.port_names
+                                  or line.names_within - wider.names_within)
         if services or names:
             out.append(ExposureChange(kind, new.name, direction, line, services, names))
     return out

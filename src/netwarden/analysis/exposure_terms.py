@@ -49,6 +49,7 @@ from ..ir import (
 )
 from ..ir import selector as sel
 from ..ir.addresses import AddressSet
+from ..ir.services import PORT_PROTOCOLS
 from ..load.addresses import POD_CIDR
 
 __all__ = [
@@ -79,7 +80,11 @@ class Term:
 
     ``partial`` holds egress Deny/Pass rules on named ports (which resolve on
     each peer): they take only those ports from the peers they match.
-    ``names``: (protocol or None for any, name) of egress ports named on the peer.
+    ``names``: (protocol or None for any, name) of egress ports named on the peer;
+    a term with names is about those ports only (``services`` is empty), and
+    only where the name resolves into ``within`` (what earlier rules left
+    undecided: an admin Deny of TCP 81 before an Allow of the port named alt
+    leaves the name to pods where alt is not 81).
     ``default`` marks what is allowed because no tier decided.
     """
 
@@ -90,6 +95,16 @@ class Term:
     names: tuple[tuple[int | None, str], ...] = ()
     partial: tuple[Rule, ...] = ()
     default: bool = False
+    within: ServiceSet = _ALL
+
+    @property
+    def open(self) -> ServiceSet:
+        """What the term is still about: its services, or where its names may resolve."""
+        return self.within if self.names else self.services
+
+    def reopened(self, value: ServiceSet) -> Term:
+        """The same peers on ``value`` (services, or where the names may resolve)."""
+        return replace(self, within=value) if self.names else replace(self, services=value)
 
 
 def remote(rule: Rule, direction: Direction) -> EntityMatch:
@@ -366,8 +381,7 @@ def allowed_terms(index: PolicyIndex, local: Peer, direction: Direction) -> list
                 services = rule.services(endpoint if ingress else None)
                 undecided = _step(rule, services, undecided, allowed, passed, cluster)
         undecided = undecided + passed if tier.default_action is Action.PASS else passed
-    allowed.extend(Term(t.direction, t.pos, t.neg, t.services, t.names, t.partial, True)
-                   for t in undecided)
+    allowed.extend(replace(t, default=True) for t in undecided)
     return merge_passed(allowed, cluster)
 
 
@@ -385,15 +399,16 @@ def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list
         return undecided
     out: list[Term] = []
     for term in undecided:
-        inter = term.services & services
+        # A term of named ports meets a rule on numbers where its names may resolve:
+        # the rule decides for the peers whose name resolves into its ports.
+        inter = term.open & services
         direction = term.direction
         if not inter or disjoint(rule, term.pos, direction, cluster):
             out.append(term)
             continue
         pos = (*term.pos, rule)
-        hit = Term(direction, pos, tuple(n for n in term.neg
-                                         if not disjoint(n, pos, direction, cluster)),
-                   inter, term.names, term.partial)
+        hit = replace(term.reopened(inter), pos=pos, neg=tuple(
+            n for n in term.neg if not disjoint(n, pos, direction, cluster)), default=False)
         if _empty(hit, cluster):
             out.append(term)
             continue
@@ -403,11 +418,11 @@ def _step(rule: Rule, services: ServiceSet, undecided: list[Term], allowed: list
             continue
         if rule.action is Action.PASS:
             passed.append(hit)
-        rest = term.services - services
+        rest = term.open - services
         if rest:
-            out.append(Term(direction, term.pos, term.neg, rest, term.names, term.partial))
+            out.append(term.reopened(rest))
         if not covers(rule, term.pos, direction, cluster):
-            left = Term(direction, term.pos, (*term.neg, rule), inter, term.names, term.partial)
+            left = replace(term.reopened(inter), neg=(*term.neg, rule))
             if not _empty(left, cluster):
                 out.append(left)
     return out
@@ -504,9 +519,11 @@ def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
     A Pass leaves a term ``T except P`` and hands ``T and P`` on; when both
     end up allowed on the same services, the union is ``T`` without the
     exception, and ``T and P`` says nothing more unless it has fewer exceptions
-    (a Deny after the Pass never applied to it).
+    (a Deny after the Pass never applied to it). The same holds for a Pass on
+    a named port: ``T except port named n towards P`` and ``T and P on the port
+    named n``, allowed wherever the name may resolve in ``T``'s services.
     """
-    out = list(terms)
+    out = _merge_named(list(terms))
     changed = True
     while changed:
         changed = False
@@ -517,11 +534,11 @@ def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
                     if j == i or set(back.pos) != {*term.pos, rule} \
                             or not set(back.neg) <= set(others) \
                             or (term.services - back.services) or back.partial != term.partial \
-                            or back.names != term.names:
+                            or back.names != term.names or (term.within - back.within):
                         continue
-                    out[i] = Term(term.direction, term.pos, tuple(others), term.services,
-                                  term.names, term.partial, term.default)
-                    if set(back.neg) == set(others) and not (back.services - term.services):
+                    out[i] = replace(term, neg=tuple(others))
+                    if set(back.neg) == set(others) and not (back.services - term.services) \
+                            and not (back.within - term.within):
                         del out[j]
                     changed = True
                     break
@@ -532,6 +549,26 @@ def merge_passed(terms: list[Term], cluster: Cluster) -> list[Term]:
     return out
 
 
+def _merge_named(terms: list[Term]) -> list[Term]:
+    out = list(terms)
+    for i, term in enumerate(out):
+        if term.names or not term.partial:
+            continue
+        kept = []
+        for rule in term.partial:
+            wanted = {(rule.protocol, n) for _, n in _names_of(rule)}
+            back = [t for t in out if t.names and set(t.names) <= wanted
+                    and set(t.pos) == {*term.pos, _pods_only(rule), rule}
+                    and not t.partial and set(t.neg) <= set(term.neg)]
+            got = {n for t in back for n in t.names
+                   if not ((term.services & _name_space(n)) - t.within)}
+            if got != wanted:
+                kept.append(rule)
+        if len(kept) != len(term.partial):
+            out[i] = replace(term, partial=tuple(kept))
+    return out
+
+
 def _pods_only(rule: Rule) -> Rule:
     """A rule whose far side is every pod: a port name resolves on pods only."""
     pods = EntityMatch(selector=sel.All(), scope=Scope(namespace_selector=sel.All()),
@@ -539,32 +576,80 @@ def _pods_only(rule: Rule) -> Rule:
     return Rule(Action.ALLOW, rule.origin, destination=pods)
 
 
+def _names_of(rule: Rule) -> tuple[tuple[int | None, str], ...]:
+    ports = remote(rule, Direction.EGRESS).ports
+    return tuple((rule.protocol, n) for n in ports.names) if ports is not None else ()
+
+
+def _name_space(name: tuple[int | None, str]) -> ServiceSet:
+    """Every number a port name of this protocol (None: any with ports) may stand for."""
+    protocol = name[0]
+    if protocol is not None:
+        return ServiceSet.protocol(protocol)
+    out = ServiceSet.none()
+    for number in sorted(PORT_PROTOCOLS):
+        out = out | ServiceSet.protocol(number)
+    return out
+
+
+def _may_meet(partial: tuple[Rule, ...], name: tuple[int | None, str]) -> tuple[Rule, ...]:
+    """The named-port exceptions that may take a port of this name: those of its protocol
+    (another name may stand for the same number on some peer; another protocol never)."""
+    return tuple(r for r in partial
+                 if r.protocol is None or name[0] is None or r.protocol == name[0])
+
+
+def _same_port(name: tuple[int | None, str], rule: Rule) -> bool:
+    """The rule's named ports include ``name`` (a term's one named port), whatever the peer."""
+    protocol, text = name
+    return (rule.protocol is None or rule.protocol == protocol) and any(
+        text == n for _, n in _names_of(rule))
+
+
 def _named_step(rule: Rule, undecided: list[Term], allowed: list[Term], passed: list[Term],
                 cluster: Cluster) -> list[Term]:
-    """An egress rule on named ports: its ports are those of each peer, by name."""
-    ports = remote(rule, Direction.EGRESS).ports
-    names = tuple((rule.protocol, n) for n in ports.names) if ports is not None else ()
-    numeric = rule.services(None)
-    undecided = _step(rule, numeric, undecided, allowed, passed, cluster)
-    if rule.action is Action.ALLOW:
-        for term in undecided:
-            pos = (*term.pos, _pods_only(rule), rule)
-            hit = Term(term.direction, pos, tuple(
-                n for n in term.neg if not disjoint(n, pos, term.direction, cluster)),
-                ServiceSet.none(), names, term.partial)
-            if not disjoint(rule, term.pos, term.direction, cluster) \
-                    and not disjoint(pos[-2], term.pos, term.direction, cluster) \
-                    and not _empty(hit, cluster):
-                allowed.append(hit)
-        return undecided
+    """An egress rule on named ports: its ports are those of each peer, by name.
+
+    A term of numbers gains, for the peers the rule matches, a term per name,
+    which may resolve only into the numbers the term still holds (``within``).
+    A term of one named port (passed on by an earlier tier) is decided by a
+    rule naming the same port for the peers it matches; a rule on other names
+    may or may not meet it, by peer, and leaves it alone (``notes`` says so).
+    """
+    names = _names_of(rule)
+    undecided = _step(rule, rule.services(None), undecided, allowed, passed, cluster)
     out = []
     for term in undecided:
-        if disjoint(rule, term.pos, term.direction, cluster):
+        direction = term.direction
+        if term.names:
+            if not all(_same_port(n, rule) for n in term.names):
+                out.append(term)
+                continue
+            hit_terms = [term]
+            added: tuple[Rule, ...] = (rule,)
+        else:
+            added = (_pods_only(rule), rule)
+            hit_terms = [Term(direction, term.pos, term.neg, ServiceSet.none(), (name,),
+                              _may_meet(term.partial, name), within=within) for name in names
+                         if (within := term.services & _name_space(name))]
+        pos = (*term.pos, *added)
+        if any(disjoint(r, term.pos, direction, cluster) for r in added):
+            out.append(term)
+            continue
+        hits = [h for h in (replace(t, pos=pos, neg=tuple(
+            n for n in t.neg if not disjoint(n, pos, direction, cluster))) for t in hit_terms)
+            if not _empty(h, cluster)]
+        if rule.action is Action.ALLOW:
+            allowed.extend(hits)
             out.append(term)
             continue
         if rule.action is Action.PASS:
-            passed.append(Term(term.direction, (*term.pos, _pods_only(rule), rule), term.neg,
-                               ServiceSet.none(), names, term.partial))
-        out.append(Term(term.direction, term.pos, term.neg, term.services, term.names,
-                        (*term.partial, rule)))
+            passed.extend(hits)
+        if term.names:  # the same named port: the rule takes these peers, exactly
+            if not covers(rule, term.pos, direction, cluster):
+                left = replace(term, neg=(*term.neg, rule))
+                if not _empty(left, cluster):
+                    out.append(left)
+        else:
+            out.append(replace(term, partial=(*term.partial, rule)))
     return out
