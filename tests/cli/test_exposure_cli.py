@@ -182,3 +182,61 @@ def test_the_last_positional_is_a_workload_only_when_it_is_no_path(tmp_path: Pat
     assert split_subject(paths) == "payments/db" and paths == [path]
     assert split_subject([path, path]) is None
     assert split_subject(["payments/db"], live=True) == "payments/db"
+
+
+SHOP = """apiVersion: v1
+kind: Pod
+metadata: {name: controller, namespace: edge, labels: {app: proxy}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.244.9.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080, name: http}]}]}
+status: {podIP: 10.244.1.1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+"""
+INGRESS = """---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: shop}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+"""
+
+
+def test_diff_exposure_gains_the_line_an_ingress_adds(capsys: Any, tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.yaml", SHOP)
+    b = _write(tmp_path, "b.yaml", SHOP + INGRESS)
+    code, out = run(capsys, "diff", a, b, "--exposure", "--ingress-controller", "edge/app=proxy")
+    assert code == 1
+    assert ("+ gained shop/web ← any address outside the cluster through Ingress "
+            "shop/ingress/shop via edge/controller : TCP 8080") in out
+    code, out = run(capsys, "diff", a, b, "--exposure", "-o", "json")
+    (change,) = json.loads(out)["exposure"]["gained"]
+    assert change["via"] == "shop/ingress/shop"
+    assert change["caveat"].startswith("holds if policies admit the Ingress controller's pods")
+
+
+def test_exposure_names_the_controller_rule_it_used(capsys: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.yaml", SHOP + INGRESS)
+    code, out = run(capsys, "exposure", path, "shop/web", "--direction", "ingress",
+                    "--ingress-controller", "edge")
+    assert code == 0
+    assert out.splitlines()[-1] == ("note: Ingress controller pods, by --ingress-controller: "
+                                    "pods in namespace edge; found: edge/controller")
+
+
+def test_a_bad_ingress_controller_is_a_usage_error(capsys: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.yaml", SHOP)
+    with pytest.raises(SystemExit) as info:
+        main(["exposure", path, "--ingress-controller", "Edge/app=proxy"])
+    assert info.value.code == 2
+    assert ("argument --ingress-controller: 'Edge/app=proxy': invalid namespace \"Edge\": "
+            "must consist of lowercase alphanumerics or '-', and start and end with an "
+            "alphanumeric") in capsys.readouterr().err
