@@ -481,7 +481,7 @@ class _Builder:
             text += " except " + ", ".join(str(n) for n in far.not_nets)
         return text
 
-    def _exception(self, term: Term, rule: Rule) -> str:
+    def _exception(self, term: Term, rule: Rule, numbers: bool = True) -> str:
         far = remote(rule, term.direction)
         if identity(far):
             text = match_text(far)[2]
@@ -493,15 +493,19 @@ class _Builder:
             text = ", ".join(_elements(_far_addresses(far)))
         else:
             text = "every peer"
-        if rule.protocol is not None or far.ports is not None or rule.destination.ports:
+        if numbers and (rule.protocol is not None or far.ports is not None
+                        or rule.destination.ports):
             text += f" on {rule.services(None)}"
         return f"{text} ({_verb(rule)} by {rule.origin})"
 
     def _partial(self, term: Term, rule: Rule) -> str:
+        """``TCP port named http towards …`` (and its numbers, when it has some)."""
         ports = rule.destination.ports
         names = ", ".join(ports.names) if ports is not None else ""
-        base = self._exception(term, rule)
-        return f"port named {names} towards {base}"
+        numeric = rule.services(None)
+        base = self._exception(term, rule, numbers=bool(numeric))
+        proto = f"{protocol_name(rule.protocol)} " if rule.protocol is not None else ""
+        return f"{proto}port named {names} towards {base}"
 
 
 def _name_covered(name: tuple[str, str], within: ServiceSet, wide: ExposureLine) -> bool:

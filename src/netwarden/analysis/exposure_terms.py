@@ -592,11 +592,15 @@ def _name_space(name: tuple[int | None, str]) -> ServiceSet:
     return out
 
 
-def _may_meet(partial: tuple[Rule, ...], name: tuple[int | None, str]) -> tuple[Rule, ...]:
-    """The named-port exceptions that may take a port of this name: those of its protocol
-    (another name may stand for the same number on some peer; another protocol never)."""
-    return tuple(r for r in partial
-                 if r.protocol is None or name[0] is None or r.protocol == name[0])
+def _named_term(term: Term, name: tuple[int | None, str], within: ServiceSet) -> Term:
+    """``term`` on the one port ``name``: an exception on the same name takes its peers
+    outright (a ``neg``); one on other names of its protocol may, by peer (it stays
+    ``partial``: two names may be one number); one of another protocol never does."""
+    same = tuple(r for r in term.partial if _same_port(name, r))
+    other = tuple(r for r in term.partial if r not in same and (
+        r.protocol is None or name[0] is None or r.protocol == name[0]))
+    return Term(term.direction, term.pos, (*term.neg, *same), ServiceSet.none(), (name,),
+                other, within=within)
 
 
 def _same_port(name: tuple[int | None, str], rule: Rule) -> bool:
@@ -629,8 +633,7 @@ def _named_step(rule: Rule, undecided: list[Term], allowed: list[Term], passed: 
             added: tuple[Rule, ...] = (rule,)
         else:
             added = (_pods_only(rule), rule)
-            hit_terms = [Term(direction, term.pos, term.neg, ServiceSet.none(), (name,),
-                              _may_meet(term.partial, name), within=within) for name in names
+            hit_terms = [_named_term(term, name, within) for name in names
                          if (within := term.services & _name_space(name))]
         pos = (*term.pos, *added)
         if any(disjoint(r, term.pos, direction, cluster) for r in added):
