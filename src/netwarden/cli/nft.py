@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
         "spread over --nodes nodes, as `lab up --nodes` does).",
         example="netwarden nft examples/seed-prod-dev/cluster.yaml "
         "examples/seed-prod-dev/policies/07-default-deny-all.yaml\n"
-        "  netwarden nft k8s/ --node worker-1 --format json",
+        "  netwarden nft k8s/ --nodes 2 --node node-2 --format json",
     )
     add_inputs(parser)
     parser.add_argument("--node", help="render only this node's pods (default: all pods local)")
