@@ -155,10 +155,25 @@ def add_strictness(parser: argparse.ArgumentParser) -> None:
                             "are errors, not warnings")
 
 
+# The words for "the text for a person": commands call it table or text, after what they
+# print; either word is accepted wherever one of them is a choice.
+_TEXT_FORMATS = ("table", "text")
+
+
 def add_format(parser: argparse.ArgumentParser, *choices: str, default: str = "table") -> None:
-    """``-o``/``--format`` in every command, as kubectl's ``-o``: the format, never a file."""
-    parser.add_argument("-o", "--format", choices=choices, default=default,
-                        help=f"output format (default: {default})")
+    """``-o``/``--format`` in every command, as kubectl's ``-o``: the format, never a file.
+
+    ``table`` and ``text`` name the same (the default text output) in every command.
+    """
+    def format_name(text: str) -> str:
+        if text in _TEXT_FORMATS and text not in choices:
+            return next((c for c in choices if c in _TEXT_FORMATS), text)
+        return text
+
+    parser.add_argument("-o", "--format", choices=choices, default=default, type=format_name,
+                        help=f"output format (default: {default}; table and text are the same)"
+                        if any(c in _TEXT_FORMATS for c in choices)
+                        else f"output format (default: {default})")
 
 
 def add_output(parser: argparse.ArgumentParser) -> None:

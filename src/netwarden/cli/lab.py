@@ -76,7 +76,7 @@ def register(sub: Any) -> None:
     p.add_argument("--no-dns", action="store_true",
                    help="add no kube-dns of the lab's own when the manifests have Services "
                    "but none")
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "yaml")
     p.set_defaults(func=_up)
 
     p = cmd("exec", "run a command in a pod's namespace (like kubectl exec)",
@@ -90,7 +90,7 @@ def register(sub: Any) -> None:
             "sudo netwarden lab probe --port 5432 --protocol TCP --format json")
     _lab_opt(p)
     _service(p)
-    add_format(p, "table", "json", "junit")
+    add_format(p, "table", "json", "yaml", "junit")
     add_output(p)
     p.set_defaults(func=_probe)
 
@@ -100,14 +100,14 @@ def register(sub: Any) -> None:
     _paths(p)
     p.add_argument("--no-revoke", action="store_true",
                    help="keep established connections the new policies deny")
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "yaml")
     p.set_defaults(func=_apply)
 
     p = cmd("stats", "packets per policy rule, from the nft counters",
             "sudo netwarden lab stats --format json")
     _lab_opt(p)
     p.add_argument("--all", action="store_true", help="also rules that matched nothing")
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "yaml")
     p.set_defaults(func=_stats)
 
     p = cmd("flows", "the lab's new connections (accepted and denied) since lab up, as flow "
@@ -127,7 +127,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_down)
 
     p = cmd("list", "labs on this machine", "sudo netwarden lab list")
-    add_format(p, "table", "json")
+    add_format(p, "table", "json", "yaml")
     p.set_defaults(func=_list)
 
     p = cmd("run", "one shot: up, probe every pair, compare with the engine, down",
@@ -135,7 +135,7 @@ def register(sub: Any) -> None:
     _paths(p)
     _service(p)
     p.add_argument("--nodes", type=int, default=1, help="node namespaces (default 1)")
-    add_format(p, "table", "json", "junit")
+    add_format(p, "table", "json", "yaml", "junit")
     add_output(p)
     p.set_defaults(func=_run)
 
@@ -208,8 +208,9 @@ def _up(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = [
         {"endpoint": a.key, "kind": a.kind, "node": a.node, "netns": a.netns,
          "ips": [str(i) for i in a.ips]} for a in lab.topology.attachments]
-    if args.format == "json":
-        write(dump({"lab": lab.id, "policies": len(cluster.policies), "endpoints": rows}, "json"))
+    if args.format in ("json", "yaml"):
+        write(dump({"lab": lab.id, "policies": len(cluster.policies), "endpoints": rows},
+                   args.format))
         return EXIT_OK
     out = console()
     out.print(f"lab [bold]{lab.id}[/] is up: {len(rows)} endpoints on {len(lab.nodes)} node(s), "
@@ -289,8 +290,8 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _report(obs: Any, fmt: str, output: str | None = None) -> int:
-    if fmt == "json":
-        write(dump(obs.to_json(), "json"), output)
+    if fmt in ("json", "yaml"):
+        write(dump(obs.to_json(), fmt), output)
     elif fmt == "junit":
         write(observations_junit([obs]), output)
     else:
@@ -334,8 +335,8 @@ def _apply(args: argparse.Namespace) -> int:
                                        strictness=args.strictness)
     for warning in report.warnings:
         error_console().print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-    if args.format == "json":
-        write(dump(report.to_json(), "json"))
+    if args.format in ("json", "yaml"):
+        write(dump(report.to_json(), args.format))
         return EXIT_OK
     out = console()
     for what, names in (("added", report.added), ("removed", report.removed),
@@ -365,8 +366,8 @@ def _stats(args: argparse.Namespace) -> int:
     cluster = current_cluster(lab.id)
     _warn_tampered(lab, cluster)
     counters = [c for c in rule_counters(lab, cluster) if args.all or c.packets]
-    if args.format == "json":
-        write(dump([c.__dict__ for c in counters], "json"))
+    if args.format in ("json", "yaml"):
+        write(dump([c.__dict__ for c in counters], args.format))
         return EXIT_OK
     table = Table(box=None, pad_edge=False, padding=(0, 2))
     for col, just in (("packets", "right"), ("bytes", "right"), ("verdict", "left"),
@@ -456,8 +457,8 @@ def _list(args: argparse.Namespace) -> int:
         src = sources_of(lab_id)
         rows.append({"lab": lab_id, "nodes": len(lab.nodes), "endpoints": len(lab.keys),
                      "manifests": src.get("cluster", []), "policies": src.get("policies")})
-    if args.format == "json":
-        write(dump(rows, "json"))
+    if args.format in ("json", "yaml"):
+        write(dump(rows, args.format))
         return EXIT_OK
     out = console()
     if not rows:

@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--node", help="render only this node's pods (default: all pods local)")
     parser.add_argument("--nodes", type=int, default=1, help="nodes to spread pods without a "
                         "node over (with --node; default 1)")
-    add_format(parser, "text", "json", default="text")
+    add_format(parser, "text", "json", "yaml", default="text")
     parser.set_defaults(func=run)
 
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                   if a.veth is not None and (node is None or a.node == node)}
     ruleset = render_ruleset(cluster, node, interfaces,
                              RenderOptions(pod_interface_prefix=f"nw{PLACEHOLDER_LAB}p"))
-    if args.format == "json":
+    if args.format in ("json", "yaml"):
         data = {
             "table": f"{ruleset.table.family} {ruleset.table.name}",
             "interfaces": interfaces,
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                         "rules": [{"rule": r.body, "comment": r.comment} for r in c.rules]}
                        for c in ruleset.chains],
         }
-        write(dump(data, "json"))
+        write(dump(data, args.format))
     else:
         header = "".join(f"# {key} -> {ifname}\n" for key, ifname in sorted(interfaces.items()))
         write(header + ruleset.text())
