@@ -110,3 +110,13 @@ def test_a_reader_that_stops_early_does_not_change_the_exit_code(tmp_path: Path)
         code = proc.wait(timeout=120)
     assert code == 0  # rich's own handler exits 1, the code of "denied"
     assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--kubeconfig", "--context"])
+def test_manifest_paths_and_a_live_cluster_together_are_a_usage_error(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # before, the paths (or the --context) were silently ignored
+    code, out, err = run(capsys, "matrix", SHOP, option, "somewhere")
+    assert code == 2 and out == ""
+    assert err == (f"error: {option} reads a live cluster: give it or manifest paths, "
+                   "not both\n")

@@ -185,12 +185,18 @@ def add_output(parser: argparse.ArgumentParser) -> None:
 def load_inputs(args: argparse.Namespace) -> Cluster:
     """The cluster the command works on; its warnings are printed to stderr here, so
     every command that reads manifests shows them."""
-    kubeconfig = getattr(args, "kubeconfig", None)
+    kubeconfig, context = getattr(args, "kubeconfig", None), getattr(args, "context", None)
+    if (kubeconfig or context) and (args.paths or getattr(args, "kustomize", None)):
+        # one of them would be ignored: never answer for an input the user did not mean
+        given = " and ".join(f"--{o}" for o, v in (("kubeconfig", kubeconfig),
+                                                  ("context", context)) if v)
+        raise ValidationError(None, "", f"{given} reads a live cluster: give it or manifest "
+                              "paths, not both")
     if kubeconfig and not os.path.isfile(kubeconfig):
         # a path the user typed, as a missing manifest is: exit 2, not "cannot read the cluster"
         raise ValidationError(None, "", f"--kubeconfig {kubeconfig}: no such file")
-    if kubeconfig or (not args.paths and getattr(args, "context", None)):
-        cluster = load_live_cluster(kubeconfig, args.context)
+    if kubeconfig or context:
+        cluster = load_live_cluster(kubeconfig, context)
     elif not args.paths and not getattr(args, "kustomize", None):
         raise ValidationError(None, "", no_input_message())
     else:
