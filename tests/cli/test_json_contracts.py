@@ -1,0 +1,70 @@
+"""The JSON that commands write has the fields the README's JSON contracts name.
+
+Each case runs one command on ``examples/quickstart`` and compares the keys of
+one object with the README's list (extra keys that the README does not name fail
+too: a field users cannot find documented is a contract nobody can rely on).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netwarden.cli import main
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+Q = str(QUICKSTART)
+
+
+def data(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    main([*argv, "-o", "json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def test_check_with_a_port(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = data(capsys, "check", Q, "--from", "prod/web", "--to", "prod/db", "--port", "5432")
+    assert set(answer) == {"allowed", "from", "to", "protocol", "port", "reasons", "egress",
+                           "ingress", "address_caveats"}
+    assert set(answer["egress"]) == {"endpoint", "allowed", "isolated", "policies",
+                                     "decided_by", "trace"}
+
+
+def test_check_without_a_port(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = data(capsys, "check", Q, "--from", "prod/web", "--to", "prod/db")
+    assert set(answer) == {"allowed", "from", "to", "protocol", "port", "reasons", "egress",
+                           "ingress", "address_caveats", "answer", "allowed_services",
+                           "traced_port"}
+    assert answer["answer"] == "allowed on TCP 5432 only"
+    assert set(answer["ingress"]) == {"endpoint", "allowed", "isolated", "policies",
+                                      "decided_by", "trace", "allowed_services", "answer"}
+
+
+def test_matrix_for_one_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert set(data(capsys, "matrix", Q, "--port", "80")) == {"protocol", "port", "endpoints",
+                                                               "allowed"}
+
+
+def test_matrix_of_every_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert set(data(capsys, "matrix", Q)) == {"endpoints", "connections"}
+
+
+def test_diff_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    diff = data(capsys, "diff", str(QUICKSTART / "cluster.yaml"), Q)
+    assert set(diff) == {"summary", "changes"}
+    assert {key for change in diff["changes"] for key in change} == {
+        "change", "from", "to", "services", "text", "from_members", "to_members",
+        "to_services", "policies"}
+
+
+def test_exposure_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    exposure = data(capsys, "exposure", Q, "prod/Deployment/db")
+    assert set(exposure) == {"workloads", "notes"}
+    workload = exposure["workloads"][0]
+    assert set(workload) == {"workload", "namespace", "pods", "ingress", "egress"}
+    assert set(workload["ingress"]) == {"isolated", "lines"}
+    assert set(workload["ingress"]["lines"][0]) == {
+        "kind", "peer", "namespaces", "pods", "addresses", "except", "services", "port_names",
+        "ports", "existing", "rules", "via", "caveat"}
