@@ -269,3 +269,18 @@ def test_lab_down_stops_the_recorder_and_removes_its_log(app: Path) -> None:
     assert not any(os.path.exists(p) for p in (flow_log_path(lab.id), status_path(lab.id)))
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert lab.prefix not in netns
+
+
+def test_a_recorder_whose_lab_was_removed_otherwise_exits_and_removes_its_log(
+        app: Path) -> None:
+    with lab_up([app]) as lab:
+        deadline = time.monotonic() + 15
+        while not os.path.exists(flow_log_path(lab.id)):  # the recorder is running
+            assert time.monotonic() < deadline, "the recorder never opened its log"
+            time.sleep(0.1)
+        lab.down()  # as `lab down --all` does: the namespaces and state file only
+        deadline = time.monotonic() + 10
+        while running(lab.id) or os.path.exists(status_path(lab.id)):
+            assert time.monotonic() < deadline, "the recorder outlived its lab"
+            time.sleep(0.1)
+    assert not os.path.exists(flow_log_path(lab.id))
