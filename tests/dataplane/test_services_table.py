@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from ipaddress import ip_address
+from ipaddress import ip_address, ip_network
 
 from netwarden import load_cluster
 from netwarden.dataplane.services import (
@@ -135,3 +135,22 @@ def test_a_changed_backend_renames_only_its_frontends_chain() -> None:
                      (Backend("y", ip_address("10.0.0.2"), 81),))
     assert frontend_chain(a) == frontend_chain(a)
     assert frontend_chain(b) != frontend_chain(moved)
+
+
+def test_load_balancer_source_ranges_drop_other_clients_before_dnat() -> None:
+    front = Frontend("a/svc/b", TCP, ip_address("198.51.100.10"), 80,
+                     (Backend("a/b", ip_address("10.244.1.2"), 8080),),
+                     source_ranges=(ip_network("203.0.113.0/24"), ip_network("fd00::/64")))
+    table = render_services([front])
+    firewall = table.chain("firewall")
+    assert (firewall.type, firewall.hook, firewall.priority) == ("filter", "prerouting", -110)
+    assert [r.body for r in firewall.rules] == [
+        "ip daddr . meta l4proto . th dport @ranged4 ip daddr . meta l4proto . th dport . "
+        "ip saddr != @allowed4 drop"]
+    assert table.set("allowed4").elements == (  # type: ignore[attr-defined]
+        "198.51.100.10 . tcp . 80 . 203.0.113.0/24",)  # the IPv6 range is not its family
+
+
+def test_without_source_ranges_there_is_no_firewall() -> None:
+    table = render_services(cluster_frontends(CLUSTER, ON_N1))
+    assert "firewall" not in {c.name for c in table.chains}

@@ -9,7 +9,9 @@ with ``externalTrafficPolicy: Cluster``, source-NATs it to its own address).
 with ``Cluster`` ``far`` is reached and ``near`` is not; with ``Local`` node-1
 keeps the client's address and sends only to its own backend: ``near`` is
 reached, ``far`` is not (node-1 has none). The engine's answer entering by
-node-1 (``check_service(..., via_node="node-1")``) and the lab agree.
+node-1 (``check_service(..., via_node="node-1")``) and the lab agree; and a
+client outside ``loadBalancerSourceRanges`` is dropped before any of that, as
+kube-proxy does.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ pytestmark = pytest.mark.lab
 CLIENT = "203.0.113.7"
 
 
-def _balancer(name: str, app: str, policy: str, ip: str) -> str:
+def _balancer(name: str, app: str, policy: str, ip: str, ranges: str = "") -> str:
+    only = f"\n  loadBalancerSourceRanges: [{ranges}]" if ranges else ""
     return f"""
 ---
 apiVersion: v1
@@ -38,7 +41,7 @@ kind: Service
 metadata: {{name: {name}, namespace: default}}
 spec:
   type: LoadBalancer
-  externalTrafficPolicy: {policy}
+  externalTrafficPolicy: {policy}{only}
   selector: {{app: {app}}}
   ports: [{{port: 80, targetPort: http}}]
 status: {{loadBalancer: {{ingress: [{{ip: {ip}}}]}}}}
@@ -83,6 +86,8 @@ spec: {{ip: {CLIENT}, node: node-1}}
     _balancer("far-local", "far", "Local", "198.51.100.11"),
     _balancer("near-cluster", "near", "Cluster", "198.51.100.12"),
     _balancer("near-local", "near", "Local", "198.51.100.13"),
+    _balancer("near-ranged-in", "near", "Local", "198.51.100.14", "203.0.113.0/24"),
+    _balancer("near-ranged-out", "near", "Local", "198.51.100.15", "192.0.2.0/24"),
 ))
 
 
@@ -120,3 +125,22 @@ def test_engine_and_lab_agree_on_a_load_balancer_address(
     backend = "default/" + service.split("-")[0]
     assert got == (f"nw {backend}" if allowed else None), (
         f"engine says {answer.entries[0].summary!r}, lab got {got!r}")
+
+
+@pytest.mark.parametrize(("service", "address", "allowed"), [
+    ("near-ranged-in", "198.51.100.14", True),
+    ("near-ranged-out", "198.51.100.15", False),
+], ids=["client-in-range", "client-outside-range"])
+def test_load_balancer_source_ranges_admit_only_their_clients_in_the_lab_too(
+        lab: Lab, service: str, address: str, allowed: bool) -> None:
+    engine = Engine(cluster_of(lab))
+    svc = engine.cluster.service("default", service)
+    assert svc is not None
+    (answer,) = check_service(engine, CLIENT, svc, 80, via_node="node-1")
+    assert answer.allowed is allowed
+    if not allowed:
+        assert answer.problem is not None and "loadBalancerSourceRanges" in answer.problem
+    got = connect_greeting(lab, "client", address, 80)
+    if allowed and got is None:  # an allowed connection may be retried once
+        got = connect_greeting(lab, "client", address, 80)
+    assert got == ("nw default/near" if allowed else None)

@@ -5,6 +5,8 @@ with its backends on their own target ports) into ``table inet
 netwarden-services``, written like every table by a ``TableWriter`` (one
 atomic batch)::
 
+    firewall   (filter, prerouting -110)  loadBalancerSourceRanges: other clients dropped
+                                      (only when a frontend has ranges)
     prerouting (nat, priority -100)   ip daddr . meta l4proto . th dport vmap @front4
     output     (nat, priority -100)   the same, for connections the node itself opens
     fe-<digest>                       [log group G prefix "nw service"]  (``log_group``)
@@ -52,7 +54,7 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 
 from ..ir import Cluster
-from ..ir.endpoints import IPAddress
+from ..ir.endpoints import IPAddress, IPNetwork
 from ..ir.kube_services import FrontendKind, KubeService
 from ..ir.services import SCTP, TCP, UDP
 from .flowlog import SERVICE_PREFIX
@@ -105,6 +107,7 @@ class Frontend:
     port: int
     backends: tuple[Backend, ...]
     masquerade: bool = False
+    source_ranges: tuple[IPNetwork, ...] = ()  # loadBalancerSourceRanges; empty: every client
 
 
 def frontend_chain(front: Frontend) -> str:
@@ -198,7 +201,7 @@ def render_services(frontends: Iterable[Frontend], *, snat4: str | None = None,
         if masq and snat:
             post.append(Rule(f"meta nfproto ipv{version} meta mark & 0x{MASQUERADE_MARK:x} != 0 "
                              f"snat {field_} to {snat}", comment="externalTrafficPolicy Cluster"))
-    base = []
+    base = _firewall(order)
     if edge_interface:
         mark = f"0x{EDGE_MARK:x}"
         base.append(Chain("edge-return", (
@@ -213,7 +216,39 @@ def render_services(frontends: Iterable[Frontend], *, snat4: str | None = None,
     if output:
         base.append(Chain("output", tuple(lookups), "nat", "output", -100))
     base.append(Chain("postrouting", tuple(post), "nat", "postrouting", 100))
-    return Ruleset(SERVICES_TABLE, (*base, *chains), tuple(sets))
+    return Ruleset(SERVICES_TABLE, (*base, *chains), (*sets, *_firewall_sets(order)))
+
+
+def _ranged(frontends: Sequence[Frontend], version: int) -> list[Frontend]:
+    return [f for f in frontends if f.source_ranges and f.ip.version == version
+            and f.protocol in _PROTO_NAMES]
+
+
+def _firewall(frontends: Sequence[Frontend]) -> list[Chain]:
+    """``firewall`` (filter, prerouting -110, before DNAT): a connection to a frontend with
+    ``loadBalancerSourceRanges`` from elsewhere is dropped, as kube-proxy does; none
+    without such a frontend."""
+    rules = [Rule(f"{field_} daddr . meta l4proto . th dport @ranged{v} {field_} daddr . "
+                  f"meta l4proto . th dport . {field_} saddr != @allowed{v} drop",
+                  comment="loadBalancerSourceRanges")
+             for v, field_ in ((4, "ip"), (6, "ip6")) if _ranged(frontends, v)]
+    return [Chain("firewall", tuple(rules), "filter", "prerouting", -110)] if rules else []
+
+
+def _firewall_sets(frontends: Sequence[Frontend]) -> list[Set]:
+    out: list[Set] = []
+    for version, addr in ((4, "ipv4_addr"), (6, "ipv6_addr")):
+        ranged = _ranged(frontends, version)
+        if not ranged:
+            continue
+        keys = {f"{f.ip} . {_PROTO_NAMES[f.protocol]} . {f.port}" for f in ranged}
+        allowed = {f"{f.ip} . {_PROTO_NAMES[f.protocol]} . {f.port} . {net}"
+                   for f in ranged for net in f.source_ranges if net.version == version}
+        out.append(Set(f"ranged{version}", f"{addr} . inet_proto . inet_service",
+                       elements=tuple(sorted(keys))))
+        out.append(Set(f"allowed{version}", f"{addr} . inet_proto . inet_service . {addr}",
+                       elements=tuple(sorted(allowed)), flags=("interval",)))
+    return out
 
 
 def frontends_for(addresses: Sequence[str], protocol: int, port: int, service: str,
@@ -277,9 +312,10 @@ def external_frontends(cluster: Cluster, node_ips: Sequence[IPAddress],
             if f.kind == FrontendKind.CLUSTER_IP:
                 continue
             backends = _backends(cluster, svc, f.port_index, local if is_local else None)
+            ranges = svc.source_ranges if f.kind == FrontendKind.LOAD_BALANCER else ()
             for ip in (node_ips if f.ip is None else (f.ip,)):
                 out.append(Frontend(svc.key, f.protocol, ip, f.port, backends,
-                                    masquerade=not is_local))
+                                    masquerade=not is_local, source_ranges=ranges))
     return out
 
 
