@@ -68,3 +68,26 @@ def test_exposure_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(workload["ingress"]["lines"][0]) == {
         "kind", "peer", "namespaces", "pods", "addresses", "except", "services", "port_names",
         "ports", "existing", "rules", "via", "caveat"}
+
+
+def test_validate_of_valid_manifests(capsys: pytest.CaptureFixture[str]) -> None:
+    assert set(data(capsys, "validate", Q)) == {"valid", "namespaces", "endpoints", "policies",
+                                                "notes", "warnings"}
+
+
+def test_validate_of_invalid_manifests_lists_every_error_as_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # before, -o json printed nothing on stdout for invalid input: a CI job had no JSON to read
+    (tmp_path / "np.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: p, namespace: prod}\n"
+        "spec:\n  podSelecter: {}\n  ingress: [{ports: [{port: 70000}]}]\n")
+    code = main(["validate", str(tmp_path / "np.yaml"), "-o", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert json.loads(out) == {"valid": False, "errors": [
+        {"file": str(tmp_path / "np.yaml"), "line": 5, "field": "spec.podSelecter",
+         "message": "unknown field; did you mean podSelector?"},
+        {"file": str(tmp_path / "np.yaml"), "line": 6, "field": "spec.ingress[0].ports[0].port",
+         "message": "invalid port 70000: must be between 1 and 65535, inclusive"}]}
+    assert err.startswith(f"error: {tmp_path / 'np.yaml'}:5: spec.podSelecter: ")

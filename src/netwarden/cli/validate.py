@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._errors import InvalidManifests, NoManifests, ValidationError
 from ._common import EXIT_OK, add_command, add_format, add_inputs, console, dump, load_inputs
 
 
@@ -17,7 +18,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    cluster = load_inputs(args)  # raises InvalidManifests: main prints every error, exit 2
+    try:
+        cluster = load_inputs(args)  # raises InvalidManifests: main prints every error, exit 2
+    except NoManifests:
+        raise
+    except ValidationError as exc:
+        if args.format != "table":  # a program asked: the errors as data too, on stdout
+            print(dump({"valid": False, "errors": [_error_data(e) for e in _errors(exc)]},
+                       args.format))
+        raise
     summary = {
         "valid": True,
         "namespaces": len(cluster.all_namespaces),
@@ -35,3 +44,15 @@ def run(args: argparse.Namespace) -> int:
     for note in cluster.notes:
         out.print(f"  note: {note}", markup=False)
     return EXIT_OK
+
+
+def _errors(exc: ValidationError) -> tuple[ValidationError, ...]:
+    return exc.errors if isinstance(exc, InvalidManifests) else (exc,)
+
+
+def _error_data(error: ValidationError) -> dict[str, Any]:
+    """``{"file", "line", "field", "message"}``: ``file``/``line`` null when the error
+    has no place (an option), ``line`` null for a whole file."""
+    where = error.position
+    return {"file": where.file if where else None, "line": (where.line or None) if where else None,
+            "field": error.field or None, "message": error.message}
