@@ -67,3 +67,35 @@ def test_nft_yaml_holds_what_its_json_holds(capsys: pytest.CaptureFixture[str]) 
     code, as_yaml = run(capsys, "nft", QUICKSTART, "-o", "yaml")
     assert code == 0
     assert yaml.safe_load(as_yaml) == json.loads(as_json)
+
+
+FLOWS = str(Path(__file__).parent / "data" / "quickstart-flows.jsonl")
+TEXT_TO_FILE = {
+    "matrix": ["matrix", QUICKSTART],
+    "matrix --port": ["matrix", QUICKSTART, "--port", "5432"],
+    "matrix --services": ["matrix", QUICKSTART, "--services"],
+    "lint": ["lint", QUICKSTART],
+    "diff": ["diff", str(Path(QUICKSTART) / "cluster.yaml"), QUICKSTART],
+    "exposure": ["exposure", QUICKSTART],
+    "flows": ["flows", FLOWS],
+    "replay": ["replay", str(Path(QUICKSTART) / "cluster.yaml"), str(Path(QUICKSTART) / "policies"),
+               "--flows", FLOWS],
+}
+
+
+@pytest.mark.parametrize("argv", TEXT_TO_FILE.values(), ids=TEXT_TO_FILE.keys())
+def test_output_file_takes_the_text_output_too(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # before, -O was ignored unless a format was named: the table went to the terminal
+    code, printed = run(capsys, *argv)
+    assert run(capsys, *argv, "-O", str(tmp_path / "out.txt")) == (code, "")
+    assert (tmp_path / "out.txt").read_text() == printed
+
+
+def test_an_output_file_that_cannot_be_written_is_an_input_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing-dir" / "m.json"
+    code = main(["matrix", QUICKSTART, "-o", "json", "-O", str(target)])
+    assert code == 2
+    assert capsys.readouterr().err == (f"error: {target}: cannot write: No such file or "
+                                       "directory\n")

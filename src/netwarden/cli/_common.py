@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -256,9 +257,35 @@ def dump(data: Any, fmt: str, *, pretty: bool | None = None) -> str:
     raise ValueError(fmt)
 
 
+@contextlib.contextmanager
+def text_output(output: str | None) -> Iterator[None]:
+    """What a command prints for people (tables, text) goes to ``-O FILE`` when one is
+    given, without colour, as every other format does; standard output otherwise.
+
+    Everything written to ``sys.stdout`` inside goes there, so the consoles made by
+    ``console()`` inside write to the file too.
+    """
+    if not output or output == "-":
+        yield
+        return
+    with _opened(output) as fh, contextlib.redirect_stdout(fh):
+        yield
+
+
+@contextlib.contextmanager
+def _opened(output: str) -> Iterator[Any]:
+    """``output`` open for writing; a path that cannot be written is the user's input."""
+    try:
+        fh = open(output, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise ValidationError(None, "", f"{output}: cannot write: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
 def write(text: str, output: str | None = None) -> None:
     if output and output != "-":
-        with open(output, "w", encoding="utf-8") as fh:
+        with _opened(output) as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
     else:
         try:

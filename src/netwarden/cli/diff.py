@@ -17,6 +17,7 @@ from ._common import (
     console,
     dump,
     print_warnings,
+    text_output,
     write,
 )
 from .exposure import add_controller_option, controllers
@@ -82,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         write(report.to_csv(), args.output)
     else:
-        _text(report)
-        if changes is not None:
-            _exposure_text(changes)
+        with text_output(args.output):
+            _text(report)
+            if changes is not None:
+                _exposure_text(changes)
     gained = report.gained or (changes is not None and changes.gained)
     return EXIT_NEGATIVE if gained else EXIT_OK
 

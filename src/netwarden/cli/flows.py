@@ -29,6 +29,7 @@ from ._common import (
     dump,
     error_console,
     port_number,
+    text_output,
     write,
 )
 
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.format in ("json", "yaml"):
         write(dump([flow_json(f) for f in flows], args.format), args.output)
     else:
-        _table(flows, len(file.flows))
+        with text_output(args.output):
+            _table(flows, len(file.flows))
     return EXIT_OK
 
 

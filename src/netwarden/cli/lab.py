@@ -28,6 +28,7 @@ from ._common import (
     port_number,
     print_warnings,
     protocol_argument,
+    text_output,
     write,
 )
 from ._counted import counter_rule
@@ -295,7 +296,8 @@ def _report(obs: Any, fmt: str, output: str | None = None) -> int:
     elif fmt == "junit":
         write(observations_junit([obs]), output)
     else:
-        print_observation(obs)
+        with text_output(output):
+            print_observation(obs)
     return EXIT_NEGATIVE if obs.mismatches else EXIT_OK
 
 

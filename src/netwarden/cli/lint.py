@@ -18,6 +18,7 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    text_output,
     write,
 )
 
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "sarif":
         write(dump(findings_sarif(findings, VERSION), "json", pretty=True), args.output)
     else:
-        _table(findings)
+        with text_output(args.output):
+            _table(findings)
     return EXIT_NEGATIVE if failed else EXIT_OK
 
 

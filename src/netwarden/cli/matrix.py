@@ -24,6 +24,7 @@ from ._common import (
     dump,
     load_inputs,
     protocol_argument,
+    text_output,
     write,
 )
 from .exposure import add_controller_option, controllers
@@ -104,6 +105,12 @@ def run(args: argparse.Namespace) -> int:
             text = text.rstrip("\n") + "\n\n" + markdown(found)
         write(text, args.output)
         return EXIT_OK
+    with text_output(args.output):
+        _run_table(args, cluster, conn, single)
+    return EXIT_OK
+
+
+def _run_table(args: argparse.Namespace, cluster: Any, conn: Connectivity, single: bool) -> None:
     grouped = args.grouped or len(conn.endpoints) > TEXT_GROUP_THRESHOLD
     if single:
         data = port_matrix(conn, args.protocol, args.port, grouped=grouped)
@@ -116,7 +123,6 @@ def run(args: argparse.Namespace) -> int:
         out.print("\nExposure (peers the policies admit, existing or not):", highlight=False)
         for line in text_lines(exposure(cluster, controllers=controllers(args)), indent="  "):
             out.print(line, markup=False, highlight=False)
-    return EXIT_OK
 
 
 def _run_services(args: argparse.Namespace, conn: Connectivity) -> int:
@@ -131,6 +137,12 @@ def _run_services(args: argparse.Namespace, conn: Connectivity) -> int:
     if args.format != "table":
         raise ValidationError(None, "--format", f"matrix --services writes table, json, yaml, "
                               f"csv or md, not {args.format}")
+    with text_output(args.output):
+        _services_table(args, data)
+    return EXIT_OK
+
+
+def _services_table(args: argparse.Namespace, data: dict[str, Any]) -> None:
     names = data["nodes"]
     legend: dict[str, str] = {}
     what = (f"{data['protocol'] or 'every protocol'}" + (f" port {data['port']}"
@@ -156,7 +168,6 @@ def _run_services(args: argparse.Namespace, conn: Connectivity) -> int:
     out.print(table)
     for text, code in legend.items():
         out.print(f"  [yellow]{code}[/] = {text}", markup=True, highlight=False)
-    return EXIT_OK
 
 
 def _rows(data: dict[str, Any], grouped: bool) -> list[str]:

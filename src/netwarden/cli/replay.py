@@ -22,6 +22,7 @@ from ._common import (
     dump,
     error_console,
     print_warnings,
+    text_output,
     write,
 )
 from ._flow_files import add_flows_option, read_flows_args
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "md":
         write(report.to_markdown(), args.output)
     else:
-        _table(report)
+        with text_output(args.output):
+            _table(report)
     return EXIT_NEGATIVE if report.cut else EXIT_OK
 
 
