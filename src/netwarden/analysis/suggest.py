@@ -60,7 +60,7 @@ class Suggestion:
     """The manifests, the flows they were made from, and what the user must know."""
 
     manifests: tuple[dict[str, Any], ...]
-    used: tuple[Flow, ...]               # the connections they allow, one flow each
+    used: tuple[Flow, ...]               # the flows they allow (one a connection when counted)
     warnings: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()          # what was decided that the user should know
@@ -251,15 +251,16 @@ def suggestion(cluster: Cluster, flows: Iterable[Flow | FlowCount],
     notes = []
     for uid in sorted(builder.units):
         unit = builder.units[uid]
-        group = builder.groups.get(uid)
-        if group is not None:
-            notes.append(f"{group.namespace}: {len(group.pods)} bare pods labelled "
-                         f"{group.key}={group.value} are one workload (suggested-{unit.name}-*):"
-                         " each is allowed what any of them was seen doing")
+        written = len(manifests)
         for direction in ("ingress", "egress"):
             rules = _rules(getattr(unit, direction))
             if rules:
                 manifests.append(render.policy(unit, direction, rules))
+        group = builder.groups.get(uid)
+        if group is not None and len(manifests) > written:
+            notes.append(f"{group.namespace}: {len(group.pods)} bare pods labelled "
+                         f"{group.key}={group.value} are one workload (suggested-{unit.name}-*):"
+                         " each is allowed what any of them was seen doing")
     blocked = {u.namespace for u in builder.units.values() if not u.selection.labels}
     dns = builder.dns_peers
     for namespace in namespaces:
