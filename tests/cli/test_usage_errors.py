@@ -120,3 +120,21 @@ def test_manifest_paths_and_a_live_cluster_together_are_a_usage_error(
     assert code == 2 and out == ""
     assert err == (f"error: {option} reads a live cluster: give it or manifest paths, "
                    "not both\n")
+
+
+def test_a_mistyped_option_is_reported_by_its_command_with_the_options_meant(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # before, the top-level parser reported it: `usage: netwarden [-h] ... COMMAND ...`
+    code, _, err = run(capsys, "lint", SHOP, "--min-sev", "error")
+    assert code == 2
+    assert err.startswith("usage: netwarden lint ")
+    assert err.endswith("netwarden lint: error: unrecognized arguments: --min-sev error; "
+                        "did you mean --min-severity?\n")
+
+
+def test_a_lab_subcommand_reports_its_own_unknown_option(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "lab", "probe", "--prt", "80")
+    assert code == 2
+    assert err.startswith("usage: netwarden lab probe ")
+    assert "unrecognized arguments: --prt 80; did you mean --port" in err

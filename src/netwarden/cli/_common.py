@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -48,7 +49,17 @@ class Parser(argparse.ArgumentParser):
                 and protocol_number(protocol) not in PORT_PROTOCOLS):
             self.error(f"argument --port: {protocol} has no ports (--port is for "
                        "TCP, UDP, SCTP and UDPLite)")
+        if extras and self._subparsers is None:
+            # a command's own parser: its usage, and the option that was probably meant
+            # (left to the top-level parser, the message shows `netwarden COMMAND ...`)
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._did_you_mean(extras)}")
         return parsed, extras
+
+    def _did_you_mean(self, extras: list[str]) -> str:
+        options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        word = extras[0].split("=", 1)[0]
+        close = difflib.get_close_matches(word, options, n=2) if word.startswith("--") else []
+        return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def port_number(text: str) -> int:
