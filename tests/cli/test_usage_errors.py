@@ -138,3 +138,12 @@ def test_a_lab_subcommand_reports_its_own_unknown_option(
     assert code == 2
     assert err.startswith("usage: netwarden lab probe ")
     assert "unrecognized arguments: --prt 80; did you mean --port" in err
+
+
+def test_who_can_reach_a_service_refuses_exposure_rather_than_leaving_it_out(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "who-can-reach", str(EXAMPLES / "quickstart"),
+                         "staging/svc/backend", "--exposure")
+    assert code == 2 and out == ""
+    assert err.startswith("error: --exposure: staging/svc/backend is a Service; exposure is "
+                          "per workload: ask who-can-reach one of its backends")

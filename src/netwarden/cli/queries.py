@@ -137,6 +137,11 @@ def _run_service(conn: ExternalConnectivity, engine: Engine, args: argparse.Name
     if args.question != "who-can-reach":
         raise LookupFailed(f"{service.key} is a Service, which opens no connection of its "
                            "own: ask reachable-from one of its pods")
+    if args.exposure:  # was silently left out of the answer
+        raise LookupFailed(f"--exposure: {service.key} is a Service; exposure is per "
+                           "workload: ask who-can-reach one of its backends with --exposure, "
+                           "or netwarden exposure (which names the Services a line goes "
+                           "through)")
     answer = who_can_reach_service(conn, service, protocol, args.port)
     if args.format != "table":
         print(dump(answer.to_data(), args.format))
