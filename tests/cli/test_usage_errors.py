@@ -147,3 +147,12 @@ def test_who_can_reach_a_service_refuses_exposure_rather_than_leaving_it_out(
     assert code == 2 and out == ""
     assert err.startswith("error: --exposure: staging/svc/backend is a Service; exposure is "
                           "per workload: ask who-can-reach one of its backends")
+
+
+@pytest.mark.parametrize("option", ["--grouped", "--exposure"])
+def test_matrix_services_refuses_options_it_would_ignore(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "matrix", SHOP, "--services", option)
+    assert code == 2 and out == ""
+    assert err == (f"error: {option}: does not go with --services (rows and columns are "
+                   "Services there)\n")

@@ -81,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError(None, "--exposure", "goes with --format table, json, yaml or md, "
                               f"not {args.format}")
     if args.services:
+        ignored = [o for o, given in (("--grouped", args.grouped), ("--exposure", args.exposure))
+                   if given]
+        if ignored:  # they were silently left out of the Service matrix
+            raise ValidationError(None, ignored[0], "does not go with --services (rows and "
+                                  "columns are Services there)")
         return _run_services(args, conn)
     if isinstance(args.port, str):
         raise LookupFailed(f"--port {args.port}: a port name is a Service port's name "
