@@ -156,3 +156,9 @@ def test_matrix_services_refuses_options_it_would_ignore(
     assert code == 2 and out == ""
     assert err == (f"error: {option}: does not go with --services (rows and columns are "
                    "Services there)\n")
+
+
+def test_nft_nodes_without_node_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "nft", SHOP, "--nodes", "3")
+    assert code == 2 and out == ""
+    assert err.startswith("error: --nodes spreads pods over nodes for --node NODE")

@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from ..dataplane import RenderOptions, render_ruleset
     from ..lab.topology import plan
 
+    if args.nodes != 1 and not args.node:  # it would be silently ignored
+        raise LookupFailed("--nodes spreads pods over nodes for --node NODE; without "
+                           "--node every pod is local to the one node")
     cluster = load_inputs(args)
     topo = plan(cluster, (), args.nodes if args.node else 1, PLACEHOLDER_LAB)
     try:
