@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from netwarden import load_cluster
 from netwarden.analysis.exposure import Exposure, exposure
 from netwarden.analysis.exposure_ingress import ControllerRule, parse_controller
 from netwarden.analysis.exposure_text import markdown, text_lines
@@ -221,3 +222,11 @@ def test_a_bad_controller_option_says_what_is_wrong(text: str, message: str) -> 
     with pytest.raises(ValueError) as info:
         parse_controller(text)
     assert str(info.value) == message
+
+
+def test_the_ingress_shop_example_reads_as_its_readme_says() -> None:
+    found = exposure(load_cluster(["examples/ingress-shop"]))
+    assert _ingress_lines(found, "shop/Deployment/web") == [
+        (f"{WEB_LINE} via ingress-nginx/Deployment/ingress-nginx-controller : TCP 8080",
+         ("ingress-nginx/Deployment/ingress-nginx-controller",), None)]
+    assert _ingress_lines(found, "shop/Deployment/api") == []
