@@ -43,13 +43,15 @@ class Parser(argparse.ArgumentParser):
         """Also: a ``--port`` given with a protocol that has no ports (``--protocol ICMP
         --port 80``) is a usage error, in every command that has both options."""
         parsed, extras = super().parse_known_args(args, namespace)
+        if self._subparsers is not None:  # a command's own parser checks its options
+            return parsed, extras
         port, protocol = getattr(parsed, "port", None), getattr(parsed, "protocol", None)
         if (isinstance(port, int) and isinstance(protocol, str)
                 and port != self.get_default("port")
                 and protocol_number(protocol) not in PORT_PROTOCOLS):
             self.error(f"argument --port: {protocol} has no ports (--port is for "
                        "TCP, UDP, SCTP and UDPLite)")
-        if extras and self._subparsers is None:
+        if extras:
             # a command's own parser: its usage, and the option that was probably meant
             # (left to the top-level parser, the message shows `netwarden COMMAND ...`)
             self.error(f"unrecognized arguments: {' '.join(extras)}{self._did_you_mean(extras)}")

@@ -7,13 +7,14 @@ current lab (``--lab ID``, else ``$NETWARDEN_LAB``, else the newest one).
 from __future__ import annotations
 
 import argparse
+import difflib
 import subprocess
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from .._errors import LabError
+from .._errors import LabError, LookupFailed
 from ._common import (
     EXIT_ENV,
     EXIT_NEGATIVE,
@@ -254,11 +255,27 @@ def _exec(args: argparse.Namespace) -> int:
         error_console().print("error: give a command after --")
         return 2
     lab = _lab(args)
-    netns = lab.netns(args.pod)
+    netns = lab.netns(endpoint_key(lab, args.pod))
     try:
         return subprocess.run(["ip", "netns", "exec", netns, *argv], check=False).returncode
     except FileNotFoundError:
         raise LabError("ip (iproute2) is not on PATH") from None
+
+
+def endpoint_key(lab: Any, name: str) -> str:
+    """The lab's key for a pod named as every command names one (``ns/pod``,
+    ``ns/Kind/workload``, a pod name in ``default``); a mistyped one gets a did-you-mean."""
+    keys = lab.topology.by_key
+    parts = name.split("/")
+    forms = [name, *([f"{parts[0]}/{parts[2]}"] if len(parts) == 3 else []),
+             *([f"default/{name}"] if len(parts) == 1 else [])]
+    for form in forms:
+        if form in keys:
+            return form
+    close = ([k for k in keys if k.rsplit("/", 1)[-1] == parts[-1]]
+             or difflib.get_close_matches(forms[-1], list(keys), n=1))
+    raise LookupFailed(f"no pod or endpoint named {name!r} in lab {lab.id}"
+                       + (f"; did you mean {close[0]}?" if close else ""))
 
 
 def _observe(lab: Any, cluster: Any, args: argparse.Namespace) -> Any:
