@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.cli import main
+from netwarden.cli import build_parser, main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHOP = str(EXAMPLES / "shop-twelve")
@@ -162,3 +162,9 @@ def test_nft_nodes_without_node_is_refused(capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(capsys, "nft", SHOP, "--nodes", "3")
     assert code == 2 and out == ""
     assert err.startswith("error: --nodes spreads pods over nodes for --node NODE")
+
+
+def test_a_protocol_without_ports_is_fine_where_port_has_a_default() -> None:
+    # lab probe's --port defaults to 80: --protocol ICMP alone asks for ping, no port
+    args = build_parser().parse_args(["lab", "probe", "--protocol", "icmp"])
+    assert args.protocol == "ICMP"
