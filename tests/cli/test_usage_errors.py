@@ -168,3 +168,16 @@ def test_a_protocol_without_ports_is_fine_where_port_has_a_default() -> None:
     # lab probe's --port defaults to 80: --protocol ICMP alone asks for ping, no port
     args = build_parser().parse_args(["lab", "probe", "--protocol", "icmp"])
     assert args.protocol == "ICMP"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--source", "foo"], "argument --source: invalid source 'foo': dir:PATH or kubernetes"),
+    (["--source", "dir:x", "--log-level", "loud"], "argument --log-level: invalid choice: "
+     "'loud'"),
+], ids=["source", "log-level"])
+def test_agent_options_are_checked_before_it_starts(
+        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # --log-level loud was an internal error; --source foo failed only after other checks
+    code, _, err = run(capsys, "agent", "--node", "n1", "--lab", "nolab", *argv)
+    assert code == 2
+    assert message in err

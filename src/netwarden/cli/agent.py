@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
         description="Watch a directory or the Kubernetes API and keep this node's nft table "
         "equal to the policies; rules stay in the kernel when the agent stops.",
     )
-    parser.add_argument("--source", required=True,
+    parser.add_argument("--source", required=True, type=_source,
                         help="dir:PATH (manifests, re-read on change) or kubernetes")
     parser.add_argument("--node", default=os.environ.get("NODE_NAME"),
                         help="node whose pods to enforce (default: $NODE_NAME)")
@@ -50,9 +50,17 @@ def register(sub: Any) -> None:
                         help="flow records a second kept in a burst; the rest are counted "
                         "and logged, never withheld from traffic (default 200)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--log-level", default="info", type=str.lower,
+                        choices=("debug", "info", "warning", "error"))
     add_strictness(parser)  # for dir: sources; a live cluster is always read leniently
     parser.set_defaults(func=run)
+
+
+def _source(text: str) -> str:
+    """``--source`` checked before anything is touched (exit 2, not a late failure)."""
+    if text in ("kubernetes", "kube") or (text.startswith("dir:") and len(text) > 4):
+        return text
+    raise argparse.ArgumentTypeError(f"invalid source {text!r}: dir:PATH or kubernetes")
 
 
 def run(args: argparse.Namespace) -> int:
