@@ -57,14 +57,23 @@ class LabelIndex:
                 by_label[pair].append(i)
         self._by_label = dict(by_label)
         self._by_ns = dict(by_ns)
+        self._found: dict[tuple[Selector | None, Scope | None], list[int] | None] = {}
 
     def candidates(self, selector: Selector | None, scope: Scope | None,
                    ns_labels: Callable[[str], Labels]) -> list[int] | None:
         """Positions (ascending) of the items that may match; None when any item may.
 
         ``selector`` is tested on an item's labels, ``scope`` on its namespace, as
-        ``EntityMatch.selects`` and ``Policy.applies_to`` do.
+        ``EntityMatch.selects`` and ``Policy.applies_to`` do. Answers are kept:
+        the caller must not change the list.
         """
+        key = (selector, scope)
+        if key not in self._found:
+            self._found[key] = self._candidates(selector, scope, ns_labels)
+        return self._found[key]
+
+    def _candidates(self, selector: Selector | None, scope: Scope | None,
+                    ns_labels: Callable[[str], Labels]) -> list[int] | None:
         best: list[int] | None = None
         for pair in required_labels(selector):
             found = self._by_label.get(pair, [])

@@ -110,6 +110,8 @@ class Connectivity:
         self._skipped: frozenset[int] = frozenset()
         self._touched: dict[Direction, frozenset[int]] = {}
         self._owners: dict[int, list[tuple[int, Direction]]] | None = None
+        self._removed: int | None = None   # the rule a variant removed from its base
+        self._programs: dict[tuple[int, Direction, str | None], _Program | None] = {}
         self._root_policies: tuple[Policy, ...] = cluster.policies
         # Host endpoints make node placement matter: pods on different nodes
         # cross the nodes' interfaces, where applyOnForward policies apply.
@@ -140,6 +142,7 @@ class Connectivity:
         variant._sides = {}
         variant._base = self
         variant._skipped = self._skipped | {id(rule)}
+        variant._removed = id(rule)
         return variant
 
     def _rule_owners(self) -> dict[int, list[tuple[int, Direction]]]:
@@ -303,32 +306,76 @@ class Connectivity:
     def _evaluate(
         self, local: EndpointClass, direction: Direction, via: Endpoint | None = None
     ) -> SideMap | None:
-        layers = self.index.layers(via or local.rep, direction, forwarded=via is not None)
-        if not layers:
+        program = self._program(local, direction, via)
+        if program is None:
             return None
-        ingress = direction is Direction.INGRESS
-        ns_labels = self.cluster.ns_labels
-        state = _State(self._everyone())
+        if self._base is not None and self._removed is not None:
+            # Only the peers the removed rule matched can end differently: walk for
+            # them alone and patch the side of the map this variant was made from.
+            masks = [mask for steps, _ in program for rid, _, mask, _ in steps
+                     if rid == self._removed]
+            base = self._base.side(local.index, direction, via)
+            if not masks or base is None:
+                return base
+            if all(mask is not None for mask in masks):
+                peers = frozenset().union(*(m for m in masks if m is not None))
+                return _patched(base, self._run(program, peers).values(), len(self.classes))
+        return self._run(program, self._everyone()).result()
+
+    def _run(self, program: _Program, peers: frozenset[int]) -> _State:
+        """The ordered walk of ``_evaluate`` for ``peers``, skipping removed rules."""
+        state = _State(peers)
         skipped = self._skipped
-        for tier, policies in layers:
-            for policy in policies:
-                for rule in policy.rules(direction):
-                    if rule.action is Action.LOG or (skipped and id(rule) in skipped):
-                        continue
-                    if not rule.matches_local(direction, local.peer, ns_labels):
-                        continue
-                    mask = self._mask(rule, direction)
-                    if ingress or not rule.depends_on_named_ports:
-                        state.apply(rule.action, mask, rule.services(local.rep) if ingress
-                                    else rule.services(None))
-                    else:
-                        by_services: dict[ServiceSet, set[int]] = defaultdict(set)
-                        for peer in mask if mask is not None else range(len(self.classes)):
-                            by_services[rule.services(self.classes[peer].rep)].add(peer)
-                        for services, peers in by_services.items():
-                            state.apply(rule.action, frozenset(peers), services)
-            state.end_tier(pass_through=tier.default_action is Action.PASS)
-        return state.result()
+        some = len(peers) < len(self.classes)
+        for steps, pass_through in program:
+            for rid, action, mask, services in steps:
+                if (skipped and rid in skipped) or (
+                        some and mask is not None and peers.isdisjoint(mask)):
+                    continue   # removed, or a rule none of these peers meets: no change
+                state.apply(action, mask, services)
+            state.end_tier(pass_through)
+        return state
+
+    def _program(self, local: EndpointClass, direction: Direction,
+                 via: Endpoint | None) -> _Program | None:
+        """One side's walk, prepared: per tier the steps (rule id, action, peer mask,
+        services) of the rules that match the local class, and whether the tier
+        passes on at its end; None when no tier takes part (not isolated).
+
+        Shared with the variants: a removed rule is skipped by its id.
+        """
+        key = (local.index, direction, via.key if via is not None else None)
+        if key in self._programs:
+            return self._programs[key]
+        layers = self.index.layers(via or local.rep, direction, forwarded=via is not None)
+        program: _Program | None = None
+        if layers:
+            ingress = direction is Direction.INGRESS
+            ns_labels = self.cluster.ns_labels
+            tiers = []
+            for tier, policies in layers:
+                steps: list[_Step] = []
+                for policy in policies:
+                    for rule in policy.rules(direction):
+                        if rule.action is Action.LOG:
+                            continue
+                        if not rule.matches_local(direction, local.peer, ns_labels):
+                            continue
+                        mask = self._mask(rule, direction)
+                        if ingress or not rule.depends_on_named_ports:
+                            steps.append((id(rule), rule.action, mask,
+                                          rule.services(local.rep) if ingress
+                                          else rule.services(None)))
+                        else:
+                            by_services: dict[ServiceSet, set[int]] = defaultdict(set)
+                            for peer in mask if mask is not None else range(len(self.classes)):
+                                by_services[rule.services(self.classes[peer].rep)].add(peer)
+                            steps.extend((id(rule), rule.action, frozenset(peers), services)
+                                         for services, peers in by_services.items())
+                tiers.append((tuple(steps), tier.default_action is Action.PASS))
+            program = tuple(tiers)
+        self._programs[key] = program
+        return program
 
     def _everyone(self) -> frozenset[int]:
         if self._all is None or len(self._all) != len(self.classes):
@@ -413,6 +460,10 @@ def _without(policy: Policy, rule: Rule) -> Policy:
     return policy
 
 
+_Step = tuple[int, Action, frozenset[int] | None, ServiceSet]
+_Program = tuple[tuple[tuple[_Step, ...], bool], ...]
+
+
 def _side_key(side: SideMap | None) -> object:
     return None if side is None else (side.default, frozenset(side.buckets))
 
@@ -455,6 +506,11 @@ class _State:
             out.setdefault(state, []).append(peers)
         self.buckets = _merged(out)
 
+    def values(self) -> dict[int, ServiceSet]:
+        """What each peer ends with."""
+        return {p: allowed | undecided
+                for (undecided, allowed, _), peers in self.buckets.items() for p in peers}
+
     def result(self) -> SideMap:
         values: dict[ServiceSet, set[int]] = {}
         for (undecided, allowed, _), peers in self.buckets.items():
@@ -463,6 +519,29 @@ class _State:
         buckets = tuple((v, frozenset(peers)) for v, peers in values.items() if v != default)
         per = {p: v for v, peers in buckets for p in peers}
         return SideMap(default, per, buckets)
+
+
+def _patched(side: SideMap, values: Mapping[int, ServiceSet], n: int) -> SideMap:
+    """``side`` with the peers of ``values`` changed: equal by ``get`` to a fresh walk.
+
+    The default stays while it is still the most common value (a fresh walk could
+    break a tie between equally common values the other way; lookups are alike).
+    """
+    per = dict(side.per)
+    for peer, value in values.items():
+        if value == side.default:
+            per.pop(peer, None)
+        else:
+            per[peer] = value
+    groups: dict[ServiceSet, set[int]] = defaultdict(set)
+    for peer, value in per.items():
+        groups[value].add(peer)
+    if any(len(peers) > n - len(per) for peers in groups.values()):
+        groups[side.default] = set(range(n)) - set(per)
+        default = max(groups, key=lambda v: len(groups[v]))
+        buckets = tuple((v, frozenset(peers)) for v, peers in groups.items() if v != default)
+        return SideMap(default, {p: v for v, peers in buckets for p in peers}, buckets)
+    return SideMap(side.default, per, tuple((v, frozenset(peers)) for v, peers in groups.items()))
 
 
 def _merged(
