@@ -108,12 +108,15 @@ def test_without_controller_pods_the_line_holds_if_the_controller_is_admitted(
         load: Any) -> None:
     docs = [d for d in _shop() if d["metadata"]["name"] != "ingress-nginx-controller"]
     found = exposure(load(*docs, API_FROM_WEB))
-    caveat = ("holds if policies admit the Ingress controller's pods on these ports: the "
-              "input has no pod in namespace ingress-nginx, nginx-ingress, traefik, "
-              "haproxy-controller, kong, projectcontour; name them with "
-              "--ingress-controller NS/SELECTOR")
-    assert _ingress_lines(found, "shop/web") == [(f"{WEB_LINE} : TCP 8080", (), caveat)]
-    assert _ingress_lines(found, "shop/api") == [(f"{WEB_LINE} : TCP 9090", (), caveat)]
+    missing = ("the input has no pod in namespace ingress-nginx, nginx-ingress, traefik, "
+               "haproxy-controller, kong, projectcontour; name them with "
+               "--ingress-controller NS/SELECTOR")
+    isolated = f"holds if policies admit the Ingress controller's pods on these ports: {missing}"
+    # web: no policy selects it for ingress, so only the controller's own egress matters
+    open_ = ("holds if the Ingress controller's own egress policies let it connect (no policy "
+             f"isolates this backend for ingress): {missing}")
+    assert _ingress_lines(found, "shop/web") == [(f"{WEB_LINE} : TCP 8080", (), open_)]
+    assert _ingress_lines(found, "shop/api") == [(f"{WEB_LINE} : TCP 9090", (), isolated)]
     assert found.notes[0] == (
         "Ingress controller pods, by the namespaces common controllers install into (no "
         "--ingress-controller given): ingress-nginx, nginx-ingress, traefik, "
@@ -184,7 +187,7 @@ def test_a_udp_service_port_is_not_followed(load: Any) -> None:
 
 def test_every_output_shows_the_caveat(load: Any) -> None:
     docs = [d for d in _shop() if d["metadata"]["name"] != "ingress-nginx-controller"]
-    found = exposure(load(*docs), ["shop/Deployment/web", "shop/web"])
+    found = exposure(load(*docs, _web_from("ingress-nginx")), ["shop/web"])
     assert "        caveat: holds if policies admit the Ingress controller's pods on these " \
            "ports: the input has no pod in namespace ingress-nginx, nginx-ingress, traefik, " \
            "haproxy-controller, kong, projectcontour; name them with --ingress-controller " \

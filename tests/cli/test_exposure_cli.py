@@ -220,7 +220,8 @@ def test_diff_exposure_gains_the_line_an_ingress_adds(capsys: Any, tmp_path: Pat
     code, out = run(capsys, "diff", a, b, "--exposure", "-o", "json")
     (change,) = json.loads(out)["exposure"]["gained"]
     assert change["via"] == "shop/ingress/shop"
-    assert change["caveat"].startswith("holds if policies admit the Ingress controller's pods")
+    assert change["caveat"].startswith("holds if the Ingress controller's own egress policies "
+                                       "let it connect")
 
 
 def test_exposure_names_the_controller_rule_it_used(capsys: Any, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..engine import Engine
-from ..ir import Endpoint, EndpointKind, KubeService, Selector, ServiceSet
+from ..ir import Direction, Endpoint, EndpointKind, KubeService, PolicyIndex, Selector, ServiceSet
 from ..ir import selector as sel
 from ..ir.ingresses import IngressRoute, KubeIngress
 from ..ir.services import TCP, protocol_name
@@ -158,6 +158,7 @@ def ingress_lines(engine: Engine, rules: Sequence[ControllerRule] | None = None
     chosen = tuple(rules) if rules is not None else tuple(
         ControllerRule(ns) for ns in CONVENTIONAL_NAMESPACES)
     controllers = controller_pods(cluster.pods, chosen)
+    policies = PolicyIndex(cluster)
     notes = [_rule_note(given, chosen, controllers)]
     out: dict[str, list[IngressLine]] = {}
     verdicts: dict[tuple[str, str, int], bool] = {}
@@ -187,9 +188,10 @@ def ingress_lines(engine: Engine, rules: Sequence[ControllerRule] | None = None
                                  "exposure through it")
                     continue
                 names = tuple(sorted({_workload(c) for c in admitted}))
+                open_ = not controllers and not policies.layers(pod, Direction.INGRESS)
                 line = by_key.setdefault((pod.key, names, tuple(c.key for c in denied)),
                                          IngressLine(ingress, names, caveat=_caveat(
-                                             controllers, denied, chosen, given)))
+                                             controllers, denied, chosen, given, open_)))
                 line.services = line.services | ServiceSet.ports(TCP, [(port, port)])
                 line.rules += (f"{ingress.key} {route.field_path}: {route} → {pod.key} TCP "
                                f"{port}",)
@@ -208,11 +210,15 @@ def _rule_note(given: bool, rules: Sequence[ControllerRule],
 
 
 def _caveat(controllers: Sequence[Endpoint], denied: Sequence[Endpoint],
-            rules: Sequence[ControllerRule], given: bool) -> str | None:
+            rules: Sequence[ControllerRule], given: bool, open_: bool = False) -> str | None:
+    """What the line rests on; ``open_``: no policy isolates the backend for ingress."""
     if not controllers:
         where = (f"no pod that --ingress-controller names ({'; '.join(r.text for r in rules)})"
                  if given else "no pod in namespace " + ", ".join(CONVENTIONAL_NAMESPACES)
                  + "; name them with --ingress-controller NS/SELECTOR")
+        if open_:
+            return ("holds if the Ingress controller's own egress policies let it connect "
+                    "(no policy isolates this backend for ingress): the input has " + where)
         return ("holds if policies admit the Ingress controller's pods on these ports: the "
                 f"input has {where}")
     if denied:
