@@ -99,3 +99,11 @@ def test_an_output_file_that_cannot_be_written_is_an_input_error(
     assert code == 2
     assert capsys.readouterr().err == (f"error: {target}: cannot write: No such file or "
                                        "directory\n")
+
+
+def test_validate_counts_in_good_english(capsys: pytest.CaptureFixture[str]) -> None:
+    seed = Path(QUICKSTART).parent / "seed-prod-dev"
+    code, out = run(capsys, "validate", str(seed / "cluster.yaml"),
+                    str(seed / "policies" / "03-default-deny-ingress.yaml"))
+    assert code == 0
+    assert out == "valid: 1 policy, 5 endpoints, 2 namespaces\n"  # was "1 policies"

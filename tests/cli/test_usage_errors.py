@@ -181,3 +181,4 @@ def test_agent_options_are_checked_before_it_starts(
     code, _, err = run(capsys, "agent", "--node", "n1", "--lab", "nolab", *argv)
     assert code == 2
     assert message in err
+

@@ -121,6 +121,17 @@ def discard_rest(stream: Any) -> None:
     os.close(devnull)
 
 
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, in the plural unless the count is one.
+
+    >>> plural(1, "policy"), plural(2, "policy"), plural(0, "namespace")
+    ('1 policy', '2 policies', '0 namespaces')
+    """
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
 def console(file: Any = None) -> Console:
     """Colour only on a TTY (rich checks), never when NO_COLOR is set."""
     stream = file or sys.stdout

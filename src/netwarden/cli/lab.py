@@ -26,6 +26,7 @@ from ._common import (
     console,
     dump,
     error_console,
+    plural,
     port_number,
     print_warnings,
     protocol_argument,
@@ -370,7 +371,7 @@ def _apply(args: argparse.Namespace) -> int:
     if args.no_revoke:
         out.print("established connections kept (--no-revoke)")
     else:
-        out.print(f"revoked {len(report.revoked)} connection(s) the new policies deny")
+        out.print(f"revoked {plural(len(report.revoked), 'connection')} the new policies deny")
         for node, e in report.revoked:
             port = f":{e.dport}" if e.dport is not None else ""
             out.print(f"  {node}: {e.proto_name} {e.src} -> {e.dst}{port}")

@@ -23,6 +23,7 @@ from ._common import (
     console,
     dump,
     load_inputs,
+    plural,
     protocol_argument,
 )
 from .exposure import add_controller_option, controllers
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     out = console()
     what = f"{answer.protocol or 'any protocol'}" + (f"/{answer.port}" if answer.port else "")
     arrow = "→" if args.question == "reachable-from" else "←"
-    out.print(f"[bold]{answer.subject}[/] {arrow} {what}: {len(answer.peers)} peer group(s)")
+    out.print(f"[bold]{answer.subject}[/] {arrow} {what}: "
+              f"{plural(len(answer.peers), 'peer group')}")
     table = Table(box=None, padding=(0, 1))
     with_services = any(m in backs for p in answer.peers for m in p.members)
     for column in ("peer", "pods", "ports", *(("backs",) if with_services else ())):
@@ -148,7 +150,7 @@ def _run_service(conn: ExternalConnectivity, engine: Engine, args: argparse.Name
         return EXIT_OK
     out = console()
     what = (answer.protocol or "any protocol") + (f"/{answer.port}" if answer.port else "")
-    out.print(f"[bold]{answer.subject}[/] ← {what}: {len(answer.peers)} peer group(s)")
+    out.print(f"[bold]{answer.subject}[/] ← {what}: {plural(len(answer.peers), 'peer group')}")
     for note in answer.notes:
         out.print(f"  • {note}", markup=False)
     table = Table(box=None, padding=(0, 1))

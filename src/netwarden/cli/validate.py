@@ -6,7 +6,16 @@ import argparse
 from typing import Any
 
 from .._errors import InvalidManifests, NoManifests, ValidationError
-from ._common import EXIT_OK, add_command, add_format, add_inputs, console, dump, load_inputs
+from ._common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    add_inputs,
+    console,
+    dump,
+    load_inputs,
+    plural,
+)
 
 
 def register(sub: Any) -> None:
@@ -39,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
         print(dump(summary, args.format))
         return EXIT_OK
     out = console()
-    out.print(f"[green]valid[/]: {summary['policies']} policies, {summary['endpoints']} "
-              f"endpoints, {summary['namespaces']} namespaces")
+    out.print(f"[green]valid[/]: {plural(len(cluster.policies), 'policy')}, "
+              f"{plural(len(cluster.endpoints), 'endpoint')}, "
+              f"{plural(len(cluster.all_namespaces), 'namespace')}")
     for note in cluster.notes:
         out.print(f"  note: {note}", markup=False)
     return EXIT_OK
