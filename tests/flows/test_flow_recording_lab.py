@@ -284,3 +284,50 @@ def test_a_recorder_whose_lab_was_removed_otherwise_exits_and_removes_its_log(
             assert time.monotonic() < deadline, "the recorder outlived its lab"
             time.sleep(0.1)
     assert not os.path.exists(flow_log_path(lab.id))
+
+
+ACROSS = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {nodeName: node-1, containers: [{name: c, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {nodeName: node-2, containers: [{name: c, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {nodeName: node-2, containers: [{name: c, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {selector: {app: db}, ports: [{port: 80}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+"""
+
+
+def test_a_connection_between_nodes_is_one_record_with_the_verdict_of_the_node_that_decided(
+        tmp_path: Path) -> None:
+    path = tmp_path / "across.yaml"
+    path.write_text(ACROSS)
+    with lab_up([path], nodes=2, dns=False) as lab:
+        assert not tcp(lab, "shop/web", cluster_ip(lab, "db"), 80)
+        assert tcp(lab, "shop/web", ip_of(lab, "shop/api"), 80, tries=2)
+        [allowed] = flows_of(lab, "shop/web", "shop/api")
+        time.sleep(1.0)  # a second record of either would be written by now
+        flows = list(iter_flows(recorded(lab.id), "recorded"))
+    [denied] = _between(flows, "shop/web", "shop/db")
+    assert (denied.verdict, denied.service) == (FlowVerdict.DENIED,
+                                                FlowService("shop", "db", 80))
+    assert allowed.verdict is FlowVerdict.ALLOWED
+    assert len(_between(flows, "shop/web", "shop/api")) == 1

@@ -8,7 +8,8 @@ an accepted and a dropped connection name the Service the client addressed
 (``dataplane.flowlog``: the kernel's conntrack entry where it attaches one,
 else the kube-proxy message), and writes one record per connection
 (``analysis.flows``), judged under the policies in force: it re-reads them
-whenever ``lab up``/``lab apply`` store new ones (``manifests_stamp``).
+whenever ``lab up``/``lab apply`` store new ones (``manifests_stamp``). A
+connection between nodes is logged by both; it is one record (``Crossing``).
 
 NFLOG keeps nothing for a group nobody listens to, so ``lab up`` starts a
 recorder with the lab (``recorder``); it writes the bounded log
@@ -23,12 +24,14 @@ import json
 import os
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from ..analysis.flows.observed import FlowJoiner
 from ..analysis.flows.record import Flow
 from ..dataplane.conntrack import Conntrack
-from ..dataplane.flowlog import FlowLogReader, Repeats, with_listed_originals
+from ..dataplane.flowlog import FlowLogReader, NewConnection, Repeats, with_listed_originals
 from ..ir import Cluster
 from ..netns import inside
 from . import Lab
@@ -36,9 +39,11 @@ from .enforcement import FLOW_LOG_GROUP
 from .manifests import current_cluster, manifests_stamp
 from .topology import STATE_DIR
 
-__all__ = ["flow_log_path", "follow", "record", "recorded", "recorder_status", "status_path"]
+__all__ = ["Crossing", "flow_log_path", "follow", "record", "recorded", "recorder_status",
+           "status_path"]
 
 POLL_SECONDS = 0.2  # how long a read waits for a message before checking ``stop``
+HOLD_SECONDS = 0.5  # how long an event waits for another node's event of its connection
 
 
 def flow_log_path(lab_id: str) -> str:
@@ -109,6 +114,50 @@ def follow(lab_id: str, stop: threading.Event) -> Iterator[bytes]:
             stream.close()
 
 
+class Crossing:
+    """One event per connection, however many nodes logged it.
+
+    A connection between pods of two nodes crosses both tables: the client's
+    node accepts it (its egress side) and logs the accept, the server's node
+    then accepts or drops it (its ingress side). Each event is held ``hold``
+    seconds for the other node's; a connection's events merge into one whose
+    verdict is the drop when a node dropped it (else the accept), with the
+    addressed destination (the Service) of whichever node saw it, the client's.
+
+    >>> one = Crossing(hold=0.5)
+    >>> sent = NewConnection(0.0, 4, 6, "10.244.1.2", "10.244.2.2", 40000, 80, "10.96.0.9", 80,
+    ...                      "nw accept")
+    >>> one.add(sent, now=0.0)
+    >>> one.add(replace(sent, original_dst=None, original_dport=None,
+    ...                 prefix="nw shop/db ingress end of tier default"), now=0.1)
+    >>> one.due(now=0.2), [(e.prefix, e.original_dst) for e in one.due(now=0.6)]
+    ([], [('nw shop/db ingress end of tier default', '10.96.0.9')])
+    """
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+        self._held: dict[tuple[object, ...], tuple[NewConnection, float]] = {}
+
+    def add(self, event: NewConnection, now: float) -> None:
+        key = (event.family, event.protocol, event.src, event.sport, event.dst, event.dport)
+        held = self._held.get(key)
+        if held is None:
+            self._held[key] = (event, now + self.hold)
+            return
+        first, due = held
+        merged = event if event.denied and not first.denied else first
+        if merged.original_dst is None:
+            other = first if merged is event else event
+            merged = replace(merged, original_dst=other.original_dst,
+                             original_dport=other.original_dport)
+        self._held[key] = (replace(merged, time=min(first.time, event.time)), due)
+
+    def due(self, now: float) -> list[NewConnection]:
+        """The events held long enough, oldest first (removed)."""
+        ready = [k for k, (_, due) in self._held.items() if due <= now]
+        return [self._held.pop(k)[0] for k in ready]
+
+
 def _joiner(cluster: Cluster) -> FlowJoiner:
     return FlowJoiner(cluster, cluster.staged)  # staged policies: a verdict, never a drop
 
@@ -138,6 +187,7 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
         joiner = _joiner(cluster_of() if cluster_of is not None else current_cluster(lab.id))
         tools = {node: Conntrack(lab.node_netns(node)) for node in readers}
         count, repeats = 0, Repeats()
+        crossing = Crossing(HOLD_SECONDS if len(readers) > 1 else 0.0)
         by_fd = {r.fileno(): (node, r) for node, r in readers.items()}
         while not stop.is_set():
             ready_fds, _, _ = select.select(list(by_fd), [], [], POLL_SECONDS)
@@ -147,10 +197,15 @@ def record(lab: Lab, sink: Callable[[Flow], object], stop: threading.Event,
                 node, reader = by_fd[fd]
                 events = [e for e in reader.read() if not repeats.repeat(e)]
                 for event in with_listed_originals(events, tools[node]):
-                    sink(joiner.flow(event))
-                    count += 1
+                    crossing.add(event, time.monotonic())
+            for event in crossing.due(time.monotonic()):
+                sink(joiner.flow(event))
+                count += 1
             if stats is not None:
                 stats["overruns"] = sum(r.overruns for r in readers.values())
+        for event in crossing.due(float("inf")):
+            sink(joiner.flow(event))
+            count += 1
         return count
     finally:
         for reader in readers.values():
