@@ -410,13 +410,14 @@ def _flows(args: argparse.Namespace) -> int:
     lab = _lab(args)
     status = recorder_status(lab.id)
     if status is None:
-        raise LabError(f"lab {lab.id} records no flows (made without `lab up`, or with "
-                       "record_flows=False)")
+        raise LabError(f"lab {lab.id} records no flows (it was not made by `netwarden lab "
+                       "up`)")
     stop = threading.Event()
     count = 0
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-    if args.follow and args.seconds is not None:
-        threading.Timer(args.seconds, stop.set).start()
+    timer = threading.Timer(args.seconds, stop.set) if args.follow and args.seconds else None
+    if timer is not None:
+        timer.start()
     try:
         for line in follow(lab.id, stop) if args.follow else recorded(lab.id):
             out.write(line)
@@ -427,6 +428,8 @@ def _flows(args: argparse.Namespace) -> int:
         pass
     finally:
         stop.set()
+        if timer is not None:
+            timer.cancel()
         if args.output:
             out.close()
         else:
@@ -435,8 +438,9 @@ def _flows(args: argparse.Namespace) -> int:
     notes = [f"lab {lab.id}: {count} flow record(s)"]
     if status.get("sampled_out"):
         notes.append(f"{status['sampled_out']} left out of the log by sampling")
-    if status.get("rotations"):
-        notes.append(f"the log rotated {status['rotations']} time(s): older records are gone")
+    rotations = status.get("rotations")
+    if isinstance(rotations, int) and rotations > 1:  # it keeps its last two files
+        notes.append(f"the log rotated {rotations} times: its oldest records are gone")
     if status.get("overruns"):
         notes.append(f"{status['overruns']} socket overrun(s): the recorder lost messages "
                      "(never packets)")
