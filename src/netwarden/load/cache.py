@@ -12,43 +12,27 @@ to compile each object once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .._errors import InvalidManifests, ValidationError
-from ..resources.anp import ClusterNode, ClusterPolicy
-from ..resources.k8s import Namespace, NetworkPolicy, Pod
-from ..resources.services import EndpointSlice, Service
 from ..resources.snapshot import Snapshot
 from .loader import SnapshotBuilder, Strictness
 
 __all__ = ["ManifestCache", "Parsed"]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
-    """What one text produced: its resources, notes, warnings and errors."""
+    """One text and what the loader made of it (objects, notes, warnings, errors)."""
 
     text: str
-    namespaces: list[Namespace] = field(default_factory=list)
-    pods: list[Pod] = field(default_factory=list)
-    policies: list[NetworkPolicy] = field(default_factory=list)
-    calico: list[object] = field(default_factory=list)
-    cluster_policies: list[ClusterPolicy] = field(default_factory=list)
-    nodes: list[ClusterNode] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[ValidationError] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    endpoint_slices: list[EndpointSlice] = field(default_factory=list)
+    result: SnapshotBuilder
 
 
 def _parse(name: str, text: str, strictness: Strictness) -> Parsed:
     builder = SnapshotBuilder(strictness)
     builder.add_text(name, text)
-    return Parsed(text, list(builder.namespaces), list(builder.pods), list(builder.policies),
-                  list(builder.calico), list(builder.cluster_policies), list(builder.nodes),
-                  list(builder.notes), list(builder.warnings), list(builder.errors),
-                  list(builder.services), list(builder.endpoint_slices))
+    return Parsed(text, builder)
 
 
 class ManifestCache:
@@ -82,22 +66,13 @@ class ManifestCache:
         builder = SnapshotBuilder()
         skipped: list[ValidationError] = []
         for item in parsed.values():
-            if item.errors:
+            if item.result.errors:
                 if not self.skip_invalid:
-                    builder.errors.extend(item.errors)
+                    builder.errors.extend(item.result.errors)
                 else:
-                    skipped.extend(item.errors)
+                    skipped.extend(item.result.errors)
                     continue
-            builder.namespaces.extend(item.namespaces)
-            builder.pods.extend(item.pods)
-            builder.policies.extend(item.policies)
-            builder.calico.extend(item.calico)
-            builder.cluster_policies.extend(item.cluster_policies)
-            builder.nodes.extend(item.nodes)
-            builder.services.extend(item.services)
-            builder.endpoint_slices.extend(item.endpoint_slices)
-            builder.notes.extend(item.notes)
-            builder.warnings.extend(item.warnings)
+            builder.extend(item.result)
         builder.warnings.extend(f"{error} (object left out)" for error in skipped)
         self.skipped = skipped
         if builder.errors:

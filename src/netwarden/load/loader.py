@@ -68,6 +68,21 @@ class SnapshotBuilder:
         self.ingresses: list[Ingress] = []
         self.documents = 0  # documents read, valid or not: none at all is no input
 
+    def extend(self, other: SnapshotBuilder) -> None:
+        """Take ``other``'s objects, notes and warnings (not its errors): the parse
+        cache (``load.cache``) builds one snapshot from texts parsed one by one."""
+        self.namespaces.extend(other.namespaces)
+        self.pods.extend(other.pods)
+        self.policies.extend(other.policies)
+        self.calico.extend(other.calico)
+        self.cluster_policies.extend(other.cluster_policies)
+        self.nodes.extend(other.nodes)
+        self.services.extend(other.services)
+        self.endpoint_slices.extend(other.endpoint_slices)
+        self.ingresses.extend(other.ingresses)
+        self.notes.extend(other.notes)
+        self.warnings.extend(other.warnings)
+
     def add_texts(self, items: Sequence[tuple[str, str]]) -> None:
         for name, text in items:
             self.add_text(name, text)
