@@ -6,6 +6,7 @@ read a log as ``FlowCount``s: the first flow of each connection as recorded, and
 many flows it stands for. ``tally`` counts flows already read; ``jsonl.count_flows``
 reads JSON Lines straight into counts.
 
+>>> from dataclasses import replace
 >>> from .record import FlowEnd, FlowVerdict
 >>> web = FlowEnd(namespace="shop", pod="web-1")
 >>> flows = [Flow(time=f"2026-12-01T12:00:0{i}Z", source=replace(web, port=40000 + i),
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .record import Flow
 
@@ -34,15 +35,17 @@ class FlowCount:
     count: int = 1
 
 
-def connection(flow: Flow) -> Flow:
-    """``flow`` without what changes from one time the connection is made to the next."""
-    return replace(flow, time="", source=replace(flow.source, port=None))
+def connection(flow: Flow) -> tuple[object, ...]:
+    """What makes ``flow`` the connection it is: all of it but its time and source port."""
+    s = flow.source
+    return (s.namespace, s.pod, s.workload, s.labels, s.address, flow.destination,
+            flow.protocol, flow.verdict, flow.decision, flow.service, flow.staged)
 
 
 def tally(flows: Iterable[Flow | FlowCount]) -> tuple[FlowCount, ...]:
     """One ``FlowCount`` per connection, in the order each was first seen."""
-    first: dict[Flow, Flow] = {}
-    counts: Counter[Flow] = Counter()
+    first: dict[tuple[object, ...], Flow] = {}
+    counts: Counter[tuple[object, ...]] = Counter()
     for item in flows:
         flow, count = (item.flow, item.count) if isinstance(item, FlowCount) else (item, 1)
         key = connection(flow)
