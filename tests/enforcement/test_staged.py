@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 
 from netwarden import load_cluster
 from netwarden._errors import InvalidManifests
+from netwarden.cli import main
 from netwarden.dataplane.render import Renderer
 from netwarden.engine import Engine
 
@@ -102,3 +105,52 @@ def test_a_bad_staged_policy_is_an_error_at_its_field(text: str, message: str) -
     with pytest.raises(InvalidManifests) as failed:
         cluster(PODS, text)
     assert str(failed.value) == message
+
+
+# -- check: the staged verdict under the enforced one -------------------------------------
+
+def _check(capsys: pytest.CaptureFixture[str], tmp_path: Path, *texts: str,
+           fmt: str = "text") -> tuple[int, str]:
+    path = tmp_path / "m.yaml"
+    path.write_text("".join(f"---\n{t}\n" for t in (PODS, *texts)))
+    code = main(["check", str(path), "--from", "prod/web", "--to", "prod/db", "--port", "5432",
+                 "-o", fmt])
+    return code, capsys.readouterr().out
+
+
+STAGED_DENIAL = ("denied: prod/db is isolated for ingress by calico:prod/db (tier default) "
+                 "and no rule there allows TCP/5432")
+
+
+def test_check_prints_the_staged_verdict_under_the_enforced_one(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _check(capsys, tmp_path, DENY_DB % "Set")
+    lines = out.splitlines()
+    assert code == 0  # the enforced verdict decides the exit code
+    assert lines[0] == "ALLOWED  prod/web → prod/db  TCP/5432"
+    staged = lines.index("  staged (not enforced): DENIED for TCP/5432")
+    assert f"    {STAGED_DENIAL}" in lines[staged + 1:]
+
+
+def test_check_exits_by_the_enforced_verdict_when_the_staged_one_allows(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _check(capsys, tmp_path, DENY_DB % "Delete", ENFORCED_DB)
+    assert code == 1
+    assert out.startswith("DENIED  prod/web → prod/db  TCP/5432\n")
+    assert "  staged (not enforced): ALLOWED for TCP/5432\n" in out
+
+
+def test_check_json_has_the_staged_verdict_beside_the_enforced_one(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, out = _check(capsys, tmp_path, DENY_DB % "Set", fmt="json")
+    data = json.loads(out)
+    assert data["allowed"] is True
+    assert data["staged"]["allowed"] is False
+    assert STAGED_DENIAL in data["staged"]["reasons"]
+
+
+def test_check_without_staged_policies_has_no_staged_verdict(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, text = _check(capsys, tmp_path)
+    _, out = _check(capsys, tmp_path, fmt="json")
+    assert "staged" not in text and "staged" not in json.loads(out)
