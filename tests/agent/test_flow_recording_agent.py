@@ -97,3 +97,36 @@ def test_a_denied_connection_to_a_cluster_ip_names_its_service(
     assert (flow.source.key, flow.destination.key, flow.destination.port, flow.verdict) == (
         "prod/web", "prod/db", 80, FlowVerdict.DENIED)
     assert flow.service == FlowService("prod", "db", 8080)
+
+
+STAGED_DOCS = [
+    *DOCS,
+    {"apiVersion": "projectcalico.org/v3", "kind": "StagedNetworkPolicy",
+     "metadata": {"name": "api-closed", "namespace": "prod"},
+     "spec": {"stagedAction": "Set", "selector": "app == 'api'", "types": ["Ingress"]}},
+]
+
+
+def test_the_agent_logs_what_a_staged_policy_would_deny_and_lets_it_through(
+        make_lab, start_agent, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    lab = make_lab(STAGED_DOCS)
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    write_atomic(manifests / "cluster.yaml", text(*STAGED_DOCS))
+    caplog.set_level(logging.INFO, logger="netwarden.agent")
+    log = tmp_path / "flows.jsonl"
+    start_agent(manifests, lab, flow_log=str(log))
+    assert lab.probe([("prod/web", "prod/api")], "TCP", 80, timeout=2.0) == {
+        ("prod/web", "prod/api"): True}
+    [flow] = _wait_flows(log, 1)
+    assert (flow.source.key, flow.destination.key, flow.verdict) == (
+        "prod/web", "prod/api", FlowVerdict.ALLOWED)
+    assert flow.staged is not None and flow.staged.verdict is FlowVerdict.DENIED
+    assert flow.staged.decision is not None and flow.staged.decision.direction == "ingress"
+    deadline = time.monotonic() + 5
+    while not (staged := [r for r in caplog.records
+                          if getattr(r, "event", None) == "staged-deny"]):
+        assert time.monotonic() < deadline, "the agent never logged the staged deny"
+        time.sleep(0.1)
+    assert staged[0].getMessage().startswith("staged deny prod/web -> prod/api TCP/80: ")
+    assert getattr(staged[0], "count") == 1
