@@ -129,4 +129,4 @@ def test_the_agent_logs_what_a_staged_policy_would_deny_and_lets_it_through(
         assert time.monotonic() < deadline, "the agent never logged the staged deny"
         time.sleep(0.1)
     assert staged[0].getMessage().startswith("staged deny prod/web -> prod/api TCP/80: ")
-    assert getattr(staged[0], "count") == 1
+    assert vars(staged[0])["count"] == 1
