@@ -149,6 +149,47 @@ def test_no_label_overlaps_a_node(browser: Any, tmp_path: Path, load: Any, case:
                     assert not _overlap(text, other["shape"]), (node["id"], other["id"])
 
 
+# Every frame's title and outline, and every node's shape.
+_FRAMES_JS = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const svg = document.getElementById('graph');
+  const frames = [...svg.querySelectorAll('g.cluster')].map(g => ({
+      title: [...g.querySelectorAll('text')].map(t => t.textContent).join(' '),
+      box: box(g.querySelector('path, polygon'))}));
+  const nodes = [...svg.querySelectorAll('g.node')].map(g => ({
+      id: g.id, shape: box(g.querySelector('path, polygon, ellipse'))}));
+  return {frames, nodes};
+}"""
+
+
+def _inside(inner: list[float], outer: list[float], slack: float = 0.5) -> bool:
+    return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+@pytest.mark.parametrize("external", [False, True], ids=["outside-merged", "external"])
+def test_every_pod_is_drawn_inside_its_namespace_frame(browser: Any, tmp_path: Path,
+                                                       external: bool) -> None:
+    cluster = shop()
+    conn = ExternalConnectivity(cluster) if external else Connectivity(cluster)
+    model = report_model(cluster, external=external)
+    page, _, _ = _open(browser, render.matrix(cluster, conn, "html"), tmp_path)
+    found = page.evaluate(_FRAMES_JS)
+    page.close()
+    frames = {f["title"].removeprefix("namespace ").split(" (")[0]: f["box"]
+              for f in found["frames"] if f["title"].startswith("namespace ")}
+    namespaces = {b.node.namespace for b in model.boxes if b.node.namespace is not None}
+    assert set(frames) == namespaces
+    shapes = {n["id"]: n["shape"] for n in found["nodes"]}
+    for b in model.boxes:
+        for name, frame in frames.items():
+            if b.node.namespace == name:
+                assert _inside(shapes[b.id], frame), f"{b.label!r} is outside namespace {name}"
+            else:  # other namespaces' pods and the outside nodes stay out of the frame
+                assert not _overlap(shapes[b.id], frame), f"{b.label!r} is in namespace {name}"
+
+
 @pytest.mark.parametrize("case", ["shop", "wide"])
 def test_print_layout_has_no_clipped_table(browser: Any, tmp_path: Path, load: Any,
                                            case: str) -> None:
