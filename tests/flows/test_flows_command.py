@@ -87,7 +87,7 @@ def test_the_table_names_ends_ports_and_the_deciding_rule(
     assert main(["flows", str(flow_file), "--from", "203.0.113.7"]) == 0
     out = capsys.readouterr().out
     assert "203.0.113.7" in out and "shop/db-0" in out and "TCP/5432" in out
-    assert "default: shop/db (end of tier)" in out
+    assert "shop/db: no ingress rule allows it" in out
     assert out.rstrip().endswith("1 of 4 flows")
 
 
@@ -103,3 +103,18 @@ def test_a_bad_record_is_an_input_error_at_its_line(
     path.write_bytes(dump_flow(FLOWS[0]) + b'{"time": 1}\n')
     assert main(["flows", str(path)]) == 2
     assert f"{path}:2: time: expected an RFC 3339 time" in capsys.readouterr().err
+
+
+def test_a_name_no_flow_has_is_warned_with_a_did_you_mean(
+        capsys: pytest.CaptureFixture[str], flow_file: Path) -> None:
+    assert main(["flows", str(flow_file), "--to", "shop/db-1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith("0 of 4 flows")
+    assert ("warning: --to shop/db-1: no flow in the file starts or ends there; did you mean "
+            "shop/db-0?") in captured.err
+
+
+def test_a_name_that_only_this_filter_excludes_is_not_warned(
+        capsys: pytest.CaptureFixture[str], flow_file: Path) -> None:
+    assert main(["flows", str(flow_file), "--to", "shop/web-1"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from rich.markup import escape
@@ -79,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     for note in file.notes:
         err.print(f"note: {escape(note)}")
     flows = list(query.select(file.flows))
+    if not flows:
+        for flag, name in (("--from", query.source), ("--to", query.destination)):
+            if name is not None and (hint := unseen_end(name, file.flows)) is not None:
+                err.print(f"warning: {flag} {escape(name.text)}: {escape(hint)}")
     if args.format == "jsonl":
         data = b"".join(dump_flow(f) for f in flows)
         if args.output and args.output != "-":
@@ -97,6 +103,25 @@ def run(args: argparse.Namespace) -> int:
         with text_output(args.output):
             _table(flows, len(file.flows))
     return EXIT_OK
+
+
+def unseen_end(name: EndName, flows: Sequence[Flow]) -> str | None:
+    """Why a name matched nothing, when no flow has it at either end (a typo, likely).
+
+    >>> from netwarden.analysis.flows import FlowEnd
+    >>> web = FlowEnd(namespace="prod", pod="web")
+    >>> unseen_end(EndName.parse("prod/wbe"), [Flow("t", web, web, "TCP", FlowVerdict.ALLOWED)])
+    'no flow in the file starts or ends there; did you mean prod/web?'
+    """
+    if name.network is not None:
+        return None
+    ends = [end for flow in flows for end in (flow.source, flow.destination)]
+    if any(name.matches(end) for end in ends):
+        return None
+    known = sorted({n for end in ends for n in (end.key, end.workload_key) if n})
+    close = difflib.get_close_matches(name.text, known, 1)
+    return "no flow in the file starts or ends there" + (
+        f"; did you mean {close[0]}?" if close else "")
 
 
 def end_text(end: FlowEnd) -> str:

@@ -99,8 +99,9 @@ class Decision:
     """The rule that decided, as the dataplane's rule origins name it.
 
     ``rule`` is the origin's rule part (``ingress[0] from[1] ports[0]``); None when the
-    verdict is the end of a tier (nothing matched in a tier that took part), or, with
-    ``tier`` and ``policy`` None too, when no policy applied to either side.
+    verdict is the end of a tier (nothing matched in a tier that took part). Only
+    ``direction``: a policy of that side decided and the recorder did not name it (a
+    Hubble export without ``*_denied_by``).
     """
 
     direction: str | None = None       # "ingress" or "egress": the side that decided
@@ -109,12 +110,28 @@ class Decision:
     rule: str | None = None
 
     def __str__(self) -> str:
+        """In Kubernetes words unless a Calico tier decided (the tier ``default`` is
+        where NetworkPolicies live, so it goes unnamed).
+
+        >>> str(Decision("ingress", "default")), str(Decision("ingress", "default", "shop/db"))
+        ('ingress: no rule allows it (default deny)', 'shop/db: no ingress rule allows it')
+        >>> str(Decision("egress", "security", "sec/deny", "egress[0] to[0]"))
+        'tier security: sec/deny egress[0] to[0]'
+        >>> str(Decision()), str(Decision(rule="conntrack invalid")), str(Decision("egress"))
+        ('no policy', 'conntrack invalid', 'an egress policy the recorder does not name')
+        """
+        side = self.direction or "a side"
         if self.policy is None and self.tier is None:
-            return "no policy"
+            if self.rule is None and self.direction is not None:
+                return f"an {self.direction} policy the recorder does not name"
+            return self.rule or "no policy"
+        tier = f"tier {self.tier}: " if self.tier not in (None, "default") else ""
         if self.policy is None:
-            return f"end of tier {self.tier}"
-        text = f"{self.policy} {self.rule}" if self.rule else f"{self.policy} (end of tier)"
-        return f"{self.tier}: {text}" if self.tier else text
+            return (f"{side}: no rule allows it (default deny)" if not tier
+                    else f"{tier}{side} end of tier, no rule allows it")
+        if self.rule:
+            return f"{tier}{self.policy} {self.rule}"
+        return f"{tier}{self.policy}: no {self.direction or ''} rule allows it".replace("  ", " ")
 
 
 @dataclass(frozen=True, slots=True)
