@@ -13,6 +13,7 @@ import pytest
 
 from netwarden._errors import InvalidManifests, LabError
 from netwarden.agent import (
+    Agent,
     AgentConfig,
     CalicoInterfaces,
     DirectorySource,
@@ -312,3 +313,23 @@ def test_json_logs_carry_extra_fields() -> None:
     record.latency_ms = 3.5
     out = json.loads(JsonFormatter().format(record))
     assert out["msg"] == "reconciled" and out["latency_ms"] == 3.5 and out["level"] == "info"
+
+
+@pytest.mark.parametrize(("log_drops", "group"), [(None, 101), (12, 12)],
+                         ids=["default group", "the --log-drops group"])
+def test_the_flow_log_takes_its_group_rate_and_cap_from_the_options(
+        tmp_path: Path, log_drops: int | None, group: int) -> None:
+    agent = Agent.from_config(AgentConfig(
+        source=f"dir:{tmp_path}", in_current_netns=True, metrics_address="",
+        log_drops=log_drops, flow_log=str(tmp_path / "flows.jsonl"),
+        flow_log_rate=2.0, flow_log_max_bytes=4096))
+    log = agent.flow_log
+    assert log is not None
+    try:
+        options = agent.reconciler.options
+        assert (options.flow_log_group, options.drop_log_group) == (group, group)
+        assert (log.max_bytes, log.rate, log.burst) == (4096, 2.0, 10)  # burst: 5 s of rate
+        kept = [log.write(b"{}\n") for _ in range(11)]
+        assert kept == [True] * 10 + [False] and log.sampled_out == 1
+    finally:
+        log.close()
