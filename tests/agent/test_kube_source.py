@@ -12,6 +12,7 @@ kubernetes = pytest.importorskip("kubernetes")
 
 from netwarden import load_live_cluster  # noqa: E402
 from netwarden.agent.kube import KubeSource  # noqa: E402
+from netwarden.load.live import KIND_SPECS  # noqa: E402
 
 from .kubeserver import FakeApi, serve  # noqa: E402
 
@@ -141,3 +142,24 @@ def test_load_live_cluster_leaves_out_an_object_it_cannot_read_with_a_warning() 
     assert cluster.warnings == (
         'kube:NetworkPolicy/prod/broken:1: spec.policyTypes[0]: unsupported value "Sideways": '
         'must be "Ingress" or "Egress" (object left out)',)
+
+
+def test_load_live_cluster_reads_ingresses_for_exposure() -> None:
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "shop", "namespace": "prod", "resourceVersion": "7"},
+               "spec": {"defaultBackend": {"service": {"name": "web",
+                                                       "port": {"number": 80}}}}}
+    api = FakeApi({NS: ([("list", "1", [ns("prod", "1")])], [("hang", 30)]),
+                   PODS: ([("list", "2", [pod("web", "3", app="web")])], [("hang", 30)]),
+                   NPS: ([("list", "3", [])], [("hang", 30)]),
+                   "/apis/networking.k8s.io/v1/ingresses": ([("list", "4", [ingress])],
+                                                            [("hang", 30)])})
+    with serve(api) as url:
+        client = api_client(url)
+        cluster = load_live_cluster(api_client=client)
+        client.close()
+    assert [i.key for i in cluster.ingresses] == ["prod/ingress/shop"]
+
+
+def test_the_agent_does_not_watch_ingresses() -> None:
+    assert "Ingress" not in {spec.kind for spec in KIND_SPECS}

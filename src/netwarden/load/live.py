@@ -26,6 +26,7 @@ from ..resources.snapshot import Snapshot
 from .cache import ManifestCache
 
 __all__ = [
+    "ANALYSIS_KIND_SPECS",
     "CALICO_GROUP",
     "CALICO_VERSION",
     "KIND_SPECS",
@@ -93,6 +94,15 @@ KIND_SPECS: tuple[KindSpec, ...] = (
 )
 
 
+# What the analysis commands read besides what the agent follows: Ingresses only change
+# exposure (routes from outside through a controller), never what a node enforces, so the
+# agent needs no permission for them.
+ANALYSIS_KIND_SPECS: tuple[KindSpec, ...] = (
+    *KIND_SPECS,
+    KindSpec("Ingress", "networking.k8s.io/v1", "ingresses", optional=True),
+)
+
+
 def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> Any:
     """An ``ApiClient``: in-cluster when no kubeconfig/context is given and we run in a pod."""
     from kubernetes import client, config
@@ -127,6 +137,8 @@ def list_fn(api_client: Any, spec: KindSpec) -> Callable[..., Any]:
     if spec.kind == "EndpointSlice":
         return client.DiscoveryV1Api(api_client).list_endpoint_slice_for_all_namespaces
     api = client.NetworkingV1Api(api_client)
+    if spec.kind == "Ingress":
+        return api.list_ingress_for_all_namespaces
     return api.list_network_policy_for_all_namespaces
 
 
@@ -219,7 +231,7 @@ def load_live_snapshot(kubeconfig: str | None = None, context: str | None = None
     client = None
     try:
         client = api_client or make_api_client(kubeconfig, context)
-        for spec in KIND_SPECS:
+        for spec in ANALYSIS_KIND_SPECS:
             listed = list_kind(spec, list_fn(client, spec))
             for obj in listed[0] if listed else ():
                 norm = normalize(spec, obj)
