@@ -9,6 +9,7 @@ several ports matches any peer on any port, so it becomes one IR rule per
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from ..ir import (
@@ -61,7 +62,10 @@ def label_selector(selector: k8s.LabelSelector) -> Selector:
     return conjunction(parts)
 
 
+@functools.lru_cache(maxsize=8192)
 def _peer(peer: k8s.NetworkPolicyPeer, namespace: str) -> EntityMatch:
+    # Kept: a peer (compared without its position) recurs across policies, e.g. one
+    # per workload and direction as suggest writes them; equal peers share one match.
     if peer.ip_block is not None:
         return EntityMatch(nets=(peer.ip_block.cidr,), not_nets=peer.ip_block.except_)
     if peer.namespace_selector is None:

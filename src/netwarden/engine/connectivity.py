@@ -83,7 +83,11 @@ class Connectivity:
 
     def __init__(self, cluster: Cluster, index: PolicyIndex | None = None,
                  external: Sequence[Endpoint] = ()) -> None:
-        self.cluster = cluster
+        self._cluster: Cluster | None = cluster
+        # What the map reads while it walks (endpoints, namespaces, host endpoints):
+        # the same in every variant, whose own cluster is built only when asked for.
+        self._world = cluster
+        self._pending: tuple[Connectivity, Rule, list[tuple[int, Direction]]] | None = None
         self.index = index or PolicyIndex(cluster)
         self.pods = tuple(
             e for e in cluster.endpoints if e.kind is EndpointKind.POD and e.ips
@@ -131,19 +135,30 @@ class Connectivity:
         owners = () if id(rule) in self._skipped else self._rule_owners().get(id(rule), ())
         if not owners:
             raise ValueError(f"{rule.origin}: not a rule of this cluster")
-        policies = list(self.cluster.policies)
         variant = copy.copy(self)
         variant._touched = dict(self._touched)
         for at, direction in owners:
-            policies[at] = _without(policies[at], rule)
             variant._touched[direction] = variant._touched.get(direction, frozenset()) | {
                 id(self._root_policies[at])}
-        variant.cluster = replace(self.cluster, policies=tuple(policies))
+        variant._cluster = None
+        variant._pending = (self, rule, list(owners))
         variant._sides = {}
         variant._base = self
         variant._skipped = self._skipped | {id(rule)}
         variant._removed = id(rule)
         return variant
+
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster this map is of (for a variant: its base's without the removed rule)."""
+        if self._cluster is None:
+            assert self._pending is not None
+            base, rule, owners = self._pending
+            policies = list(base.cluster.policies)
+            for at, _ in owners:
+                policies[at] = _without(policies[at], rule)
+            self._cluster = replace(base.cluster, policies=tuple(policies))
+        return self._cluster
 
     def _rule_owners(self) -> dict[int, list[tuple[int, Direction]]]:
         """Rule object id → where the policies hold it: (position in ``policies``, direction).
@@ -202,12 +217,12 @@ class Connectivity:
     def _forwarded(self, s: int, d: int) -> ServiceSet:
         """What the host endpoints between two classes' nodes let through."""
         src, dst = self.classes[s].rep, self.classes[d].rep
-        if not self.cluster.crosses_host(src, dst):
+        if not self._world.crosses_host(src, dst):
             return _ALL
         out = _ALL
         for local, peer, direction in ((s, d, Direction.EGRESS), (d, s, Direction.INGRESS)):
             node = self.classes[local].rep.node
-            for hep in self.cluster.forwarding_host_endpoints(node):
+            for hep in self._world.forwarding_host_endpoints(node):
                 side = self.side(local, direction, hep)
                 if side is not None:
                     out = out & side.get(peer)
@@ -276,7 +291,7 @@ class Connectivity:
             return []
         out = []
         for c in self.classes:
-            heps = self.cluster.forwarding_host_endpoints(c.rep.node)
+            heps = self._world.forwarding_host_endpoints(c.rep.node)
             out.append([self.side(c.index, direction, hep) for hep in heps
                         for direction in (Direction.EGRESS, Direction.INGRESS)])
         return out
@@ -351,7 +366,7 @@ class Connectivity:
         program: _Program | None = None
         if layers:
             ingress = direction is Direction.INGRESS
-            ns_labels = self.cluster.ns_labels
+            ns_labels = self._world.ns_labels
             tiers = []
             for tier, policies in layers:
                 steps: list[_Step] = []
@@ -399,7 +414,7 @@ class Connectivity:
                                    rule.protocol if source_ports else None, source_ports)
         if key in self._masks:
             return self._masks[key]
-        ns_labels = self.cluster.ns_labels
+        ns_labels = self._world.ns_labels
         hits = [c.index for c in self._candidates(remote)
                 if rule.matches_remote(direction, c.peer, ns_labels)]
         mask = None if len(hits) == len(self.classes) else frozenset(hits)
@@ -411,7 +426,7 @@ class Connectivity:
             # ``matches_peer`` needs the peer's address in one of ``nets``.
             return (self.classes[i] for i in sorted(self._in_nets(remote.nets)))
         if (remote.selector is not None or remote.service_accounts) \
-                and not self.cluster.network_sets:
+                and not self._world.network_sets:
             # Without network sets a selector only sees the pods' classes (each
             # class's representative carries its labels on every key a selector
             # reads): those in the namespaces the scope admits that carry the
@@ -419,7 +434,7 @@ class Connectivity:
             pods = self.classes[:len(self.classes) - len(self.external)]
             if self._labels is None:
                 self._labels = LabelIndex([(c.rep.namespace, c.rep.labels) for c in pods])
-            found = self._labels.candidates(remote.selector, remote.scope, self.cluster.ns_labels)
+            found = self._labels.candidates(remote.selector, remote.scope, self._world.ns_labels)
             return pods if found is None else (pods[i] for i in found)
         return self.classes
 
