@@ -237,4 +237,39 @@ def test_a_flow_to_a_pod_outside_the_manifests_is_not_checked_and_lint_stops_it(
     assert not out.exists()
 
 
+NO_DNS_APP = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: prod, labels: {app: web}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.244.1.6}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: prod, labels: {app: db}}
+spec: {containers: [{name: c, image: x, ports: [{containerPort: 5432}]}]}
+status: {podIP: 10.244.1.5}
+"""
+
+
+def test_pods_that_made_no_dns_lookup_get_none_and_a_warning_not_a_refusal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No kube-dns in the manifests and no lookup recorded: least privilege allows no DNS;
+    lint's NW005 is printed as a warning and the policies are written."""
+    (tmp_path / "app.yaml").write_text(NO_DNS_APP)
+    web = FlowEnd(namespace="prod", pod="web", labels=(("app", "web"),), address="10.244.1.6")
+    db = FlowEnd(namespace="prod", pod="db", labels=(("app", "db"),), address="10.244.1.5")
+    flows = tmp_path / "flows.jsonl"
+    flows.write_bytes(dump_flow(flow(web, db, 5432)))
+    out = tmp_path / "policies"
+    assert main(["suggest", str(tmp_path / "app.yaml"), "--flows", str(flows),
+                 "-O", f"{out}/"]) == 0
+    captured = capsys.readouterr()
+    assert ("warning: lint warning NW005: " + f"{out}/prod/suggested-default-deny.yaml:1: "
+            ) in captured.err
+    assert "no DNS lookup from these pods was recorded" in captured.err
+    assert "3 policies suggested from 1 flow; every observed flow is allowed" in captured.out
+    assert f"wrote {out}/prod/suggested-db-ingress.yaml" in captured.out  # one slash
+
+
 del WEB_1, DB  # imported for readers of the scenario: the flows name them

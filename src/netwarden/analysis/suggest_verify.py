@@ -33,7 +33,7 @@ __all__ = ["Verification", "combine", "json_texts", "manifest_path", "manifest_t
 def manifest_path(manifest: dict[str, Any], directory: str = "suggested") -> str:
     """``DIR/<namespace>/<name>.yaml``: one file per policy, stable across runs."""
     meta = manifest["metadata"]
-    return f"{directory}/{meta['namespace']}/{meta['name']}.yaml"
+    return f"{directory.rstrip('/')}/{meta['namespace']}/{meta['name']}.yaml"
 
 
 class _Dumper(yaml.CSafeDumper):
@@ -70,6 +70,8 @@ class Verification:
     denied: tuple[Flow, ...]                  # flows of the suggestion the engine denies
     findings: tuple[Finding, ...]             # lint errors and warnings in suggested files
     unchecked: dict[str, int] = field(default_factory=dict)  # end -> flows not checked
+    # NW005 (no DNS): least privilege when no lookup was recorded, so said, not refused.
+    unobserved_dns: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -77,13 +79,24 @@ class Verification:
 
     def problems(self) -> list[str]:
         out = [f"the suggestion denies an observed flow: {_flow_text(f)}" for f in self.denied]
-        out += [f"lint {f.severity.value} {f.id}: {f.location or f.subject}: {f.message}"
-                for f in self.findings]
+        out += [_finding_text(f) for f in self.findings]
         return out
+
+    def warnings(self) -> list[str]:
+        return [_finding_text(f) + " (no DNS lookup from these pods was recorded, so none is "
+                "allowed; if they resolve names, record that traffic too)"
+                for f in self.unobserved_dns]
 
     def notes(self) -> list[str]:
         return [f"{n} flows not checked: {end} is not in the manifests"
                 for end, n in sorted(self.unchecked.items())]
+
+
+def _finding_text(f: Finding) -> str:
+    # Verified as JSON (``json_texts``), written as YAML: name the file the user gets.
+    where = (f"{f.location.file.removesuffix('.json')}.yaml:{f.location.line}"
+             if f.location is not None else f.subject)
+    return f"lint {f.severity.value} {f.id}: {where}: {f.message}"
 
 
 def _flow_text(flow: Flow) -> str:
@@ -121,7 +134,9 @@ def verify(snapshot: Snapshot, suggestion: Suggestion,
         elif not allowed:
             denied.append(flow)
     files = {name for name, _ in texts}
-    findings = tuple(f for f in lint(after)
-                     if f.severity in (Severity.ERROR, Severity.WARNING)
-                     and f.location is not None and f.location.file in files)
-    return Verification(after, tuple(denied), findings, dict(unchecked))
+    findings = [f for f in lint(after)
+                if f.severity in (Severity.ERROR, Severity.WARNING)
+                and f.location is not None and f.location.file in files]
+    dns = tuple(f for f in findings if f.id == "NW005")
+    return Verification(after, tuple(denied), tuple(f for f in findings if f.id != "NW005"),
+                        dict(unchecked), dns)

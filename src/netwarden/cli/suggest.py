@@ -23,6 +23,7 @@ from ._common import (
     add_strictness,
     console,
     error_console,
+    plural,
     print_warnings,
 )
 from ._flow_files import add_flows_option, read_flows_args
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     check = verify(snapshot, result, directory)
     for note in check.notes():
         err.print(f"note: {escape(note)}")
+    for warning in check.warnings():
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     if not check.ok:
         for problem in check.problems():
             err.print(f"[red]error:[/] {escape(problem)}")
@@ -87,8 +90,11 @@ def run(args: argparse.Namespace) -> int:
     texts = manifest_texts(result, directory)
     report = diff(before, check.after)
     out = console() if args.output else err
-    out.print(f"{len(texts)} policies suggested from {result.flows_used} flows; every observed "
-              "flow is allowed, lint finds no error or warning")
+    dns = (f" but the {len(check.unobserved_dns)} about DNS above"
+           if check.unobserved_dns else "")
+    out.print(f"{plural(len(texts), 'policy')} suggested from "
+              f"{plural(result.flows_used, 'flow')}; every observed "
+              f"flow is allowed, lint finds no error or warning{dns}")
     out.print(f"diff against the current policies ({sum(c.kind == 'lost' for c in report.changes)}"
               f" connections lost, {sum(c.kind == 'gained' for c in report.changes)} gained):")
     for change in report.changes:
