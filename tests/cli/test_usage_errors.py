@@ -182,3 +182,32 @@ def test_agent_options_are_checked_before_it_starts(
     assert code == 2
     assert message in err
 
+
+
+INGRESS_SHOP = str(EXAMPLES / "ingress-shop")
+
+
+@pytest.mark.parametrize("argv", [
+    ["matrix", INGRESS_SHOP],
+    ["who-can-reach", INGRESS_SHOP, "shop/web"],
+    ["diff", INGRESS_SHOP, INGRESS_SHOP],
+], ids=lambda argv: argv[0])
+def test_an_ingress_controller_without_exposure_is_a_usage_error(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*argv, "--ingress-controller", "ingress-nginx"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --ingress-controller: only changes the exposure part of the answer: "
+        "add --exposure")
+
+
+def test_an_ingress_controller_with_exposure_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["matrix", INGRESS_SHOP, "--exposure",
+                 "--ingress-controller", "ingress-nginx"]) == 0
+    assert "through Ingress shop/ingress/shop" in capsys.readouterr().out
+
+
+def test_an_ingress_controller_for_the_html_report_is_taken(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["matrix", INGRESS_SHOP, "-o", "html",
+                 "--ingress-controller", "ingress-nginx"]) == 0
+    assert "through Ingress shop/ingress/shop" in capsys.readouterr().out

@@ -20,7 +20,7 @@ from ._common import (
     text_output,
     write,
 )
-from .exposure import add_controller_option, controllers
+from .exposure import add_controller_option, controllers, controllers_for_exposure
 
 
 def register(sub: Any) -> None:
@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from .._api import load_cluster
     from .._errors import ValidationError
     from ..analysis.diff import diff
+
+    controllers_for_exposure(args)
 
     a_paths = args.a_paths or ([args.a] if args.a else [])
     b_paths = args.b_paths or ([args.b] if args.b else [])

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from .._errors import ValidationError
 from ..analysis.exposure import exposure
 from ..analysis.exposure_ingress import ControllerRule, parse_controller
 from ..analysis.exposure_text import markdown, text_lines
@@ -39,6 +40,18 @@ def add_controller_option(parser: argparse.ArgumentParser) -> None:
 def controllers(args: argparse.Namespace) -> list[ControllerRule] | None:
     """The ``--ingress-controller`` rules, or None for the conventional namespaces."""
     return getattr(args, "ingress_controllers", None)
+
+
+def controllers_for_exposure(args: argparse.Namespace,
+                             shown: bool = False) -> list[ControllerRule] | None:
+    """``controllers`` of a command where exposure is optional (``--exposure``, or
+    ``shown`` by the format): the option without it would be silently ignored, so it
+    is a usage error."""
+    rules = controllers(args)
+    if rules is not None and not (shown or getattr(args, "exposure", False)):
+        raise ValidationError(None, "--ingress-controller",
+                              "only changes the exposure part of the answer: add --exposure")
+    return rules
 
 
 def _controller(text: str) -> ControllerRule:

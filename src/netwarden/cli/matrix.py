@@ -27,7 +27,7 @@ from ._common import (
     text_output,
     write,
 )
-from .exposure import add_controller_option, controllers
+from .exposure import add_controller_option, controllers, controllers_for_exposure
 from .service_target import port_argument
 
 # Above this many pods the text table groups pods with identical connectivity.
@@ -69,6 +69,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    controllers_for_exposure(args, shown=args.format == "html")  # the report has exposure
     cluster = load_inputs(args)
     conn: Connectivity
     if args.external:

@@ -26,7 +26,7 @@ from ._common import (
     plural,
     protocol_argument,
 )
-from .exposure import add_controller_option, controllers
+from .exposure import add_controller_option, controllers, controllers_for_exposure
 from .service_target import add_service_arguments, port_argument, qualified_name, resolve_service
 
 
@@ -68,7 +68,7 @@ def _split(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
+    controllers_for_exposure(args)
     _split(args)
     protocol = args.protocol or ("TCP" if args.port is not None else None)
     cluster = load_inputs(args)
