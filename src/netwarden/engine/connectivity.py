@@ -1,12 +1,9 @@
 """The full connectivity map, computed on equivalence classes of endpoints.
 
-Real pods carry unique labels (pod-template-hash, an index), so grouping by
-identical labels saves nothing. Instead endpoints are grouped by what the
-policies can observe: their namespace, the values of the label keys some
-selector reads, the elementary address range their IP falls in (between the
-boundaries of every CIDR the policies name), the port names they declare and
-a few flags. Members of a class are indistinguishable to every rule, so each
-rule is matched once per class, and each class pair gets a ``ServiceSet``.
+Endpoints are grouped by what the policies can observe (``classes.py``), so
+each rule is matched once per class, and each class pair gets a
+``ServiceSet``. Each class side is walked once for every peer class at a time
+(``side_walk.py``).
 
 The ordered evaluation below is ``evaluate_side`` run on sets of services
 instead of one packet: the same tiers, the same rule matching methods, the
@@ -18,9 +15,8 @@ from __future__ import annotations
 import bisect
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from ..ir import (
     Action,
@@ -37,37 +33,12 @@ from ..ir import (
     ServiceSet,
 )
 from .candidates import LabelIndex
+from .classes import EndpointClass, classify
+from .side_walk import Program, SideMap, Step, WalkState, patched
 
-__all__ = ["Connectivity", "EndpointClass", "is_loopback"]
+__all__ = ["Connectivity", "EndpointClass", "SideMap", "is_loopback"]
 
 _ALL = ServiceSet.all()
-_NONE = ServiceSet.none()
-
-
-@dataclass(slots=True)
-class EndpointClass:
-    index: int
-    members: list[Endpoint]
-    peer: Peer
-
-    @property
-    def rep(self) -> Endpoint:
-        return self.members[0]
-
-
-@dataclass(frozen=True, slots=True)
-class SideMap:
-    """Allowed services per peer class; peers not listed get ``default``.
-
-    ``buckets`` holds the same information grouped by value, for grouping.
-    """
-
-    default: ServiceSet
-    per: dict[int, ServiceSet]
-    buckets: tuple[tuple[ServiceSet, frozenset[int]], ...] = ()
-
-    def get(self, peer: int) -> ServiceSet:
-        return self.per.get(peer, self.default)
 
 
 class Connectivity:
@@ -94,7 +65,7 @@ class Connectivity:
         )
         self.external = tuple(external)
         self.endpoints = self.pods + self.external
-        classes = _classify(cluster, self.pods)
+        classes = classify(cluster, self.pods)
         self._labels: LabelIndex | None = None   # the pods' classes, built on first use
         for e in self.external:
             if e.kind is not EndpointKind.NETWORK_SET or not e.ips:
@@ -115,7 +86,7 @@ class Connectivity:
         self._touched: dict[Direction, frozenset[int]] = {}
         self._owners: dict[int, list[tuple[int, Direction]]] | None = None
         self._removed: int | None = None   # the rule a variant removed from its base
-        self._programs: dict[tuple[int, Direction, str | None], _Program | None] = {}
+        self._programs: dict[tuple[int, Direction, str | None], Program | None] = {}
         self._root_policies: tuple[Policy, ...] = cluster.policies
         # Host endpoints make node placement matter: pods on different nodes
         # cross the nodes' interfaces, where applyOnForward policies apply.
@@ -334,12 +305,12 @@ class Connectivity:
                 return base
             if all(mask is not None for mask in masks):
                 peers = frozenset().union(*(m for m in masks if m is not None))
-                return _patched(base, self._run(program, peers).values(), len(self.classes))
+                return patched(base, self._run(program, peers).values(), len(self.classes))
         return self._run(program, self._everyone()).result()
 
-    def _run(self, program: _Program, peers: frozenset[int]) -> _State:
+    def _run(self, program: Program, peers: frozenset[int]) -> WalkState:
         """The ordered walk of ``_evaluate`` for ``peers``, skipping removed rules."""
-        state = _State(peers)
+        state = WalkState(peers)
         skipped = self._skipped
         some = len(peers) < len(self.classes)
         for steps, pass_through in program:
@@ -352,7 +323,7 @@ class Connectivity:
         return state
 
     def _program(self, local: EndpointClass, direction: Direction,
-                 via: Endpoint | None) -> _Program | None:
+                 via: Endpoint | None) -> Program | None:
         """One side's walk, prepared: per tier the steps (rule id, action, peer mask,
         services) of the rules that match the local class, and whether the tier
         passes on at its end; None when no tier takes part (not isolated).
@@ -363,13 +334,13 @@ class Connectivity:
         if key in self._programs:
             return self._programs[key]
         layers = self.index.layers(via or local.rep, direction, forwarded=via is not None)
-        program: _Program | None = None
+        program: Program | None = None
         if layers:
             ingress = direction is Direction.INGRESS
             ns_labels = self._world.ns_labels
             tiers = []
             for tier, policies in layers:
-                steps: list[_Step] = []
+                steps: list[Step] = []
                 for policy in policies:
                     for rule in policy.rules(direction):
                         if rule.action is Action.LOG:
@@ -475,151 +446,5 @@ def _without(policy: Policy, rule: Rule) -> Policy:
     return policy
 
 
-_Step = tuple[int, Action, frozenset[int] | None, ServiceSet]
-_Program = tuple[tuple[tuple[_Step, ...], bool], ...]
-
-
 def _side_key(side: SideMap | None) -> object:
     return None if side is None else (side.default, frozenset(side.buckets))
-
-
-class _State:
-    """Peers partitioned by their (undecided, allowed, passed) service sets.
-
-    Most peers share a state, so a rule costs one step per distinct state
-    plus set operations on peer indexes, not one step per peer.
-    """
-
-    def __init__(self, peers: frozenset[int]) -> None:
-        # Never mutated: every step builds new sets, so sets can be shared.
-        self.buckets: Mapping[tuple[ServiceSet, ServiceSet, ServiceSet], AbstractSet[int]] = {
-            (_ALL, _NONE, _NONE): peers
-        }
-
-    def apply(self, action: Action, mask: frozenset[int] | None, services: ServiceSet) -> None:
-        if not services:
-            return
-        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]] = {}
-        for state, peers in self.buckets.items():
-            hit = peers if mask is None else peers & mask
-            if hit:
-                new = _step(action, services, *state)
-                if new == state:
-                    out.setdefault(state, []).append(peers)
-                    continue
-                out.setdefault(new, []).append(hit)
-                if len(hit) == len(peers):
-                    continue
-                peers = peers - hit
-            out.setdefault(state, []).append(peers)
-        self.buckets = _merged(out)
-
-    def end_tier(self, pass_through: bool) -> None:
-        out: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]] = {}
-        for (undecided, allowed, passed), peers in self.buckets.items():
-            state = (undecided | passed if pass_through else passed, allowed, _NONE)
-            out.setdefault(state, []).append(peers)
-        self.buckets = _merged(out)
-
-    def values(self) -> dict[int, ServiceSet]:
-        """What each peer ends with."""
-        return {p: allowed | undecided
-                for (undecided, allowed, _), peers in self.buckets.items() for p in peers}
-
-    def result(self) -> SideMap:
-        values: dict[ServiceSet, set[int]] = {}
-        for (undecided, allowed, _), peers in self.buckets.items():
-            values.setdefault(allowed | undecided, set()).update(peers)
-        default = max(values, key=lambda v: len(values[v]))
-        buckets = tuple((v, frozenset(peers)) for v, peers in values.items() if v != default)
-        per = {p: v for v, peers in buckets for p in peers}
-        return SideMap(default, per, buckets)
-
-
-def _patched(side: SideMap, values: Mapping[int, ServiceSet], n: int) -> SideMap:
-    """``side`` with the peers of ``values`` changed: equal by ``get`` to a fresh walk.
-
-    The default stays while it is still the most common value (a fresh walk could
-    break a tie between equally common values the other way; lookups are alike).
-    """
-    per = dict(side.per)
-    for peer, value in values.items():
-        if value == side.default:
-            per.pop(peer, None)
-        else:
-            per[peer] = value
-    groups: dict[ServiceSet, set[int]] = defaultdict(set)
-    for peer, value in per.items():
-        groups[value].add(peer)
-    if any(len(peers) > n - len(per) for peers in groups.values()):
-        groups[side.default] = set(range(n)) - set(per)
-        default = max(groups, key=lambda v: len(groups[v]))
-        buckets = tuple((v, frozenset(peers)) for v, peers in groups.items() if v != default)
-        return SideMap(default, {p: v for v, peers in buckets for p in peers}, buckets)
-    return SideMap(side.default, per, tuple((v, frozenset(peers)) for v, peers in groups.items()))
-
-
-def _merged(
-    parts: dict[tuple[ServiceSet, ServiceSet, ServiceSet], list[AbstractSet[int]]],
-) -> dict[tuple[ServiceSet, ServiceSet, ServiceSet], AbstractSet[int]]:
-    """One set per state; a state's only part is kept as it is (sets are never mutated)."""
-    return {state: sets[0] if len(sets) == 1 else frozenset().union(*sets)
-            for state, sets in parts.items()}
-
-
-def _step(
-    action: Action, services: ServiceSet, undecided: ServiceSet, allowed: ServiceSet,
-    passed: ServiceSet,
-) -> tuple[ServiceSet, ServiceSet, ServiceSet]:
-    hit = undecided & services
-    if not hit:
-        return undecided, allowed, passed
-    if action is Action.ALLOW:
-        allowed = allowed | hit
-    elif action is Action.PASS:
-        passed = passed | hit
-    return undecided - hit, allowed, passed
-
-
-def _classify(cluster: Cluster, endpoints: tuple[Endpoint, ...]) -> list[EndpointClass]:
-    keys: set[str] = set()
-    names_used = accounts_used = False
-    boundaries: dict[int, set[int]] = {4: set(), 6: set()}
-    for net in cluster.named_nets:
-        boundaries[net.version].add(int(net.network_address))
-        boundaries[net.version].add(int(net.broadcast_address) + 1)
-    for policy in cluster.policies:
-        keys |= policy.selector.keys()
-        for rule in policy.ingress + policy.egress:
-            names_used = names_used or rule.depends_on_named_ports
-            for side in (rule.source, rule.destination):
-                for sel in (side.selector, side.not_selector):
-                    if sel is not None:
-                        keys |= sel.keys()
-                accounts_used = accounts_used or bool(side.service_accounts)
-                names_used = names_used or bool(side.ports and side.ports.names)
-    sorted_keys = sorted(keys)
-    cuts = {v: sorted(b) for v, b in boundaries.items()}
-    forwarding = any(e.kind is EndpointKind.HOST for e in cluster.endpoints)
-
-    groups: dict[tuple[object, ...], list[Endpoint]] = {}
-    for e in endpoints:
-        ip = e.ips[0]
-        signature = (
-            e.namespace,
-            e.kind,
-            e.host_network,
-            tuple(e.labels.get(k) for k in sorted_keys),
-            ip.version,
-            bisect.bisect_right(cuts[ip.version], int(ip)),
-            e.ports if names_used else (),
-            e.service_account if accounts_used else None,
-            e.node if forwarding else None,
-        )
-        groups.setdefault(signature, []).append(e)
-    classes = []
-    for i, members in enumerate(groups.values()):
-        rep = members[0]
-        ip = rep.ips[0]
-        classes.append(EndpointClass(i, members, Peer(ip, rep, cluster.network_sets_at(ip))))
-    return classes
