@@ -89,12 +89,30 @@ class InvalidManifests(ValidationError):
     """Every problem found in one load, so a user fixes them all in one pass."""
 
     def __init__(self, errors: Iterable[ValidationError]) -> None:
-        self.errors = tuple(errors)
+        self.errors = _in_reading_order(errors)
         first = self.errors[0]
         super().__init__(first.position, first.field, first.message)
 
     def __str__(self) -> str:
         return "\n".join(ValidationError.__str__(e) for e in self.errors)
+
+
+def _in_reading_order(errors: Iterable[ValidationError]) -> tuple[ValidationError, ...]:
+    """Files in the order they were read, each file's errors by line (checks run in
+    passes, so they find them out of order); errors without a place first.
+
+    >>> e = [ValidationError(Position("b", 3), "x", "m"), ValidationError(Position("a", 9),
+    ...      "y", "m"), ValidationError(Position("b", 1), "z", "m")]
+    >>> [str(x.position) for x in _in_reading_order(e)]
+    ['b:1', 'b:3', 'a:9']
+    """
+    found = tuple(errors)
+    files: dict[str, int] = {}
+    for e in found:
+        if e.position is not None:
+            files.setdefault(e.position.file, len(files))
+    return tuple(sorted(found, key=lambda e: (-1, 0) if e.position is None else (
+        files[e.position.file], e.position.line)))
 
 
 class NoManifests(ValidationError):

@@ -200,8 +200,8 @@ INVALID = [
      ["p.yaml:7: spec.preDNAT: preDNAT and doNotTrack cannot both be true"]),
     ("preDNAT egress",
      "applyOnForward: true\npreDNAT: true\ntypes: [Egress]\negress: [{action: Deny}]\n",
-     ["p.yaml:9: spec.egress: a preDNAT policy cannot have egress rules",
-      "p.yaml:8: spec.types: a preDNAT policy cannot have type Egress"]),
+     ["p.yaml:8: spec.types: a preDNAT policy cannot have type Egress",
+      "p.yaml:9: spec.egress: a preDNAT policy cannot have egress rules"]),
     ("bad selector", "selector: app = 'x'\n",
      ["p.yaml:6: spec.selector: invalid selector \"app = 'x'\" at position 4: "
       "unexpected character '='"]),
