@@ -25,24 +25,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from ..ir import Scope
-from ..ir.selector import And, Eq, Selector
+from ..ir.index import required_labels
+from ..ir.selector import Selector
 
 Labels = Mapping[str, str]
 
 __all__ = ["LabelIndex", "required_labels"]
-
-
-def required_labels(selector: Selector | None) -> tuple[tuple[str, str], ...]:
-    """``(key, value)`` pairs every endpoint the selector matches carries.
-
-    >>> required_labels(And((Eq("app", "web"), Eq("tier", "front"))))
-    (('app', 'web'), ('tier', 'front'))
-    """
-    if isinstance(selector, Eq):
-        return ((selector.key, selector.value),)
-    if isinstance(selector, And):
-        return tuple(pair for op in selector.operands for pair in required_labels(op))
-    return ()
 
 
 class LabelIndex:

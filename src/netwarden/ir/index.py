@@ -13,18 +13,70 @@ from collections.abc import Collection
 from .cluster import Cluster
 from .endpoints import Endpoint
 from .policy import Direction, Policy, Stage, Tier
+from .selector import And, Eq, Selector
 
-__all__ = ["Layers", "PolicyIndex"]
+__all__ = ["Layers", "PolicyIndex", "required_labels"]
 
 Layers = tuple[tuple[Tier, tuple[Policy, ...]], ...]
 """Tiers that take part, in order, each with its applicable policies in order."""
+
+_Entry = tuple[int, int, Tier, Policy]
+"""A policy with its position in the evaluation order and its tier's."""
+
+
+def required_labels(selector: Selector | None) -> tuple[tuple[str, str], ...]:
+    """``(key, value)`` pairs every endpoint (or labels) the selector matches carries.
+
+    An equality, or an ``And`` with equalities among its terms: a necessary
+    condition, never the whole selector, so callers still test the selector.
+
+    >>> required_labels(And((Eq("app", "web"), Eq("tier", "front"))))
+    (('app', 'web'), ('tier', 'front'))
+    """
+    if isinstance(selector, Eq):
+        return ((selector.key, selector.value),)
+    if isinstance(selector, And):
+        return tuple(pair for op in selector.operands for pair in required_labels(op))
+    return ()
+
+
+class _Bucket:
+    """The policies of one namespace (or of none): by one label their selector requires,
+    and those whose selector requires none."""
+
+    __slots__ = ("by_label", "unkeyed")
+
+    def __init__(self) -> None:
+        self.by_label: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+        self.unkeyed: list[_Entry] = []
+
+    def add(self, entry: _Entry) -> None:
+        required = required_labels(entry[3].selector)
+        if required:
+            self.by_label[required[0]].append(entry)
+        else:
+            self.unkeyed.append(entry)
+
+    def candidates(self, endpoint: Endpoint) -> list[_Entry]:
+        """Every policy of the bucket whose selector may match ``endpoint``'s labels."""
+        out = list(self.unkeyed)
+        for pair in endpoint.labels.items():
+            found = self.by_label.get(pair)
+            if found:
+                out += found
+        return out
 
 
 class PolicyIndex:
     """Which policies apply to an endpoint, per direction, in evaluation order.
 
-    Namespaced policies are looked up by namespace first so a check does not
-    test every policy of a large cluster. Results are cached per endpoint key.
+    Candidates are looked up instead of scanned, so a check does not test every
+    policy of a large cluster: by the namespace a policy is confined to (or
+    none), then by one ``(key, value)`` its selector requires (an endpoint
+    without that label cannot be selected); a policy whose selector requires
+    no label is always a candidate. Each candidate is then tested in full
+    (``Policy.applies_to``), so the answer is the full scan's; a property
+    test holds them equal. Results are cached per endpoint key.
 
     >>> from netwarden.ir import Endpoint, EndpointKind, PolicyKind, selector
     >>> web = Endpoint("prod/web", EndpointKind.POD, "web", "prod")
@@ -39,11 +91,11 @@ class PolicyIndex:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        by_ns: dict[str | None, list[tuple[int, int, Tier, Policy]]] = defaultdict(list)
+        by_ns: dict[str | None, _Bucket] = defaultdict(_Bucket)
         position = 0
         for tier_index, (tier, policies) in enumerate(cluster.evaluation_order):
             for policy in policies:
-                by_ns[policy.scope.namespace].append((position, tier_index, tier, policy))
+                by_ns[policy.scope.namespace].add((position, tier_index, tier, policy))
                 position += 1
         self._by_ns = dict(by_ns)
         self._cache: dict[tuple[str, Direction, bool, frozenset[Stage] | None], Layers] = {}
@@ -73,9 +125,13 @@ class PolicyIndex:
                 stages: frozenset[Stage] | None) -> Layers:
         if not endpoint.is_policed:
             return ()
-        candidates = list(self._by_ns.get(None, ()))
-        if endpoint.namespace is not None:
-            candidates += self._by_ns.get(endpoint.namespace, ())
+        # A policy confined to a namespace is in that namespace's bucket; every other
+        # (cluster-wide, by namespace labels, non-namespaced only) is in None's.
+        candidates: list[_Entry] = []
+        for namespace in {None, endpoint.namespace}:
+            bucket = self._by_ns.get(namespace)
+            if bucket is not None:
+                candidates += bucket.candidates(endpoint)
         candidates.sort(key=lambda item: item[0])
         ns_labels = self.cluster.ns_labels
         grouped: dict[int, tuple[Tier, list[Policy]]] = {}
