@@ -96,9 +96,18 @@ def test_a_misspelt_service_suggests_the_closest(capsys: Any, app: str) -> None:
         in err
 
 
-def test_a_port_name_for_a_pod_is_an_error(capsys: Any, app: str) -> None:
+def test_a_port_name_for_a_pod_is_its_container_port(capsys: Any, app: str) -> None:
+    code, out, _ = _run(capsys, "check", app, "--from", "admin/curl",
+                        "--to", "staging/backend-2", "--port", "http")
+    assert code == 1  # only port 80 is allowed, and backend-2 names 8080 http
+    assert "TCP/8080" in out
+    assert "port http = TCP 8080: staging/backend-2's container port of that name" in out
+
+
+def test_a_port_name_the_pod_does_not_declare_is_an_error(capsys: Any, app: str) -> None:
     code, _, err = _run(capsys, "check", app, "--from", "admin/curl",
-                        "--to", "staging/backend-1", "--port", "http")
+                        "--to", "staging/backend-1", "--port", "grpc")
     assert code == 2
-    assert "--port http: a port name is a Service port's name, and staging/backend-1 is not a " \
-           "Service" in err
+    assert ("--port grpc: staging/backend-1 declares no TCP port of that name (its named "
+            "ports: http 80/TCP); a port name is the destination pod's container port or a "
+            "Service port's name") in err

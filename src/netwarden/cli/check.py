@@ -73,8 +73,9 @@ def register(sub: Any) -> None:
                         help="a host outside the cluster known by DNS name (matched against "
                         "AdminNetworkPolicy domainNames; needs --port for TCP/UDP/SCTP)")
     parser.add_argument("--port", type=port_argument,
-                        help="destination port, or a Service port name (default: every port, "
-                        "answered per port range)")
+                        help="destination port, or a port name: the destination pod's "
+                        "container port or a Service port (default: every port, answered per "
+                        "port range)")
     parser.add_argument("--protocol", default="TCP", type=protocol_argument,
                         help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number (default TCP)")
     add_service_arguments(parser)
@@ -134,11 +135,11 @@ def run(args: argparse.Namespace) -> int:
     args.src = qualified_name(engine, args.src, args)
     if service is not None:
         return run_service_check(engine, args, service, args.src)
-    if isinstance(args.port, str):
-        raise LookupFailed(f"--port {args.port}: a port name is a Service port's name, and "
-                           f"{args.dst} is not a Service")
     args.dst = qualified_name(engine, args.dst, args)
     protocol = protocol_number(args.protocol)
+    port_name = None
+    if isinstance(args.port, str):
+        port_name, args.port = args.port, _container_port(engine, args.dst, args.port, protocol)
     ranges = _port_range(engine, args, protocol)
     port = args.port if ranges is None else ranges.traced_port()
     verdict = engine.check(args.src, args.dst, protocol, port)
@@ -146,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
     caveats = invented_address_caveats(engine, verdict)
     data = _json(verdict, args.port, ranges)
     data["address_caveats"] = caveats
+    if port_name is not None:
+        data["port_name"] = port_name
     staged = None
     if cluster.staged is not None:  # Calico's staged policies: what would happen, not enforced
         staged = Engine(cluster.staged).check(args.src, args.dst, protocol, port)
@@ -154,6 +157,10 @@ def run(args: argparse.Namespace) -> int:
         print(dump(data, args.format))
     else:
         _print(verdict, args.port, ranges)
+        if port_name is not None:
+            number = f"{protocol_name(protocol)} {args.port}"
+            console().print(f"  port {port_name} = {number}: {args.dst}'s container port of "
+                            "that name", markup=False, highlight=False)
         for caveat in caveats:
             console().print(f"  [yellow]![/] {escape(caveat)}")
         if staged is not None:
@@ -163,6 +170,22 @@ def run(args: argparse.Namespace) -> int:
             for reason in staged.reasons:
                 console().print(f"    {reason}", markup=False)
     return EXIT_OK if allowed else EXIT_NEGATIVE
+
+
+def _container_port(engine: Engine, key: str, name: str, protocol: int) -> int:
+    """The number of the destination pod's container port ``name``: a named port means
+    that pod's, as a NetworkPolicy's named port does."""
+    endpoint = engine.cluster.endpoint(key)
+    numbers = endpoint.named_ports(name, protocol) if endpoint is not None else ()
+    if len(numbers) == 1:
+        return numbers[0]
+    declared = ", ".join(f"{p.name} {p.port}/{protocol_name(p.protocol)}"
+                         for p in (endpoint.ports if endpoint is not None else ()) if p.name)
+    why = (f"declares it {len(numbers)} times" if numbers else
+           f"declares no {protocol_name(protocol)} port of that name" + (
+               f" (its named ports: {declared})" if declared else " (and no named port)"))
+    raise LookupFailed(f"--port {name}: {key} {why}; a port name is the destination pod's "
+                       "container port or a Service port's name")
 
 
 def _run_by_name(engine: Engine, args: argparse.Namespace) -> int:
