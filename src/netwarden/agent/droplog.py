@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from ..dataplane.flowlog import FlowLogReader, NewConnection, parse_new_connections
 from ..engine import Engine
 from ..ir.services import protocol_name
-from ..netns import inside
 
 __all__ = ["DropLog", "LoggedPacket", "describe", "follow", "parse_messages"]
 
@@ -91,18 +90,14 @@ class DropLog:
         self._reader.close()
 
 
-def follow(group: int, netns: str | None, engine_of: Callable[[], Engine | None],
+def follow(reader: DropLog, engine_of: Callable[[], Engine | None],
            stop: threading.Event, log: logging.Logger) -> None:
     """Log a readable line for every dropped packet until ``stop`` is set.
 
-    ``engine_of`` gives the engine of the policies in force, so addresses are
-    named as the pods they belong to at the time of the drop.
+    ``reader`` is subscribed by the caller before the ruleset goes in (see
+    ``flowrec.follow_flows``). ``engine_of`` gives the engine of the policies in
+    force, so addresses are named as the pods they belong to at the time of the drop.
     """
-    if netns is not None:
-        with inside(netns):
-            reader = DropLog(group)
-    else:
-        reader = DropLog(group)
     try:
         while not stop.is_set():
             ready, _, _ = select.select([reader], [], [], 0.5)

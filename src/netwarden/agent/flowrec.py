@@ -30,7 +30,6 @@ from ..dataplane.flowlog import FlowLogFile, FlowLogReader, Repeats, with_listed
 from ..dataplane.services import cluster_frontends, render_addressed
 from ..ir import Cluster
 from ..ir.services import protocol_name
-from ..netns import inside
 from .droplog import LoggedPacket, describe
 
 __all__ = ["DEFAULT_FLOW_GROUP", "follow_flows"]
@@ -39,15 +38,16 @@ DEFAULT_FLOW_GROUP = 101
 REPORT_SECONDS = 60.0  # how often a growing count of sampled-out records is logged
 
 
-def follow_flows(group: int, netns: str | None, cluster_of: Callable[[], Cluster | None],
-                 log_file: FlowLogFile, stop: threading.Event, log: logging.Logger,
-                 drop_lines: bool = False) -> None:
-    """Record every new connection of the node into ``log_file`` until ``stop`` is set."""
-    if netns is not None:
-        with inside(netns):
-            reader = FlowLogReader(group)
-    else:
-        reader = FlowLogReader(group)
+def follow_flows(reader: FlowLogReader, netns: str | None,
+                 cluster_of: Callable[[], Cluster | None], log_file: FlowLogFile,
+                 stop: threading.Event, log: logging.Logger, drop_lines: bool = False) -> None:
+    """Record every new connection of the node into ``log_file`` until ``stop`` is set.
+
+    ``reader`` is subscribed by the caller before the ruleset goes in, so no connection
+    made once the agent is ready is missed (NFLOG keeps nothing for a group nobody
+    listens to). ``reader.group`` is the group the node's rules log to.
+    """
+    group = reader.group
     addressed = None if reader.conntrack else TableWriter(SystemNft(netns))
     addressed_for: Cluster | None = None
     tool, repeats = Conntrack(netns), Repeats()

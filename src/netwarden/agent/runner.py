@@ -10,24 +10,28 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from .._errors import LabError
 from ..dataplane import Conntrack, RenderOptions
-from ..dataplane.flowlog import FlowLogFile
+from ..dataplane.flowlog import FlowLogFile, FlowLogReader
 from ..dataplane.monitor import RulesetMonitor
 from ..dataplane.nft.backend import SystemNft
 from ..dataplane.nft.objects import Table
 from ..engine import Engine
 from ..load.cache import ManifestCache
 from ..load.loader import Strictness
-from .droplog import follow
+from ..netns import inside
+from .droplog import DropLog, follow
 from .flowrec import DEFAULT_FLOW_GROUP, follow_flows
 from .interfaces import CalicoInterfaces, InterfaceResolver, StaticInterfaces
 from .metrics import Metrics, MetricsServer
 from .reconcile import Reconciler
 from .sources import Source, parse_source
+
+R = TypeVar("R")
 
 __all__ = ["Agent", "AgentConfig"]
 
@@ -131,16 +135,19 @@ class Agent:
             monitor = threading.Thread(target=self.monitor.run, args=(self.stop_event,),
                                        daemon=True, name="nw-monitor")
             monitor.start()
+        # Subscribed here, before the reconciler puts the ruleset in (and so before the
+        # agent is ready): a subscription made in the thread could miss the first packets.
         drops = None
         if self.flow_log is not None:
             group = self.reconciler.options.flow_log_group or DEFAULT_FLOW_GROUP
             drops = threading.Thread(target=follow_flows, name="nw-flows", daemon=True, args=(
-                group, self.netns, lambda: self.reconciler.cluster, self.flow_log,
-                self.stop_event, log, self.log_drops is not None))
+                self._subscribed(FlowLogReader, group), self.netns,
+                lambda: self.reconciler.cluster, self.flow_log, self.stop_event, log,
+                self.log_drops is not None))
             drops.start()
         elif self.log_drops is not None:
             drops = threading.Thread(target=follow, name="nw-drops", daemon=True, args=(
-                self.log_drops, self.netns, self._engine, self.stop_event, log))
+                self._subscribed(DropLog, self.log_drops), self._engine, self.stop_event, log))
             drops.start()
         log.info("agent started", extra={"source": self.source.name,
                                          "node": self.reconciler.node or ""})
@@ -155,6 +162,13 @@ class Agent:
             if self.server is not None:
                 self.server.stop()
             log.info("agent stopped; the table stays in force")
+
+    def _subscribed(self, reader: Callable[[int], R], group: int) -> R:
+        """An NFLOG subscription to ``group`` in the node's namespace."""
+        if self.netns is None:
+            return reader(group)
+        with inside(self.netns):
+            return reader(group)
 
     def _engine(self) -> Engine | None:
         cluster = self.reconciler.cluster
