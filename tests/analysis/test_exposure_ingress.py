@@ -230,6 +230,6 @@ def test_a_bad_controller_option_says_what_is_wrong(text: str, message: str) -> 
 def test_the_ingress_shop_example_reads_as_its_readme_says() -> None:
     found = exposure(load_cluster(["examples/ingress-shop"]))
     assert _ingress_lines(found, "shop/Deployment/web") == [
-        (f"{WEB_LINE} via ingress-nginx/Deployment/ingress-nginx-controller : TCP 8080",
-         ("ingress-nginx/Deployment/ingress-nginx-controller",), None)]
+        (f"{WEB_LINE} via ingress-nginx/ingress-nginx-controller : TCP 8080",
+         ("ingress-nginx/ingress-nginx-controller",), None)]
     assert _ingress_lines(found, "shop/Deployment/api") == []

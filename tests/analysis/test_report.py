@@ -193,7 +193,7 @@ def test_exposure_section_marks_broad_peers() -> None:
     html = render.matrix(cluster, Connectivity(cluster), "html")
     section = html.split('id="exposure-section"', 1)[1].split("</section>", 1)[0]
     assert '<td class="broad">any IPv4 address outside the cluster</td>' in section
-    assert "edge/Deployment/gateway" in section and "pods with app=cart in namespace shop" in (
+    assert "edge/gateway" in section and "pods with app=cart in namespace shop" in (
         section)
 
 

@@ -241,3 +241,15 @@ def test_a_bad_ingress_controller_is_a_usage_error(capsys: Any, tmp_path: Path) 
     assert ("argument --ingress-controller: 'Edge/app=proxy': invalid namespace \"Edge\": "
             "must consist of lowercase alphanumerics or '-', and start and end with an "
             "alphanumeric") in capsys.readouterr().err
+
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+
+
+def test_a_workload_is_named_by_its_endpoint_key_as_check_names_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["exposure", str(QUICKSTART), "prod/Deployment/db", "-o", "json"]) == 0
+    [db] = json.loads(capsys.readouterr().out)["workloads"]
+    assert (db["workload"], db["pods"]) == ("prod/db", ["prod/db"])
+    existing = {name for line in db["ingress"]["lines"] for name in line["existing"]}
+    assert existing == {"prod/web"}

@@ -49,8 +49,8 @@ def _replay(*texts: str) -> ReplayReport:
 def test_a_flow_a_new_default_deny_would_cut_is_reported() -> None:
     report = _replay(INGRESS_DENY, ALLOW_API_TO_DB)
     assert report.changes == (
-        Change("192.0.2.50", "shop/Deployment/web", "TCP", 8080, True, False, 2),
-        Change("shop/Deployment/web", "shop/Deployment/api", "TCP", 9090, True, False, 2),
+        Change("192.0.2.50", "shop/web", "TCP", 8080, True, False, 2),
+        Change("shop/web", "shop/api", "TCP", 9090, True, False, 2),
     )
     assert report.unchanged == 5
 
@@ -93,7 +93,7 @@ def test_exit_1_when_an_allowed_flow_would_be_denied(
     (new / "deny.yaml").write_text(INGRESS_DENY)
     assert main(["replay", str(SHOP), str(new), "--flows", str(flows)]) == 1
     out = capsys.readouterr().out
-    assert "shop/Deployment/web  shop/Deployment/api  TCP/9090  allowed  denied    2" in out
+    assert " shop/web    shop/api     TCP/9090  allowed  denied    2" in out
     assert out.rstrip().endswith("9 flows replayed: 5 would be denied, 0 newly allowed, "
                                  "4 unchanged")
 
@@ -117,8 +117,8 @@ def test_markdown_for_pull_requests(
         "**replay**: 9 recorded flows, 4 would be denied, 0 newly allowed, 5 unchanged\n\n"
         "| source | destination | port | now | proposed | flows |\n"
         "| --- | --- | --- | --- | --- | --- |\n"
-        "| `192.0.2.50` | `shop/Deployment/web` | TCP/8080 | allowed | **denied** | 2 |\n"
-        "| `shop/Deployment/web` | `shop/Deployment/api` | TCP/9090 | allowed | **denied** | 2 |\n")
+        "| `192.0.2.50` | `shop/web` | TCP/8080 | allowed | **denied** | 2 |\n"
+        "| `shop/web` | `shop/api` | TCP/9090 | allowed | **denied** | 2 |\n")
 
 
 def test_the_suggestion_replays_without_cutting_anything(

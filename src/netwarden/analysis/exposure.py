@@ -66,6 +66,7 @@ from .exposure_terms import (
     term_addresses,
 )
 from .exposure_words import CLUSTER, match_text, selector_text
+from .workload_names import WorkloadNames, workload_name
 
 __all__ = ["Exposure", "ExposureLine", "Side", "WorkloadExposure", "exposure",
            "selector_text"]
@@ -167,13 +168,15 @@ class Side:
 
 @dataclass(frozen=True, slots=True)
 class WorkloadExposure:
-    """``name`` as other commands name it (``prod/Deployment/db``, or the pod key)."""
+    """``name`` as other answers name it (the pod key, ``prod/Deployment/db`` for several
+    pods of one workload); ``workload`` is ``ns/Kind/name`` either way."""
 
     name: str
     namespace: str | None
     pods: tuple[str, ...]
     ingress: Side
     egress: Side
+    workload: str = ""  # ``ns/Kind/name``, which every command also takes
 
     def side(self, direction: Direction) -> Side:
         return self.ingress if direction is Direction.INGRESS else self.egress
@@ -192,7 +195,7 @@ class Exposure:
 
     def workload(self, name: str) -> WorkloadExposure:
         for w in self.workloads:
-            if name == w.name or name in w.pods:
+            if name in (w.name, w.workload) or name in w.pods:
                 return w
         raise LookupFailed(f"{name!r} is not a workload or pod with an address in this input")
 
@@ -227,7 +230,8 @@ def exposure(cluster: Cluster, subjects: Iterable[str] | None = None,
         raise LookupFailed(f"{', '.join(sorted(wanted))!r}: no workload or pod with an "
                            f"address of that name in this input{hint}")
     out: list[WorkloadExposure] = []
-    for (namespace, name), pods in sorted(groups.items(), key=lambda kv: kv[0][1]):
+    for shown, (namespace, pods) in sorted((builder.name(pods[0]), (ns, pods))
+                                           for (ns, _), pods in groups.items()):
         by_result: dict[tuple[Side, Side], list[Endpoint]] = {}
         for pod in pods:
             sides = builder.sides(pod, pods)
@@ -235,14 +239,12 @@ def exposure(cluster: Cluster, subjects: Iterable[str] | None = None,
         split = len(by_result) > 1
         for (ingress, egress), members in by_result.items():
             keys = tuple(sorted(p.key for p in members))
-            label = f"{name} ({', '.join(keys)})" if split else name
-            out.append(WorkloadExposure(label, namespace, keys, ingress, egress))
+            label = f"{shown} ({', '.join(keys)})" if split else shown
+            out.append(WorkloadExposure(label, namespace, keys, ingress, egress,
+                                        workload_name(pods[0])))
     return Exposure(tuple(out), builder.notes())
 
 
-def workload_name(pod: Endpoint) -> str:
-    """``ns/Kind/name`` for a pod of a workload, the pod key otherwise."""
-    return f"{pod.namespace}/{pod.workload}" if pod.workload and pod.namespace else pod.key
 
 
 class _Builder:
@@ -262,7 +264,8 @@ class _Builder:
             elif e.kind is EndpointKind.NETWORK_SET and e.nets:
                 peers.append((Peer(e.nets[0].network_address, None, (e,)), (e,)))
         self.peers = peers
-        self._names = [frozenset(_name(e) for e in members) for _, members in peers]
+        self.name = WorkloadNames(cluster.pods)
+        self._names = [frozenset(self.name(e) for e in members) for _, members in peers]
         elsewhere = sorted({str(ip) for e in cluster.pods for ip in e.ips if ip not in POD_CIDR})
         self.pod_nets = tuple(ipaddress.ip_network(n) for n in (str(POD_CIDR), *elsewhere))
         self._cache: dict[tuple[int, Direction, frozenset[str]], Side] = {}
@@ -371,7 +374,7 @@ class _Builder:
         for i in hits:
             members = self.peers[i][1]
             if own and any(e.key in own for e in members):
-                existing.update(_name(e) for e in members if e.key not in own)
+                existing.update(self.name(e) for e in members if e.key not in own)
             else:
                 existing |= self._names[i]
         return ExposureLine(terms[0].direction, kind, peer, services, namespaces, pods,
@@ -560,8 +563,6 @@ def _origin(term: Term) -> str:
     return "no tier decided: allowed by default"
 
 
-def _name(endpoint: Endpoint) -> str:
-    return workload_name(endpoint) if endpoint.kind is EndpointKind.POD else endpoint.key
 
 
 def _narrowest(matches: list[EntityMatch], cluster: Cluster) -> list[EntityMatch]:

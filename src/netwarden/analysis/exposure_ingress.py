@@ -40,6 +40,7 @@ from ..ir.ingresses import IngressRoute, KubeIngress
 from ..ir.services import TCP, protocol_name
 from ..load import validation as v
 from .exposure_words import selector_text
+from .workload_names import WorkloadNames
 
 __all__ = ["CONVENTIONAL_NAMESPACES", "ControllerRule", "IngressExposure", "IngressLine",
            "ingress_lines", "parse_controller"]
@@ -138,10 +139,6 @@ class IngressExposure:
     notes: tuple[str, ...] = ()
 
 
-def _workload(pod: Endpoint) -> str:
-    return f"{pod.namespace}/{pod.workload}" if pod.workload and pod.namespace else pod.key
-
-
 def controller_pods(pods: Iterable[Endpoint], rules: Sequence[ControllerRule]
                     ) -> tuple[Endpoint, ...]:
     return tuple(p for p in pods if p.kind is EndpointKind.POD and p.ips
@@ -158,8 +155,9 @@ def ingress_lines(engine: Engine, rules: Sequence[ControllerRule] | None = None
     chosen = tuple(rules) if rules is not None else tuple(
         ControllerRule(ns) for ns in CONVENTIONAL_NAMESPACES)
     controllers = controller_pods(cluster.pods, chosen)
+    named = WorkloadNames(cluster.pods)
     policies = PolicyIndex(cluster)
-    notes = [_rule_note(given, chosen, controllers)]
+    notes = [_rule_note(given, chosen, controllers, named)]
     out: dict[str, list[IngressLine]] = {}
     verdicts: dict[tuple[str, str, int], bool] = {}
     for ingress in cluster.ingresses:
@@ -187,7 +185,7 @@ def ingress_lines(engine: Engine, rules: Sequence[ControllerRule] | None = None
                                  f"({', '.join(c.key for c in controllers)}) there: no "
                                  "exposure through it")
                     continue
-                names = tuple(sorted({_workload(c) for c in admitted}))
+                names = tuple(sorted({named(c) for c in admitted}))
                 open_ = not controllers and not policies.layers(pod, Direction.INGRESS)
                 line = by_key.setdefault((pod.key, names, tuple(c.key for c in denied)),
                                          IngressLine(ingress, names, caveat=_caveat(
@@ -201,11 +199,11 @@ def ingress_lines(engine: Engine, rules: Sequence[ControllerRule] | None = None
 
 
 def _rule_note(given: bool, rules: Sequence[ControllerRule],
-               controllers: Sequence[Endpoint]) -> str:
+               controllers: Sequence[Endpoint], named: WorkloadNames) -> str:
     how = "--ingress-controller" if given else (
         "the namespaces common controllers install into (no --ingress-controller given)")
     which = "; ".join(r.text for r in rules) if given else ", ".join(CONVENTIONAL_NAMESPACES)
-    found = ", ".join(sorted({_workload(c) for c in controllers})) or "none in this input"
+    found = ", ".join(sorted({named(c) for c in controllers})) or "none in this input"
     return f"Ingress controller pods, by {how}: {which}; found: {found}"
 
 

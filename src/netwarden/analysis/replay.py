@@ -11,15 +11,16 @@ protocol and port.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from ..compile import compile_snapshot
-from ..ir import Cluster
+from ..ir import Cluster, Endpoint
 from ..resources.snapshot import Snapshot
 from .flow_verdicts import FlowVerdicts, Unplaced
 from .flows import Flow, FlowCount, FlowEnd
+from .workload_names import WorkloadNames
 
 __all__ = ["Change", "ReplayReport", "propose", "proposed_cluster", "replay"]
 
@@ -47,8 +48,17 @@ def propose(current: Snapshot, proposal: Snapshot) -> Snapshot:
     )
 
 
-def _end_name(end: FlowEnd) -> str:
-    return end.workload_key or end.address or "?"
+def _end_namer(verdicts: FlowVerdicts) -> Callable[[FlowEnd], str]:
+    """Names a flow end as every answer does (``workload_names``): the pod key, or
+    ``ns/Kind/name`` for a workload of several pods; an outside end by its address."""
+    names = WorkloadNames(verdicts.cluster.pods)
+
+    def name(end: FlowEnd) -> str:
+        if end.pod is None:
+            return end.address or "?"
+        placed = verdicts.place(end)
+        return names(placed) if isinstance(placed, Endpoint) else (end.workload_key or "?")
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,7 @@ def replay(current: Cluster, proposed: Cluster,
     ``flows`` may be counted (``FlowCount``): a connection is decided once for all its flows.
     """
     before, after = FlowVerdicts(current), FlowVerdicts(proposed)
+    end_name = _end_namer(before)
     groups: Counter[tuple[str, str, str, int | None, bool, bool]] = Counter()
     unchecked: dict[str, int] = defaultdict(int)
     total = unchanged = differently = 0
@@ -137,7 +148,7 @@ def replay(current: Cluster, proposed: Cluster,
         if was == now:
             unchanged += count
             continue
-        groups[(_end_name(flow.source), _end_name(flow.destination), flow.protocol,
+        groups[(end_name(flow.source), end_name(flow.destination), flow.protocol,
                 flow.destination.port, was, now)] += count
     changes = [Change(s, d, p, port, was, now, n)
                for (s, d, p, port, was, now), n in groups.items()]
