@@ -253,3 +253,71 @@ def test_a_workload_is_named_by_its_endpoint_key_as_check_names_it(
     assert (db["workload"], db["pods"]) == ("prod/db", ["prod/db"])
     existing = {name for line in db["ingress"]["lines"] for name in line["existing"]}
     assert existing == {"prod/web"}
+
+
+def _service(spec: str, status: str = "") -> str:
+    return ("---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: payments}\n"
+            f"spec:\n  selector: {{app: db}}\n{spec}" + (f"status: {status}\n" if status else ""))
+
+
+def _via_lines(capsys: Any, tmp_path: Path, policy_peer: str, service: str
+               ) -> list[tuple[str, str]]:
+    path = _write(tmp_path, "a.yaml", NS + POLICY % policy_peer + service)
+    _, out = run(capsys, "exposure", path, "payments/db", "-o", "json", "--direction", "ingress")
+    lines = json.loads(out)["workloads"][0]["ingress"]["lines"]
+    return [(line["peer"], line["ports"]) for line in lines if line["via"]]
+
+
+ANY = "{ipBlock: {cidr: 0.0.0.0/0}}"
+CLIENTS = "{ipBlock: {cidr: 203.0.113.0/24}}"
+
+
+def test_a_node_port_exposes_its_backends_to_outside_addresses(capsys: Any,
+                                                                tmp_path: Path) -> None:
+    service = _service("  type: NodePort\n  ports: [{port: 5432, nodePort: 30432}]\n")
+    assert _via_lines(capsys, tmp_path, ANY, service) == [
+        ("any address outside the cluster through NodePort Service payments/svc/db",
+         "TCP 5432")]
+
+
+def test_an_external_ip_exposes_the_backends_of_a_cluster_ip_service(capsys: Any,
+                                                                      tmp_path: Path) -> None:
+    service = _service("  externalIPs: [192.0.2.10]\n  ports: [{port: 5432}]\n")
+    assert _via_lines(capsys, tmp_path, ANY, service) == [
+        ("any address outside the cluster through ClusterIP Service payments/svc/db",
+         "TCP 5432")]
+
+
+def test_with_local_traffic_policy_the_clients_own_range_is_what_policy_admits(
+        capsys: Any, tmp_path: Path) -> None:
+    service = _service("  type: LoadBalancer\n  externalTrafficPolicy: Local\n"
+                       "  ports: [{port: 5432}]\n")
+    assert _via_lines(capsys, tmp_path, CLIENTS, service) == [
+        ("203.0.113.0/24 through LoadBalancer Service payments/svc/db", "TCP 5432")]
+
+
+def test_with_cluster_traffic_policy_a_client_range_in_policy_admits_nobody_from_outside(
+        capsys: Any, tmp_path: Path) -> None:
+    """The entry node masquerades the client: the backend sees the node, not 203.0.113.x."""
+    service = _service("  type: LoadBalancer\n  ports: [{port: 5432}]\n")
+    assert _via_lines(capsys, tmp_path, CLIENTS, service) == []
+
+
+def test_load_balancer_source_ranges_limit_the_clients_of_the_load_balancer_address(
+        capsys: Any, tmp_path: Path) -> None:
+    service = _service("  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n"
+                       "  loadBalancerSourceRanges: [198.51.100.0/24]\n  ports: [{port: 5432}]\n",
+                       "{loadBalancer: {ingress: [{ip: 192.0.2.80}]}}")
+    assert _via_lines(capsys, tmp_path, ANY, service) == [
+        ("198.51.100.0/24 through LoadBalancer Service payments/svc/db", "TCP 5432")]
+
+
+def test_source_ranges_do_not_close_the_node_port_of_a_load_balancer(
+        capsys: Any, tmp_path: Path) -> None:
+    """kube-proxy applies loadBalancerSourceRanges to the load balancer's address only (its
+    NodePort stays open: kubernetes/kubernetes#33586, closed without a change)."""
+    service = _service("  type: LoadBalancer\n  loadBalancerSourceRanges: [198.51.100.0/24]\n"
+                       "  ports: [{port: 5432}]\n")
+    assert _via_lines(capsys, tmp_path, ANY, service) == [
+        ("any address outside the cluster through LoadBalancer Service payments/svc/db",
+         "TCP 5432")]
