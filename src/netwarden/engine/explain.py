@@ -6,7 +6,6 @@ from ..ir import (
     Action,
     Cluster,
     Direction,
-    EndpointKind,
     EntityMatch,
     Policy,
     PolicyKind,
@@ -18,19 +17,13 @@ from ..ir.services import protocol_name
 __all__ = ["describe_entity", "describe_policy", "describe_rule", "describe_services",
            "speaks_calico"]
 
-_CALICO_KINDS = frozenset((PolicyKind.CALICO, PolicyKind.CALICO_GLOBAL))
 
 
 def speaks_calico(cluster: Cluster) -> bool:
     """Whether answers about ``cluster`` use Calico's words (tiers, orders): only when
-    Calico objects are loaded (its policies, tiers, host endpoints or network sets).
-    Kubernetes answers (NetworkPolicy, and the cluster-wide kinds, whose tiers are
-    netwarden's mapping) speak of policies and priorities only."""
-    mapped = {p.tier for p in cluster.policies if p.kind.has_priority}
-    return (any(t.name not in mapped for t in cluster.tiers)
-            or any(p.kind in _CALICO_KINDS for p in cluster.policies)
-            or any(e.kind in (EndpointKind.HOST, EndpointKind.NETWORK_SET)
-                   for e in cluster.endpoints))
+    Calico objects are loaded (``Cluster.has_calico_objects``). Kubernetes answers
+    (NetworkPolicy, and the cluster-wide kinds) speak of policies and priorities only."""
+    return cluster.has_calico_objects
 
 
 def describe_entity(match: EntityMatch) -> str:

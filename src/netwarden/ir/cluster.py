@@ -10,7 +10,7 @@ from .addresses import AddressSet
 from .endpoints import Endpoint, EndpointKind, IPAddress, IPNetwork, Labels, Namespace
 from .ingresses import KubeIngress
 from .kube_services import DEFAULT_NODE, KubeService
-from .policy import EntityMatch, Policy, Tier, sort_key
+from .policy import EntityMatch, Policy, PolicyKind, Tier, sort_key
 
 __all__ = ["DEFAULT_TIER", "Cluster"]
 
@@ -116,6 +116,18 @@ class Cluster:
     @cached_property
     def pods(self) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.kind is EndpointKind.POD)
+
+    @cached_property
+    def has_calico_objects(self) -> bool:
+        """Calico's policies, tiers, host endpoints or network sets are loaded (the
+        cluster-wide kinds' tiers are netwarden's mapping, not Calico's). Answers use
+        Calico's words (tiers, orders) only then; cached, as every verdict asks."""
+        mapped = {p.tier for p in self.policies if p.kind.has_priority}
+        return (any(t.name not in mapped for t in self.tiers)
+                or any(p.kind in (PolicyKind.CALICO, PolicyKind.CALICO_GLOBAL)
+                       for p in self.policies)
+                or any(e.kind in (EndpointKind.HOST, EndpointKind.NETWORK_SET)
+                       for e in self.endpoints))
 
     @cached_property
     def network_sets(self) -> tuple[Endpoint, ...]:
