@@ -37,4 +37,4 @@ def test_a_text_read_again_unchanged_gives_the_same_objects() -> None:
     texts, _ = read_sources([EXAMPLES[0]])
     cache = ManifestCache()
     first, second = cache.snapshot(texts), cache.snapshot(texts)
-    assert all(a is b for a, b in zip(first.pods, second.pods, strict=True))
+    assert first.pods and all(a is b for a, b in zip(first.pods, second.pods, strict=True))

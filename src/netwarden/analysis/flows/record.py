@@ -131,7 +131,8 @@ class Decision:
                     else f"{tier}{side} end of tier, no rule allows it")
         if self.rule:
             return f"{tier}{self.policy} {self.rule}"
-        return f"{tier}{self.policy}: no {self.direction or ''} rule allows it".replace("  ", " ")
+        which = f"{self.direction} rule" if self.direction else "rule"
+        return f"{tier}{self.policy}: no {which} allows it"
 
 
 @dataclass(frozen=True, slots=True)
